@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "picoctl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "UF2", targets: ["UF2"]),
+        .library(name: "PicoBoot", targets: ["PicoBoot"]),
+        .library(name: "PicoFlash", targets: ["PicoFlash"]),
+        .executable(name: "picoctl", targets: ["picoctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        // C system libraries: only the transport modules see them.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0",
+                       providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CLibUDev", pkgConfig: "libudev",
+                       providers: [.apt(["libudev-dev"])]),
+
+        // Pure Swift: formats, protocol, planning.
+        .target(name: "UF2"),
+        .target(name: "PicoBoot", dependencies: ["UF2"]),
+        .target(name: "PicoFlash", dependencies: ["UF2", "PicoBoot"]),
+        .target(name: "PicoSim", dependencies: ["UF2", "PicoBoot"]),
+
+        // Transports: the only modules that touch C or the OS.
+        .target(name: "PicoUSB", dependencies: [
+            "CLibUSB", "PicoBoot",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "PicoSerial", dependencies: [
+            "CLibUDev",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+
+        .executableTarget(name: "picoctl", dependencies: [
+            "UF2", "PicoBoot", "PicoFlash", "PicoUSB", "PicoSerial", "PicoSim",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
+        .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
+        .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"]),
+        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"]),
+        // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
+        .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),
+    ]
+)

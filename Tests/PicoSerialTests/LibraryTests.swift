@@ -1,0 +1,8 @@
+import Testing
+@testable import PicoSerial
+
+@Suite struct LibUDevLinkTests {
+    @Test func libudevInitialises() {
+        #expect(PicoSerial.udevAvailable)
+    }
+}
