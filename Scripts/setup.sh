@@ -15,3 +15,11 @@ fi
 
 command -v swift >/dev/null || { [ -x /opt/swift/usr/bin/swift ] && export PATH=/opt/swift/usr/bin:$PATH; }
 command -v swift >/dev/null || { echo "setup: Swift 6 is required (https://www.swift.org/install/linux/)" >&2; exit 1; }
+
+# The emulated-board layer runs in a virtual environment on the system Python, which has
+# python3-gi (umockdev's bindings); the pinned packages come from PyPI.
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+    /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
