@@ -4,12 +4,17 @@ extension USBContext {
     /// Strings and ttys come from sysfs where it exists. Each device is opened once (`libusb_open`)
     /// to learn whether this user may use it; a refusal is recorded in `accessProblem`, never thrown.
     public func picoDevices() throws(PicoUSBError) -> [PicoDevice] {
-        var found: [PicoDevice] = []
+        try scan().map(\.board)
+    }
+
+    /// Like `picoDevices()`, each paired with the libusb device to open it through.
+    public func scan() throws(PicoUSBError) -> [(device: USBDevice, board: PicoDevice)] {
+        var found: [(device: USBDevice, board: PicoDevice)] = []
         for device in try devices() {
             guard let pico = try? PicoDevice(scanning: device) else { continue }
-            found.append(pico)
+            found.append((device, pico))
         }
-        return found.sorted { $0.usb.portPath < $1.usb.portPath }
+        return found.sorted { $0.board.usb.portPath < $1.board.usb.portPath }
     }
 }
 
