@@ -65,6 +65,13 @@ public final class USBDeviceHandle: @unchecked Sendable {
         if result < 0 && result != LibUSBError.noDevice.rawValue { throw fail(.releaseInterface, result, "interface \(number)") }
     }
 
+    /// Releases an interface from another thread while a transfer may be pending, leaving the
+    /// bookkeeping alone (`libusb_release_interface`); only for a process about to exit.
+    public func releaseForExit(interface number: UInt8) {
+        guard let pointer else { return }
+        libusb_release_interface(pointer, Int32(number))
+    }
+
     /// One bulk transfer (`libusb_bulk_transfer`); returns the bytes moved. `endpoint` bit 7 chooses the direction.
     public func bulkTransfer(endpoint: UInt8, buffer: UnsafeMutableRawBufferPointer, timeout: Duration) throws(PicoUSBError) -> Int {
         let h = try handle(.bulkTransfer)

@@ -69,6 +69,15 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
         handle.close()
     }
 
+    /// For an interrupted program about to exit, from another thread while a transfer may be in
+    /// flight: INTERFACE_RESET (aborts the device's side, drops exclusive access) and release the
+    /// interface. The handle stays open for the process exit to close.
+    public func releaseForExit() {
+        guard handle.isOpen else { return }
+        try? resetInterface()
+        handle.releaseForExit(interface: interfaceNumber)
+    }
+
     private func record<T>(_ body: () throws(PicoUSBError) -> T) throws(USBTransportError) -> T {
         do {
             return try body()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PicoFlash
 import PicoUSB
 
 /// Board selection shared by every device command: `--serial`, `--port`, `--bus`/`--address`.
@@ -60,6 +61,12 @@ enum DeviceFailure: Error, CustomStringConvertible {
     case device(String)
     /// The operation ran and failed, such as a verify mismatch (exit 1).
     case failed(String)
+    /// The input breaks a rule, such as an image for another chip (exit 2).
+    case invalidInput(String)
+    /// The board went away in the middle (exit 7).
+    case disconnected(String)
+    /// The OS refused access (exit 6).
+    case accessDenied(String)
 
     /// The exit status of this failure.
     var status: ExitStatus {
@@ -73,13 +80,17 @@ enum DeviceFailure: Error, CustomStringConvertible {
             }
         case .device: .deviceError
         case .failed: .failure
+        case .invalidInput: .invalidInput
+        case .disconnected: .disconnected
+        case .accessDenied: .accessDenied
         }
     }
 
     /// The sentence the user reads.
     var description: String {
         switch self {
-        case .noBoard(let text), .device(let text), .failed(let text): text
+        case .noBoard(let text), .device(let text), .failed(let text), .invalidInput(let text), .disconnected(let text),
+             .accessDenied(let text): text
         case .usb(let error): error.description
         }
     }
@@ -92,6 +103,8 @@ enum DeviceFailure: Error, CustomStringConvertible {
             throw failure.report()
         } catch let error as PicoUSBError {
             throw DeviceFailure.usb(error).report()
+        } catch let error as FlashError {
+            throw DeviceFailure.flash(error).report()
         }
     }
 

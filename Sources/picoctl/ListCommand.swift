@@ -7,9 +7,7 @@ struct ListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List every Raspberry Pi Pico-family USB device: BOOTSEL, pico-sdk programs, MicroPython, debug probes.",
         discussion: """
-        IDENTITY is the board's unique id (an app's serial, an RP2350's chip id) or, for an RP2040 in
-        BOOTSEL whose serial is not unique, its USB port path: pass it to --serial or --port.
-        With --json, one object {"schema":1,"boards":[...]} is printed; see the README for the fields.
+        IDENTITY is the board's unique id (an app's serial, an RP2350's chip id) or, for an RP2040 in BOOTSEL whose serial is not unique, its USB port path: pass it to --serial or --port. With --json, one object {"schema":1,"boards":[...]} is printed; see the README for the fields.
         """)
 
     @Flag(help: "Print JSON for scripts instead of a table.")

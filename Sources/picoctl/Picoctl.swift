@@ -12,5 +12,10 @@ struct Picoctl: ParsableCommand {
             InfoCommand.self,
             UF2Command.self,
             ListCommand.self,
+            FlashCommand.self,
+            SaveCommand.self,
+            VerifyCommand.self,
+            EraseCommand.self,
+            RebootCommand.self,
         ])
 }
