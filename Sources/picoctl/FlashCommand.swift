@@ -62,8 +62,10 @@ struct FlashCommand: ParsableCommand {
         }
     }
 
-    /// The image for a family the chip accepts when the file carries several, else the file's main one.
+    /// The image for a family the chip accepts when the file carries several, else the file's main
+    /// one. A BIN file names no family, so it is never refused for one.
     static func choose(_ firmware: FirmwareFile, for chip: Chip) -> (Family?, MemoryImage) {
+        if firmware.format == .bin { return (nil, firmware.image) }
         if let (family, image) = firmware.imagesByFamily.sorted(by: { $0.key.rawValue < $1.key.rawValue })
             .first(where: { chip.families.contains($0.key) && $0.key != .absolute && $0.key != .data }) {
             return (family, image)

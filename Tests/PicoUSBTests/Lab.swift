@@ -10,6 +10,15 @@ final class Lab: @unchecked Sendable {
         var port: String
         var serial: String?
         var tty: String?
+        var deny: Bool?
+
+        init(kind: String, port: String, serial: String? = nil, tty: String? = nil, deny: Bool? = nil) {
+            self.kind = kind
+            self.port = port
+            self.serial = serial
+            self.tty = tty
+            self.deny = deny
+        }
     }
 
     /// The testbed root, for `UMOCKDEV_DIR`.
@@ -106,6 +115,13 @@ final class Lab: @unchecked Sendable {
 
     /// The built `picoctl` executable.
     static var picoctl: URL { buildDirectory.appendingPathComponent("picoctl") }
+
+    /// Runs the built picoctl inside the lab as user `nobody` when the tests run as root.
+    func unprivileged(_ arguments: String...) throws -> Result {
+        guard getuid() == 0 else { return try run(Self.picoctl, arguments) }
+        return try run(URL(fileURLWithPath: "/usr/bin/setpriv"),
+                       ["--reuid=65534", "--regid=65534", "--clear-groups", Self.picoctl.path] + arguments)
+    }
 
     /// Runs the built picoctl inside the lab.
     func picoctl(_ arguments: String...) throws -> Result { try run(Self.picoctl, arguments) }

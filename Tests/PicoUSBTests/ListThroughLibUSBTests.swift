@@ -66,6 +66,29 @@ struct ListThroughLibUSBTests {
         #expect(table.stderr.contains("no Pico-family USB devices"))
     }
 
+    /// Runs as an unprivileged user (through `setpriv` when the tests run as root), so opening the
+    /// denied device's node fails with EACCES as it does without a udev rule.
+    @Test func permissionDeniedIsShownPerDeviceWithTheFix() throws {
+        let lab = try Lab([Lab.Device(kind: "rp2040-bootsel", port: "1-3.2", serial: "E0C912D24340", deny: true),
+                           Lab.Device(kind: "rp2350-bootsel", port: "1-4", serial: "A1B2C3D4E5F60718")])
+        defer { lab.stop() }
+        let list = try lab.unprivileged("list", "--json")
+        #expect(list.status == 0, "\(list.stderr)")
+        let boards = try Self.boards(list)
+        #expect(boards.count == 2)
+        #expect(boards[0]["access_error"] as? String == "LIBUSB_ERROR_ACCESS")
+        #expect((boards[0]["access_fix"] as? String)?.contains("/etc/udev/rules.d/") == true)
+        #expect(boards[1]["access_error"] is NSNull)
+
+        let table = try lab.unprivileged("list")
+        #expect(table.stdout.contains("no access: LIBUSB_ERROR_ACCESS"))
+        #expect(table.stderr.contains("1-3.2: cannot open") && table.stderr.contains("udev rule"))
+
+        let erase = try lab.unprivileged("erase", "--port", "1-3.2")
+        #expect(erase.status == 6)
+        #expect(erase.stderr.contains("LIBUSB_ERROR_ACCESS") && erase.stderr.contains("fix: give your user access"))
+    }
+
     @Test func thirtyTwoBoardsListQuickly() throws {
         let devices = (1...32).map { i in
             Lab.Device(kind: i % 2 == 0 ? "rp2040-app" : "rp2040-bootsel", port: "1-\(1 + (i - 1) / 4).\(1 + (i - 1) % 4)",

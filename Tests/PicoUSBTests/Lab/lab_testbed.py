@@ -5,7 +5,8 @@ Run with the system Python (it has python3-gi for umockdev), never under the umo
 
     lab_testbed.py LAB.json
 
-LAB.json is a list of devices, each {"kind": ..., "port": "1-3.2", "serial": ..., "tty": "ttyACM0"}.
+LAB.json is a list of devices, each {"kind": ..., "port": "1-3.2", "serial": ..., "tty": "ttyACM0",
+"deny": true}; a denied device's node is root-only, so an unprivileged user gets EACCES opening it.
 Kinds: rp2040-bootsel, rp2350-bootsel, rp2040-app, rp2350-app, app-whitelabel, micropython,
 debugprobe, unknown-rpi, other. Hubs on the way to each port are created, one root hub per bus.
 The script prints the testbed root directory on one line, then keeps the testbed alive until its
@@ -13,6 +14,7 @@ standard input closes. Programs started with UMOCKDEV_DIR=<root> and
 LD_PRELOAD=libumockdev-preload.so.0 then enumerate the lab through the real libusb and libudev.
 """
 import json
+import os
 import struct
 import sys
 
@@ -90,6 +92,16 @@ class Lab:
         self.paths = {}  # sysfs name -> path inside the testbed
         self.devnums = {}  # bus -> last device number
         self.minor = 0
+        self.nodes = {}  # sysfs name -> device node
+
+    def open_up(self, denied_ports):
+        """Lets an unprivileged user see the lab: the tree readable, device nodes read-write,
+        except the nodes of `denied_ports` (root-only, so opening them fails with EACCES)."""
+        os.chmod(self.root, 0o777)  # the preload makes its emulated netlink sockets here
+        for entry in os.listdir(self.root + "/ioctl"):
+            os.chmod(self.root + "/ioctl/" + entry, 0o777)
+        for name, node in self.nodes.items():
+            os.chmod(self.root + node, 0o600 if name in denied_ports else 0o666)
 
     def _record(self, path, properties, attributes, binary=None, node=None):
         lines = ["P: " + path]
@@ -114,6 +126,7 @@ class Lab:
                  "BUSNUM": "%03d" % bus, "DEVNUM": "%03d" % devnum, "MAJOR": 189, "MINOR": minor}
         path = (self.paths[parent] if parent else "/devices/pci0000:00/0000:00:14.0") + "/" + name
         self._record(path, props, attrs, {"descriptors": descriptors}, node)
+        self.nodes[name] = node
         self.paths[name] = path
         for number, cls in interfaces:
             iface = "%s:1.%d" % (name if "-" in name else "%d-0" % bus, number)
@@ -182,6 +195,7 @@ def main():
     lab = Lab()
     for spec in specs:
         lab.add(spec)
+    lab.open_up([spec["port"] for spec in specs if spec.get("deny")])
     print(lab.root, flush=True)
     sys.stdin.read()
 

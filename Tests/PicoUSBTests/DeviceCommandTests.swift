@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// The device commands end to end: the built picoctl, the real libusb, and boards emulated by the
+/// harness (PICOBOOT and app models behind umockdev's usbdevfs).
+@Suite(.serialized, .enabled(if: EmulatedBoards.isAvailable, "needs the harness and .venv (Scripts/setup.sh)"))
+struct DeviceCommandTests {
+    /// 20 KiB of a fixed pattern, written as a BIN file.
+    static func image(size: Int = 20_000, seed: UInt8 = 7) throws -> (URL, [UInt8]) {
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &+ ($0 >> 8)) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
+        try Data(bytes).write(to: url)
+        return (url, bytes)
+    }
+
+    static func jsonLines(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func flashVerifiesWritesAndRebootsThenReflashSkipsEverySector() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"]])
+        defer { boards.close() }
+        let (file, bytes) = try Self.image()
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let first = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let events = Self.jsonLines(first.stdout)
+        #expect(events.first?["event"] as? String == "started")
+        #expect(events.contains { $0["event"] as? String == "progress" && $0["phase"] as? String == "verify" })
+        let finished = try #require(events.last)
+        #expect(finished["event"] as? String == "finished")
+        #expect(finished["sectors"] as? Int == 5 && finished["sectors_skipped"] as? Int == 0)
+        #expect(try boards.readFlash(0, size: bytes.count) == bytes)
+
+        let again = try boards.picoctl(["flash", file.path, "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let summary = try #require(Self.jsonLines(again.stdout).last)
+        #expect(summary["sectors_skipped"] as? Int == 5, "identical image: nothing to erase or write")
+        #expect(summary["bytes_written"] as? Int == 0)
+        #expect(summary["rebooted"] as? Bool == true)
+        try boards.wait(0, ["mode": "app"])
+    }
+
+    @Test func saveReadsBackAndVerifyFindsAChange() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350", "mode": "bootsel"]])
+        defer { boards.close() }
+        let (file, bytes) = try Self.image(size: 8192)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+
+        let saved = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
+        defer { try? FileManager.default.removeItem(at: saved) }
+        let save = try boards.picoctl(["save", saved.path, "--range", "0x10000000", "0x10002000"])
+        #expect(save.status == 0, "\(save.stderr)")
+        #expect([UInt8](try Data(contentsOf: saved)) == bytes)
+
+        #expect(try boards.picoctl(["verify", file.path]).status == 0)
+        try boards.control("write_flash", ["board": 0, "offset": 100, "b64": Data([0x00]).base64EncodedString()])
+        let verify = try boards.picoctl(["verify", file.path, "--json"])
+        #expect(verify.status == 1)
+        let result = try #require(Self.jsonLines(verify.stdout).first)
+        #expect(result["match"] as? Bool == false)
+        #expect(result["first_difference"] as? Int == 0x1000_0064)
+        #expect(verify.stderr.contains("first at 0x10000064"))
+    }
+
+    @Test func severalBoardsWithoutSelectorAreRefusedAndListed() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"], ["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let refused = try boards.picoctl(["flash", file.path])
+        #expect(refused.status == 4)
+        #expect(refused.stderr.contains("2 boards match"))
+        #expect(refused.stderr.contains("port 1-1") && refused.stderr.contains("port 1-2"))
+        // Same BOOTSEL serial on both: the port path picks one.
+        let status = try boards.status()
+        #expect(status[0]["serial"] as? String == status[1]["serial"] as? String)
+        let chosen = try boards.picoctl(["flash", file.path, "--port", "1-2", "--no-reboot"])
+        #expect(chosen.status == 0, "\(chosen.stderr)")
+        #expect(try boards.readFlash(1, size: 16) != [UInt8](repeating: 0xff, count: 16))
+        #expect(try boards.readFlash(0, size: 16) == [UInt8](repeating: 0xff, count: 16))
+    }
+
+    @Test func unplugInTheMiddleOfAFlashExitsWithSeven() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 64 * 1024)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try boards.control("fault", ["board": 0, "disconnect_at": 6])
+        let result = try boards.picoctl(["flash", file.path])
+        #expect(result.status == 7, "\(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func interruptedFlashLeavesABoardTheNextFlashUses() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, bytes) = try Self.image(size: 128 * 1024)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try boards.control("write_flash", ["board": 0, "offset": 0, "b64": Data(repeating: 0, count: 128 * 1024).base64EncodedString()])
+        try boards.control("timing", ["board": 0, "erase_sector": 0.05])
+        let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--json"], environment: boards.environment,
+                                                 timeout: .seconds(60)) { process in
+            _ = try? boards.control("events", ["since": 0, "timeout": 0])
+            usleep(700_000)
+            kill(process.processIdentifier, SIGINT)
+        }
+        #expect(interrupted.status == 130, "\(interrupted.stderr)")
+        #expect(interrupted.stderr.contains("interrupted") && interrupted.stderr.contains("released"))
+        try boards.control("timing", ["board": 0, "erase_sector": 0.0])
+        let next = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try boards.readFlash(0, size: bytes.count) == bytes)
+    }
+}
