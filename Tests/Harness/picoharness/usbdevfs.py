@@ -206,6 +206,9 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             return
         urb = _Urb(urb_data, buffer_data, t, offset)
         with self.lock:
+            if self.gone:                     # unplugged while this call was on its way
+                client.complete(-1, errno.ENODEV)
+                return
             state.in_flight[urb_data.client_addr] = urb
         t.on_complete = lambda _t, u=urb, s=state: self._completed(s, u)
         self.stats["submitted"] += 1
