@@ -60,8 +60,7 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
                                        timeout: Self.recoveryTimeout)
     }
 
-    /// Leaves the board usable by the next program: INTERFACE_RESET, release, close. Idempotent;
-    /// safe to call from a signal handler's cleanup path.
+    /// Leaves the board usable by the next program: INTERFACE_RESET, release, close. Idempotent.
     public func close() {
         guard handle.isOpen else { return }
         try? resetInterface()
@@ -69,16 +68,28 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
         handle.close()
     }
 
-    /// For an interrupted program about to exit, from another thread while a transfer may be in
-    /// flight: INTERFACE_RESET (aborts the device's side, drops exclusive access) and release the
-    /// interface. The handle stays open for the process exit to close.
-    public func releaseForExit() {
-        guard handle.isOpen else { return }
+    /// Set once `interrupt()` ran: every later transfer fails at once, so the caller unwinds.
+    private let interruption = InterruptFlag()
+
+    /// True once `interrupt()` was called.
+    public var isInterrupted: Bool { interruption.isSet }
+
+    /// For Ctrl-C, from another thread while a transfer may be in flight: marks the transport
+    /// interrupted (later transfers fail at once) and sends INTERFACE_RESET, which aborts the
+    /// device's side and drops exclusive access. The owner then unwinds and calls `close()`.
+    public func interrupt() {
+        guard handle.isOpen, interruption.set() else { return }
         try? resetInterface()
+    }
+
+    /// For a process about to exit without unwinding: interrupt and release the interface.
+    public func releaseForExit() {
+        interrupt()
         handle.releaseForExit(interface: interfaceNumber)
     }
 
     private func record<T>(_ body: () throws(PicoUSBError) -> T) throws(USBTransportError) -> T {
+        if interruption.isSet { throw .other(name: "interrupted", code: 4) }
         do {
             return try body()
         } catch {
@@ -152,6 +163,23 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
         try record { () throws(PicoUSBError) in
             try handle.clearHalt(endpoint: inEndpoint)
             try handle.clearHalt(endpoint: outEndpoint)
+        }
+    }
+}
+
+/// A flag set once from any thread.
+final class InterruptFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = PThreadMutex()
+
+    /// True once set.
+    var isSet: Bool { lock.withLock { value } }
+
+    /// Sets the flag; true when this call set it.
+    func set() -> Bool {
+        lock.withLock {
+            defer { value = true }
+            return !value
         }
     }
 }

@@ -96,9 +96,19 @@ enum DeviceFailure: Error, CustomStringConvertible {
     }
 
     /// Runs a device command's body; any failure is reported on stderr and becomes its exit code.
+    /// After Ctrl-C the body unwinds with a transfer error; the interruption is what is reported (exit 130).
     static func reporting(_ body: () throws -> Void) throws {
         do {
             try body()
+            if let message = Interruption.shared.message {
+                Terminal.error(message)
+                throw ExitStatus.interrupted.exitCode
+            }
+        } catch let code as ExitCode {
+            throw code
+        } catch where Interruption.shared.message != nil {
+            Terminal.error(Interruption.shared.message!)
+            throw ExitStatus.interrupted.exitCode
         } catch let failure as DeviceFailure {
             throw failure.report()
         } catch let error as PicoUSBError {

@@ -40,8 +40,7 @@ final class DeviceSession {
         transport = try PicobootUSBTransport(device: device)
         connection = PicobootConnection(transport: transport)
         executor = FlashExecutor(connection: connection, chip: chip, onEvent: onEvent)
-        let transport = transport
-        interruptKey = Interruption.shared.register { transport.releaseForExit() }
+        interruptKey = Interruption.shared.register(transport)
     }
 
     /// Sends an app to BOOTSEL and waits (hotplug, no fixed sleep) for the same board to come back.

@@ -3,17 +3,33 @@ import Glibc
 #endif
 import Dispatch
 import Foundation
+import PicoUSB
 
-/// Ctrl-C and SIGTERM during a device command: run the registered clean-ups (reset the PICOBOOT
-/// interface, release it), say so on stderr, and exit with status 130, so no board stays locked.
+/// Something a device command holds that Ctrl-C must leave clean.
+protocol Interruptible: AnyObject {
+    /// Stop: make transfers fail so the command unwinds, and reset the device side.
+    func interrupt()
+    /// Last resort before exiting without unwinding: release what is held.
+    func releaseForExit()
+}
+
+extension PicobootUSBTransport: Interruptible {}
+
+/// Ctrl-C and SIGTERM during a device command. The held transports are interrupted (INTERFACE_RESET,
+/// transfers fail at once), the command unwinds and closes them normally, and `DeviceFailure.reporting`
+/// turns the outcome into exit status 130. If the command does not unwind within `grace`, the
+/// transports are released and the process exits with 130 anyway, so no board stays locked.
 final class Interruption: @unchecked Sendable {
     /// The process-wide instance; signal handling is process-wide.
     static let shared = Interruption()
+    /// How long the command may take to unwind after a signal.
+    static let grace: Duration = .seconds(3)
 
     private let lock = NSLock()
-    private var cleanups: [Int: () -> Void] = [:]
+    private var held: [Int: any Interruptible] = [:]
     private var nextKey = 0
     private var sources: [DispatchSourceSignal] = []
+    private var signalNumber: Int32?
 
     /// Starts catching SIGINT and SIGTERM (idempotent). Handlers run on a dispatch queue, not in signal context.
     func install() {
@@ -29,32 +45,51 @@ final class Interruption: @unchecked Sendable {
         }
     }
 
-    /// Registers a clean-up to run if the process is interrupted; returns the key to remove it.
+    /// Registers something to interrupt on a signal; returns the key to remove it.
     @discardableResult
-    func register(_ cleanup: @escaping () -> Void) -> Int {
+    func register(_ resource: any Interruptible) -> Int {
         install()
         lock.lock()
         defer { lock.unlock() }
         nextKey += 1
-        cleanups[nextKey] = cleanup
+        held[nextKey] = resource
         return nextKey
     }
 
-    /// Removes a clean-up once its resource was released normally.
+    /// Removes a resource once it was released normally.
     func remove(_ key: Int) {
         lock.lock()
-        cleanups[key] = nil
+        held[key] = nil
         lock.unlock()
+    }
+
+    /// The message for an interruption, if one happened.
+    var message: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return signalNumber.map { "picoctl: interrupted by \($0 == SIGINT ? "Ctrl-C" : "SIGTERM"); the board was reset and released" }
     }
 
     private func fire(_ number: Int32) {
         lock.lock()
-        let pending = cleanups.values
-        cleanups.removeAll()
+        let first = signalNumber == nil
+        signalNumber = number
+        let resources = Array(held.values)
         lock.unlock()
-        for cleanup in pending { cleanup() }
-        Terminal.error("\npicoctl: interrupted by \(number == SIGINT ? "Ctrl-C" : "SIGTERM")"
-                       + (pending.isEmpty ? "" : "; the board's PICOBOOT interface was reset and released"))
-        _exit(ExitStatus.interrupted.rawValue)
+        guard first, !resources.isEmpty else {
+            for resource in resources { resource.releaseForExit() }
+            Terminal.error("\npicoctl: interrupted")
+            _exit(ExitStatus.interrupted.rawValue)
+        }
+        for resource in resources { resource.interrupt() }
+        let (seconds, _) = Self.grace.components
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [self] in
+            lock.lock()
+            let left = Array(held.values)
+            lock.unlock()
+            for resource in left { resource.releaseForExit() }
+            Terminal.error("\n" + (message ?? "picoctl: interrupted"))
+            _exit(ExitStatus.interrupted.rawValue)
+        }
     }
 }
