@@ -89,6 +89,33 @@ struct DeviceCommandTests {
         #expect(try boards.readFlash(0, size: 16) == [UInt8](repeating: 0xff, count: 16))
     }
 
+    @Test func runningAppsAreSentToBootselAndFoundAgainByIdentity() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "app"], ["kind": "sim-rp2350", "mode": "app"]])
+        defer { boards.close() }
+        let status = try boards.status()
+        let rp2040 = try #require(status[0]["unique_id"] as? String), rp2350 = try #require(status[1]["unique_id"] as? String)
+
+        // RP2040: its BOOTSEL serial is not the app's, so it is found again by port path.
+        let reboot = try boards.picoctl(["reboot", "--bootsel", "--serial", rp2040, "--json"])
+        #expect(reboot.status == 0, "\(reboot.stderr)")
+        #expect(Self.jsonLines(reboot.stdout).first?["identity"] as? String == rp2040)
+        let bootsel = try boards.wait(0, ["mode": "bootsel"])
+        #expect(bootsel["serial"] as? String != rp2040)
+
+        // RP2350 running an app: flash sends it to BOOTSEL first and finds it by its chip id.
+        let (file, bytes) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let flash = try boards.picoctl(["flash", file.path, "--serial", rp2350, "--no-reboot"])
+        #expect(flash.status == 0, "\(flash.stderr)")
+        #expect(flash.stderr.contains("rebooting it into BOOTSEL through its reset interface"))
+        #expect(try boards.readFlash(1, size: bytes.count) == bytes)
+
+        // Back to the program from BOOTSEL over PICOBOOT.
+        let app = try boards.picoctl(["reboot", "--port", "1-1"])
+        #expect(app.status == 0, "\(app.stderr)")
+        try boards.wait(0, ["mode": "app"])
+    }
+
     @Test func unplugInTheMiddleOfAFlashExitsWithSeven() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
         defer { boards.close() }
