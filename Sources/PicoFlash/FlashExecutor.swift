@@ -85,25 +85,46 @@ public final class FlashExecutor {
     }
 
     /// Reads what the plan needs to know and computes it (flash images; XIP already exited).
+    ///
+    /// With probes, the first page of each fully covered sector is read first; a page that differs
+    /// from the image and is not blank settles an erase. The remaining sectors (partial ones, and
+    /// those the probe could not decide) are read whole, in contiguous runs.
     func checkAndPlan(_ image: MemoryImage, options: PlanOptions) throws(FlashError) -> FlashPlan {
         let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
-        let toRead = options.skipUnchanged ? touched : touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
-        let readRuns = runs(of: toRead, unit: chip.sectorSize, limit: options.maxTransfer)
-        let total = UInt64(toRead.count) * UInt64(chip.sectorSize)
-        var contents: [UInt32: [UInt8]] = [:]
+        let sectorSize = Int(chip.sectorSize), pageSize = chip.pageSize
+        var knowledge: [UInt32: SectorKnowledge] = [:]
+        var commands = 0
         var done: UInt64 = 0
+        var toRead = options.skipUnchanged ? touched : touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
+        let probed = options.skipUnchanged && options.probeFirstPage
+            ? touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) } : []
+        var total = UInt64(probed.count) * UInt64(pageSize) + UInt64(toRead.count) * UInt64(sectorSize)
+        for sector in probed {
+            let page = try device { () throws(PicobootError) in try connection.read(address: sector, count: pageSize) }
+            commands += 1
+            done += UInt64(pageSize)
+            let wanted = image.segments(in: sector, length: Int(pageSize)).flatMap(\.bytes)
+            if page != wanted && page.contains(where: { $0 != 0xFF }) {
+                knowledge[sector] = .mustErase
+                total -= UInt64(sectorSize)
+            }
+            onEvent(.progress(.check, done: done, total: total))
+        }
+        toRead.removeAll { knowledge[$0] != nil }
+        let readRuns = runs(of: toRead, unit: chip.sectorSize, limit: options.maxTransfer)
         for run in readRuns {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
-            for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
-                contents[run.address + UInt32(offset)] = Array(bytes[offset..<(offset + Int(chip.sectorSize))])
+            commands += 1
+            for offset in stride(from: 0, to: Int(run.size), by: sectorSize) {
+                knowledge[run.address + UInt32(offset)] = .contents(Array(bytes[offset..<(offset + sectorSize)]))
             }
             done += UInt64(run.size)
             onEvent(.progress(.check, done: done, total: total))
         }
-        return try FlashPlanner.plan(image: image, chip: chip, options: options,
-                                     check: options.skipUnchanged ? .readBack : .none,
-                                     checkedBytes: total, checkCommands: readRuns.count) { sector in
-            contents[sector].map(SectorKnowledge.contents) ?? .unknown
+        let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probed.isEmpty ? .readBack : .probeThenRead
+        return try FlashPlanner.plan(image: image, chip: chip, options: options, check: check,
+                                     checkedBytes: done, checkCommands: commands) { sector in
+            knowledge[sector] ?? .unknown
         }
     }
 
@@ -139,10 +160,12 @@ public final class FlashExecutor {
         done = 0
         for run in plan.verifyRuns {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
-            for (offset, actual) in bytes.enumerated() {
-                let address = run.address + UInt32(offset)
-                if let expected = plan.target(at: address), expected != actual {
-                    throw .verifyFailed(address: address, expected: expected, actual: actual)
+            for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
+                let sector = run.address + UInt32(offset)
+                guard let index = plan.sectorIndex(sector), let target = plan.sectors[index].target else { continue }
+                let actual = bytes[offset..<(offset + Int(chip.sectorSize))]
+                if !actual.elementsEqual(target), let at = target.indices.first(where: { target[$0] != actual[offset + $0] }) {
+                    throw .verifyFailed(address: sector + UInt32(at), expected: target[at], actual: actual[offset + at])
                 }
             }
             done += UInt64(run.size)

@@ -7,6 +7,9 @@ public enum SectorKnowledge: Hashable, Sendable {
     case contents([UInt8])
     /// The CRC-32/MPEG-2 of the sector's current bytes (from a RAM helper).
     case crc32(UInt32)
+    /// A probe found bytes that differ from the image and are not blank: the sector must be erased
+    /// (valid only for sectors the image covers completely).
+    case mustErase
     /// Nothing: the sector is assumed to need erasing.
     case unknown
 }
@@ -57,6 +60,8 @@ public struct FlashPlan: Hashable, Sendable {
     public enum CheckStrategy: String, Hashable, Sendable {
         /// Each touched sector read back over USB.
         case readBack
+        /// The first page of each fully covered sector read; the rest only when that page could not decide.
+        case probeThenRead
         /// Per-sector CRCs from a RAM helper.
         case helperCRC
         /// Not checked: every fully covered sector is erased and written.

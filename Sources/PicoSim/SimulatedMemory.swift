@@ -40,7 +40,17 @@ extension SimulatedBoard {
     func readMemory(address: UInt32, size: UInt32) throws(Rejection) -> [UInt8] {
         let length = UInt64(size)
         if chip.flash.contains(address, length: length) {
-            return (0..<Int(size)).map { flash[flashOffset(address + UInt32($0))] }
+            var out: [UInt8] = []
+            out.reserveCapacity(Int(size))
+            var cursor = address, remaining = Int(size)
+            while remaining > 0 {
+                let offset = flashOffset(cursor)
+                let run = min(remaining, Int(flashSize) - offset)
+                out.append(contentsOf: flash[offset..<(offset + run)])
+                cursor &+= UInt32(run)
+                remaining -= run
+            }
+            return out
         }
         if chip.sram.contains(address, length: length) {
             let offset = Int(address - chip.sram.start)
@@ -71,9 +81,11 @@ extension SimulatedBoard {
 
     /// Programs flash pages: bits can only be cleared (the result is old AND new).
     func program(address: UInt32, _ data: [UInt8]) {
-        for (index, byte) in data.enumerated() {
-            let offset = flashOffset(address + UInt32(index))
+        var offset = flashOffset(address)
+        for byte in data {
             flash[offset] &= byte
+            offset += 1
+            if offset == Int(flashSize) { offset = 0 }
         }
         let pages = data.count / Int(chip.pageSize)
         statistics.pagePrograms += pages

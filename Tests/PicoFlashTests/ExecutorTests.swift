@@ -60,7 +60,36 @@ final class Rig {
         #expect(rig.board.statistics.sectorErases == 0 && rig.board.statistics.pagePrograms == 0)
         #expect(summary.skippedShare == 1)
         #expect(summary.wire.bytesToDevice == 0)
-        #expect(summary.wire.bytesToHost == 32 * 1024)
+        // Eight first-page probes, then the eight sectors whole.
+        #expect(summary.wire.bytesToHost == 32 * 1024 + 8 * 256)
+        #expect(summary.plan.check == .probeThenRead)
+        options.plan.probeFirstPage = false
+        let plain = try rig.executor.flash(image(base, data), options: options)
+        #expect(plain.wire.bytesToHost == 32 * 1024)
+        #expect(plain.plan.check == .readBack)
+    }
+
+    @Test func probeSettlesAnEraseWithoutReadingTheSector() throws {
+        let rig = Rig()
+        rig.board.preload(flashAt: base, pattern(16 * 4096, seed: 1))
+        var options = FlashOptions()
+        options.reboot = false
+        options.plan.verify = false
+        let summary = try rig.executor.flash(image(base, pattern(16 * 4096, seed: 2)), options: options)
+        #expect(summary.wire.bytesToHost == 16 * 256)
+        #expect(summary.plan.sectorsToErase.count == 16)
+        #expect(rig.flashBytes(base, 16 * 4096) == pattern(16 * 4096, seed: 2))
+    }
+
+    @Test func withoutSkipOnlyPartialSectorsAreRead() throws {
+        let rig = Rig()
+        var options = FlashOptions()
+        options.reboot = false
+        options.plan.skipUnchanged = false
+        let summary = try rig.executor.flash(image(base, pattern(4096 + 100)), options: options)
+        #expect(summary.plan.check == .none)
+        #expect(summary.plan.checkedBytes == 4096)
+        #expect(summary.plan.sectors.map(\.action) == [.eraseAndProgram, .program])
     }
 
     @Test func oneChangedSectorErasesOnlyIt() throws {
@@ -104,8 +133,16 @@ final class Rig {
             case .finished: "finished"
             }
         }
-        #expect(kinds == ["started", "check", "planned", "erase", "write", "verify", "rebooting", "finished"])
-        if case .progress(_, let done, let total) = rig.events[5] { #expect(done == total) }
+        // Consecutive progress events of one phase collapse into one entry.
+        let phases = kinds.enumerated().filter { $0.offset == 0 || kinds[$0.offset - 1] != $0.element }.map(\.element)
+        #expect(phases == ["started", "check", "planned", "erase", "write", "verify", "rebooting", "finished"])
+        for case .progress(_, let done, let total) in rig.events { #expect(done <= total) }
+        let lastOfPhase = rig.events.enumerated().compactMap { index, event -> (UInt64, UInt64)? in
+            guard case .progress(let phase, let done, let total) = event else { return nil }
+            if index + 1 < rig.events.count, case .progress(phase, _, _) = rig.events[index + 1] { return nil }
+            return (done, total)
+        }
+        #expect(lastOfPhase.count == 4 && lastOfPhase.allSatisfy { $0.0 == $0.1 })
     }
 
     @Test func dryRunChangesNothing() throws {
