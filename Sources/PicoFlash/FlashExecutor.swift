@@ -17,6 +17,8 @@ public final class FlashExecutor {
     public var timing: BoardTiming
     /// Receives progress events, in the order `FlashEvent` documents.
     public var onEvent: (FlashEvent) -> Void
+    /// A RAM helper for block erases and CRC checks (RP2040); nil uses plain PICOBOOT.
+    public var helper: (any FlashHelper)?
 
     /// An executor for a board of `chip` behind `connection`.
     public init(connection: PicobootConnection, chip: Chip, timing: BoardTiming = .typical,
@@ -64,7 +66,11 @@ public final class FlashExecutor {
                 plan = try FlashPlanner.plan(image: image, chip: chip, options: options.plan) { _ in .unknown }
             } else {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
-                plan = try checkAndPlan(image, options: options.plan)
+                if options.useHelper, let helper, try device({ () throws(PicobootError) in try helper.load(over: connection, chip: chip) }) {
+                    plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+                } else {
+                    plan = try checkAndPlan(image, options: options.plan)
+                }
             }
             onEvent(.planned(plan))
             if options.dryRun { return plan }
@@ -137,7 +143,12 @@ public final class FlashExecutor {
         let eraseTotal = UInt64(plan.sectorsToErase.count) * UInt64(chip.sectorSize)
         var done: UInt64 = 0
         for run in plan.eraseRuns {
-            try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
+            if plan.erase == .helperBlocks {
+                guard let helper else { preconditionFailure("a helper plan needs the executor's helper") }
+                try device { () throws(PicobootError) in try helper.erase(address: run.address, size: run.size, over: connection) }
+            } else {
+                try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
+            }
             done += UInt64(run.size)
             onEvent(.progress(.erase, done: done, total: eraseTotal))
         }
@@ -158,6 +169,10 @@ public final class FlashExecutor {
             onEvent(.progress(.write, done: done, total: plan.bytesToWrite))
         }
         done = 0
+        if plan.verifyByCRC {
+            try verifyWithHelper(plan)
+            return
+        }
         for run in plan.verifyRuns {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
             for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
