@@ -218,3 +218,20 @@ final class Rig {
         #expect(rig.board.mode == .bootsel)
     }
 }
+
+@Suite struct VerifyTests {
+    let base: UInt32 = 0x1000_0000
+
+    @Test func verifyReportsMismatchesInOrder() throws {
+        let rig = Rig()
+        let data = pattern(5000, seed: 8)
+        rig.board.preload(flashAt: base, data)
+        #expect(try rig.executor.verify(image(base, data)).matches)
+        rig.board.preload(flashAt: base + 10, [data[10] ^ 1])
+        rig.board.preload(flashAt: base + 4999, [data[4999] ^ 2])
+        let report = try rig.executor.verify(image(base, data), limit: 1, chunk: 1024)
+        #expect(report.mismatchCount == 2 && report.bytesCompared == 5000)
+        #expect(report.firstMismatches == [.init(address: base + 10, expected: data[10], actual: data[10] ^ 1)])
+        #expect(rig.board.exclusiveAccess == .shared)
+    }
+}
