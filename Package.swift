@@ -44,6 +44,8 @@ let package = Package(
 
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
+        .testTarget(name: "PicoFlashTests", dependencies: ["PicoFlash", "PicoBoot", "PicoSim", "UF2"]),
+        .testTarget(name: "PicoSimTests", dependencies: ["PicoSim", "PicoBoot", "UF2"]),
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"], exclude: ["Lab"]),
         .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.

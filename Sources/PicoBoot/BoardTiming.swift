@@ -13,6 +13,8 @@ public struct BoardTiming: Hashable, Sendable {
     public var pageProgram: Duration = .microseconds(500)
     /// Flash read rate of the device side, bytes per second (XIP reads; small next to USB).
     public var flashReadBytesPerSecond: Double = 20_000_000
+    /// CRC-32 rate of a RAM helper over XIP reads (table-driven on a 125 MHz Cortex-M0+; an estimate).
+    public var helperCRCBytesPerSecond: Double = 8_000_000
     /// The flash unit sizes the figures are for.
     public var sectorSize: UInt32 = 4096
     /// The page size the figures are for.
@@ -32,6 +34,28 @@ public struct BoardTiming: Hashable, Sendable {
     /// Time for the device to read `bytes` of flash.
     public func flashRead(bytes: UInt64) -> Duration {
         .nanoseconds(Int64((Double(bytes) / flashReadBytesPerSecond * 1e9).rounded()))
+    }
+
+    /// Time for a RAM helper to CRC `bytes` of flash.
+    public func helperCRC(bytes: UInt64) -> Duration {
+        .nanoseconds(Int64((Double(bytes) / helperCRCBytesPerSecond * 1e9).rounded()))
+    }
+
+    /// Time for a RAM helper to erase `[address, address + size)`: 64 KiB blocks where aligned, sectors elsewhere.
+    public func helperErase(address: UInt32, size: UInt32) -> Duration {
+        let block: UInt64 = 64 * 1024
+        var cursor = UInt64(address), spent: Duration = .zero
+        let end = UInt64(address) + UInt64(size)
+        while cursor < end {
+            if cursor % block == 0 && cursor + block <= end {
+                spent += blockErase
+                cursor += block
+            } else {
+                spent += sectorErase
+                cursor += UInt64(sectorSize)
+            }
+        }
+        return spent
     }
 
     /// Time to erase `sectors` sectors one by one, as both bootroms do.

@@ -15,6 +15,8 @@ public struct FlashOptions: Hashable, Sendable {
     public var family: Family?
     /// Stop after planning (`--dry-run`): nothing is erased or written.
     public var dryRun = false
+    /// Use the executor's `helper` when one is set and loads (`--no-helper` turns it off).
+    public var useHelper = true
 
     /// The defaults: verify, skip unchanged, reboot after 500 ms, no family check.
     public init() {}

@@ -17,6 +17,8 @@ public final class FlashExecutor {
     public var timing: BoardTiming
     /// Receives progress events, in the order `FlashEvent` documents.
     public var onEvent: (FlashEvent) -> Void
+    /// A RAM helper for block erases and CRC checks (RP2040); nil uses plain PICOBOOT.
+    public var helper: (any FlashHelper)?
 
     /// An executor for a board of `chip` behind `connection`.
     public init(connection: PicobootConnection, chip: Chip, timing: BoardTiming = .typical,
@@ -64,7 +66,11 @@ public final class FlashExecutor {
                 plan = try FlashPlanner.plan(image: image, chip: chip, options: options.plan) { _ in .unknown }
             } else {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
-                plan = try checkAndPlan(image, options: options.plan)
+                if options.useHelper, let helper, try device({ () throws(PicobootError) in try helper.load(over: connection, chip: chip) }) {
+                    plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+                } else {
+                    plan = try checkAndPlan(image, options: options.plan)
+                }
             }
             onEvent(.planned(plan))
             if options.dryRun { return plan }
@@ -85,25 +91,46 @@ public final class FlashExecutor {
     }
 
     /// Reads what the plan needs to know and computes it (flash images; XIP already exited).
+    ///
+    /// With probes, the first page of each fully covered sector is read first; a page that differs
+    /// from the image and is not blank settles an erase. The remaining sectors (partial ones, and
+    /// those the probe could not decide) are read whole, in contiguous runs.
     func checkAndPlan(_ image: MemoryImage, options: PlanOptions) throws(FlashError) -> FlashPlan {
         let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
-        let toRead = options.skipUnchanged ? touched : touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
-        let readRuns = runs(of: toRead, unit: chip.sectorSize, limit: options.maxTransfer)
-        let total = UInt64(toRead.count) * UInt64(chip.sectorSize)
-        var contents: [UInt32: [UInt8]] = [:]
+        let sectorSize = Int(chip.sectorSize), pageSize = chip.pageSize
+        var knowledge: [UInt32: SectorKnowledge] = [:]
+        var commands = 0
         var done: UInt64 = 0
+        var toRead = options.skipUnchanged ? touched : touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
+        let probed = options.skipUnchanged && options.probeFirstPage
+            ? touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) } : []
+        var total = UInt64(probed.count) * UInt64(pageSize) + UInt64(toRead.count) * UInt64(sectorSize)
+        for sector in probed {
+            let page = try device { () throws(PicobootError) in try connection.read(address: sector, count: pageSize) }
+            commands += 1
+            done += UInt64(pageSize)
+            let wanted = image.segments(in: sector, length: Int(pageSize)).flatMap(\.bytes)
+            if page != wanted && page.contains(where: { $0 != 0xFF }) {
+                knowledge[sector] = .mustErase
+                total -= UInt64(sectorSize)
+            }
+            onEvent(.progress(.check, done: done, total: total))
+        }
+        toRead.removeAll { knowledge[$0] != nil }
+        let readRuns = runs(of: toRead, unit: chip.sectorSize, limit: options.maxTransfer)
         for run in readRuns {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
-            for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
-                contents[run.address + UInt32(offset)] = Array(bytes[offset..<(offset + Int(chip.sectorSize))])
+            commands += 1
+            for offset in stride(from: 0, to: Int(run.size), by: sectorSize) {
+                knowledge[run.address + UInt32(offset)] = .contents(Array(bytes[offset..<(offset + sectorSize)]))
             }
             done += UInt64(run.size)
             onEvent(.progress(.check, done: done, total: total))
         }
-        return try FlashPlanner.plan(image: image, chip: chip, options: options,
-                                     check: options.skipUnchanged ? .readBack : .none,
-                                     checkedBytes: total, checkCommands: readRuns.count) { sector in
-            contents[sector].map(SectorKnowledge.contents) ?? .unknown
+        let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probed.isEmpty ? .readBack : .probeThenRead
+        return try FlashPlanner.plan(image: image, chip: chip, options: options, check: check,
+                                     checkedBytes: done, checkCommands: commands) { sector in
+            knowledge[sector] ?? .unknown
         }
     }
 
@@ -116,7 +143,12 @@ public final class FlashExecutor {
         let eraseTotal = UInt64(plan.sectorsToErase.count) * UInt64(chip.sectorSize)
         var done: UInt64 = 0
         for run in plan.eraseRuns {
-            try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
+            if plan.erase == .helperBlocks {
+                guard let helper else { preconditionFailure("a helper plan needs the executor's helper") }
+                try device { () throws(PicobootError) in try helper.erase(address: run.address, size: run.size, over: connection) }
+            } else {
+                try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
+            }
             done += UInt64(run.size)
             onEvent(.progress(.erase, done: done, total: eraseTotal))
         }
@@ -137,12 +169,18 @@ public final class FlashExecutor {
             onEvent(.progress(.write, done: done, total: plan.bytesToWrite))
         }
         done = 0
+        if plan.verifyByCRC {
+            try verifyWithHelper(plan)
+            return
+        }
         for run in plan.verifyRuns {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
-            for (offset, actual) in bytes.enumerated() {
-                let address = run.address + UInt32(offset)
-                if let expected = plan.target(at: address), expected != actual {
-                    throw .verifyFailed(address: address, expected: expected, actual: actual)
+            for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
+                let sector = run.address + UInt32(offset)
+                guard let index = plan.sectorIndex(sector), let target = plan.sectors[index].target else { continue }
+                let actual = bytes[offset..<(offset + Int(chip.sectorSize))]
+                if !actual.elementsEqual(target), let at = target.indices.first(where: { target[$0] != actual[offset + $0] }) {
+                    throw .verifyFailed(address: sector + UInt32(at), expected: target[at], actual: actual[offset + at])
                 }
             }
             done += UInt64(run.size)

@@ -7,6 +7,9 @@ public enum SectorKnowledge: Hashable, Sendable {
     case contents([UInt8])
     /// The CRC-32/MPEG-2 of the sector's current bytes (from a RAM helper).
     case crc32(UInt32)
+    /// A probe found bytes that differ from the image and are not blank: the sector must be erased
+    /// (valid only for sectors the image covers completely).
+    case mustErase
     /// Nothing: the sector is assumed to need erasing.
     case unknown
 }
@@ -57,6 +60,8 @@ public struct FlashPlan: Hashable, Sendable {
     public enum CheckStrategy: String, Hashable, Sendable {
         /// Each touched sector read back over USB.
         case readBack
+        /// The first page of each fully covered sector read; the rest only when that page could not decide.
+        case probeThenRead
         /// Per-sector CRCs from a RAM helper.
         case helperCRC
         /// Not checked: every fully covered sector is erased and written.
@@ -83,6 +88,10 @@ public struct FlashPlan: Hashable, Sendable {
     public var checkCommands: Int
     /// Whether the written sectors are read back afterwards.
     public var verify: Bool
+    /// Whether verification compares helper CRCs instead of reading the sectors back.
+    public var verifyByCRC = false
+    /// Device-side time the check took beyond the transfer (helper CRCs).
+    public var checkDeviceTime: Duration = .zero
     /// The largest WRITE or READ the executor sends.
     public var maxTransfer: UInt32
     /// The largest FLASH_ERASE the executor sends.
@@ -102,14 +111,14 @@ public struct FlashPlan: Hashable, Sendable {
     public var bytesToVerify: UInt64 {
         guard verify else { return 0 }
         if kind == .ram { return bytesToWrite }
-        return UInt64(sectors.count { $0.action != .skip }) * UInt64(chip.sectorSize)
+        return UInt64(sectors.count { $0.action != .skip }) * (verifyByCRC ? 4 : UInt64(chip.sectorSize))
     }
     /// Share of the touched sectors that are skipped (0...1).
     public var skippedShare: Double { sectors.isEmpty ? 0 : Double(sectorsSkipped) / Double(sectors.count) }
 
     /// Contiguous ranges to erase, each at most `maxErase` bytes, ascending.
     public var eraseRuns: [(address: UInt32, size: UInt32)] {
-        runs(of: sectorsToErase.map(\.address), unit: chip.sectorSize, limit: maxErase)
+        runs(of: sectorsToErase.map(\.address), unit: chip.sectorSize, limit: erase == .helperBlocks ? UInt32.max : maxErase)
     }
 
     /// Contiguous page ranges to program, each at most `maxTransfer` bytes, ascending.
@@ -120,7 +129,8 @@ public struct FlashPlan: Hashable, Sendable {
     /// Contiguous sector ranges to read back for verification, each at most `maxTransfer` bytes.
     public var verifyRuns: [(address: UInt32, size: UInt32)] {
         guard verify else { return [] }
-        return runs(of: sectors.filter { $0.action != .skip }.map(\.address), unit: chip.sectorSize, limit: maxTransfer)
+        return runs(of: sectors.filter { $0.action != .skip }.map(\.address), unit: chip.sectorSize,
+                    limit: verifyByCRC ? 1024 * chip.sectorSize : maxTransfer)
     }
 
     /// The byte the plan expects at `address` after flashing (nil outside the touched sectors).

@@ -15,8 +15,11 @@ public struct PlanOptions: Hashable, Sendable {
     public var maxErase: UInt32 = 64 * 1024
     /// The board's flash size when known (images past it are refused).
     public var flashSize: UInt32?
+    /// Read only the first page of each fully covered sector first: a page that differs and is not
+    /// blank decides an erase without reading the rest (cheaper full flashes, dearer identical ones).
+    public var probeFirstPage = true
 
-    /// The defaults: verify, skip unchanged, bootrom sector erase, 16 KiB transfers, 64 KiB erases.
+    /// The defaults: verify, skip unchanged with first-page probes, bootrom sector erase, 16 KiB transfers, 64 KiB erases.
     public init() {}
 }
 
@@ -135,7 +138,7 @@ public enum FlashPlanner {
             let blankCRC = CRC32MPEG2.checksum([UInt8](repeating: 0xFF, count: size))
             return SectorPlan(address: address, action: crc == blankCRC ? .program : .eraseAndProgram, target: target,
                               pages: nonBlankPages(target), imageBytes: imageBytes)
-        case .unknown:
+        case .mustErase, .unknown:
             guard imageBytes == size else { throw .contentsNeeded(sector: address) }
             let target = overlay([UInt8](repeating: 0xFF, count: size))
             return SectorPlan(address: address, action: .eraseAndProgram, target: target, pages: nonBlankPages(target),

@@ -1,2 +1,17 @@
 /// Plans and carries out flash operations over PICOBOOT: erase, write, verify, skip what is already there.
+///
+/// Data flows one way: a `MemoryImage` and what the board holds become a `FlashPlan` (pure, printable
+/// by `--dry-run`), which a `FlashExecutor` walks over a `PicobootConnection`:
+///
+/// ```swift
+/// let executor = FlashExecutor(connection: PicobootConnection(transport: transport), chip: .rp2040)
+/// executor.onEvent = { event in render(event) }          // progress: FlashEvent, documented order
+/// var options = FlashOptions()
+/// options.family = .rp2040                               // refused on a mismatching board unless options.force
+/// let summary = try executor.flash(image, options: options)
+/// print(summary.plan.summary())                          // sectors erased, pages written, skipped, modelled time
+/// ```
+///
+/// Other device operations: `read(_:)` (save), `erase(_:)`, `guessFlashSize()`, `reboot(_:)`.
+/// A RAM helper (`FlashHelper`) can take over erasing and checking on RP2040.
 public enum PicoFlash {}

@@ -26,9 +26,15 @@ public struct PlanEstimate: Hashable, Sendable {
 extension FlashPlan {
     /// The modelled cost of carrying out the plan on a board with `timing`.
     public func estimate(timing: BoardTiming = .typical) -> PlanEstimate {
-        let check = timing.transfer(bytes: checkedBytes) + timing.flashRead(bytes: checkedBytes) + timing.commandOverhead * checkCommands
+        let check = timing.transfer(bytes: checkedBytes) + timing.flashRead(bytes: checkedBytes) + checkDeviceTime
+            + timing.commandOverhead * checkCommands
         let eraseRuns = self.eraseRuns, writeRuns = self.writeRuns, verifyRuns = self.verifyRuns
-        let erase = timing.erase(sectors: sectorsToErase.count) + timing.commandOverhead * eraseRuns.count
+        // A helper call is three commands (parameters, EXEC, status); the bootrom erases sector by sector.
+        let erase = self.erase == .helperBlocks
+            ? eraseRuns.reduce(Duration.zero) { $0 + timing.helperErase(address: $1.address, size: $1.size) }
+                + timing.commandOverhead * (3 * eraseRuns.count)
+            : timing.erase(sectors: sectorsToErase.count) + timing.commandOverhead * eraseRuns.count
+        let eraseCommands = self.erase == .helperBlocks ? 3 * eraseRuns.count : eraseRuns.count
         let write: Duration, verifyTime: Duration
         let writeCommands: Int, verifyCommands: Int
         if kind == .ram {
@@ -39,12 +45,19 @@ extension FlashPlan {
         } else {
             writeCommands = writeRuns.count
             write = timing.transfer(bytes: bytesToWrite) + timing.program(pages: pageCount) + timing.commandOverhead * writeCommands
-            verifyCommands = verifyRuns.count
-            verifyTime = timing.transfer(bytes: bytesToVerify) + timing.flashRead(bytes: bytesToVerify)
-                + timing.commandOverhead * verifyCommands
+            if verifyByCRC {
+                verifyCommands = 3 * verifyRuns.count
+                let checked = verifyRuns.reduce(UInt64(0)) { $0 + UInt64($1.size) }
+                verifyTime = timing.transfer(bytes: bytesToVerify) + timing.helperCRC(bytes: checked)
+                    + timing.commandOverhead * verifyCommands
+            } else {
+                verifyCommands = verifyRuns.count
+                verifyTime = timing.transfer(bytes: bytesToVerify) + timing.flashRead(bytes: bytesToVerify)
+                    + timing.commandOverhead * verifyCommands
+            }
         }
         return PlanEstimate(check: check, erase: erase, write: write, verify: verifyTime,
-                            commands: checkCommands + eraseRuns.count + writeCommands + verifyCommands,
+                            commands: checkCommands + eraseCommands + writeCommands + verifyCommands,
                             bytes: checkedBytes + bytesToWrite + bytesToVerify)
     }
 
@@ -63,7 +76,7 @@ extension FlashPlan {
             lines.append("  skip:    \(sectorsSkipped) sector(s) unchanged (\(Int((skippedShare * 100).rounded()))%)")
             lines.append("  check:   \(check.rawValue), \(checkedBytes) bytes read")
         }
-        lines.append("  verify:  \(verify ? "\(bytesToVerify) bytes read back" : "off")")
+        lines.append("  verify:  \(verify ? verifyByCRC ? "helper CRCs, \(bytesToVerify) bytes read" : "\(bytesToVerify) bytes read back" : "off")")
         lines.append("  USB:     \(estimate.bytes) bytes in \(estimate.commands) command(s)")
         lines.append("  modelled board time: \(format(estimate.total)) (erase \(format(estimate.erase)), write \(format(estimate.write)), check \(format(estimate.check)), verify \(format(estimate.verify)))")
         return lines.joined(separator: "\n")

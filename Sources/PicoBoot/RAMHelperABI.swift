@@ -1,0 +1,42 @@
+/// Where a RAM helper (RP2040: a routine loaded over PICOBOOT and run with EXEC) lives and how
+/// the host talks to it: a parameter block in SRAM, written before EXEC and read after it.
+///
+/// Block layout (little-endian words at `parameterAddress`): operation, address, size, status
+/// (written by the helper, 0 = done), then one CRC-32/MPEG-2 word per 4 KiB sector for `.crc`.
+public struct RAMHelperABI: Hashable, Sendable {
+    /// What the helper is asked to do.
+    public enum Operation: UInt32, Sendable {
+        /// Erase `[address, address + size)` with 64 KiB blocks (0xD8) where aligned, sectors elsewhere.
+        case erase = 1
+        /// CRC-32/MPEG-2 of each 4 KiB sector of `[address, address + size)` into the table.
+        case crc = 2
+    }
+
+    /// Where the helper's code is written (EXEC goes to this address with the Thumb bit set).
+    public var codeAddress: UInt32
+    /// Where the parameter block starts.
+    public var parameterAddress: UInt32
+    /// The largest number of sectors one CRC call may cover (table room).
+    public var maxSectors: Int
+
+    /// A layout with the code at `codeAddress` and the parameter block at `parameterAddress`.
+    public init(codeAddress: UInt32 = 0x2000_0000, parameterAddress: UInt32 = 0x2000_1000, maxSectors: Int = 1024) {
+        self.codeAddress = codeAddress
+        self.parameterAddress = parameterAddress
+        self.maxSectors = maxSectors
+    }
+
+    /// Bytes of the header words (operation, address, size, status).
+    public static let headerSize: UInt32 = 16
+
+    /// The address of the status word.
+    public var statusAddress: UInt32 { parameterAddress + 12 }
+
+    /// The address of the CRC table.
+    public var tableAddress: UInt32 { parameterAddress + Self.headerSize }
+
+    /// The header words for a call, status preset to 0xFFFFFFFF (not done).
+    public func header(_ operation: Operation, address: UInt32, size: UInt32) -> [UInt8] {
+        words(operation.rawValue, address, size, 0xFFFF_FFFF)
+    }
+}

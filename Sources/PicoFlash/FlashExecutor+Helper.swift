@@ -1,0 +1,65 @@
+import PicoBoot
+import UF2
+
+extension FlashExecutor {
+    /// Plans with a loaded helper: CRCs for fully covered sectors, whole reads for partial ones,
+    /// block erases, and verification by CRC.
+    func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions) throws(FlashError) -> FlashPlan {
+        let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
+        let covered = touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) }
+        let partial = touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
+        let sectorSize = chip.sectorSize
+        var knowledge: [UInt32: SectorKnowledge] = [:]
+        var bytes: UInt64 = 0, commands = 0, deviceTime: Duration = .zero
+        let total = UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
+        if options.skipUnchanged {
+            for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {
+                let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
+                for (index, crc) in crcs.enumerated() { knowledge[run.address + UInt32(index) * sectorSize] = .crc32(crc) }
+                bytes += UInt64(crcs.count) * 4
+                commands += 3
+                deviceTime += timing.helperCRC(bytes: UInt64(run.size))
+                onEvent(.progress(.check, done: bytes, total: total))
+            }
+        }
+        for run in runs(of: partial, unit: sectorSize, limit: options.maxTransfer) {
+            let data = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
+            for offset in stride(from: 0, to: Int(run.size), by: Int(sectorSize)) {
+                knowledge[run.address + UInt32(offset)] = .contents(Array(data[offset..<(offset + Int(sectorSize))]))
+            }
+            bytes += UInt64(run.size)
+            commands += 1
+            onEvent(.progress(.check, done: bytes, total: total))
+        }
+        var helperOptions = options
+        helperOptions.erase = .helperBlocks
+        var plan = try FlashPlanner.plan(image: image, chip: chip, options: helperOptions,
+                                         check: options.skipUnchanged ? .helperCRC : .none,
+                                         checkedBytes: bytes, checkCommands: commands) { knowledge[$0] ?? .unknown }
+        plan.verifyByCRC = options.verify
+        plan.checkDeviceTime = deviceTime
+        return plan
+    }
+
+    /// Verifies written sectors by comparing helper CRCs with the plan's targets; on a mismatch the
+    /// sector is read to name the first wrong byte.
+    func verifyWithHelper(_ plan: FlashPlan) throws(FlashError) {
+        guard let helper else { preconditionFailure("a helper plan needs the executor's helper") }
+        let sectorSize = chip.sectorSize
+        var done: UInt64 = 0
+        for run in plan.verifyRuns {
+            let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
+            for (index, crc) in crcs.enumerated() {
+                let sector = run.address + UInt32(index) * sectorSize
+                guard let at = plan.sectorIndex(sector), let target = plan.sectors[at].target else { continue }
+                if CRC32MPEG2.checksum(target) != crc {
+                    let actual = try device { () throws(PicobootError) in try connection.read(address: sector, count: sectorSize) }
+                    let offset = target.indices.first { target[$0] != actual[$0] } ?? 0
+                    throw .verifyFailed(address: sector + UInt32(offset), expected: target[offset], actual: actual[offset])
+                }
+            }
+            done += UInt64(crcs.count) * 4
+            onEvent(.progress(.verify, done: done, total: plan.bytesToVerify))
+        }
+    }
+}

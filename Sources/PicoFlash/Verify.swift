@@ -1,0 +1,55 @@
+import PicoBoot
+import UF2
+
+/// What comparing an image with a board's memory found.
+public struct VerifyReport: Hashable, Sendable {
+    /// One byte that differs.
+    public struct Mismatch: Hashable, Sendable {
+        /// Where.
+        public var address: UInt32
+        /// The image's byte.
+        public var expected: UInt8
+        /// The board's byte.
+        public var actual: UInt8
+    }
+
+    /// Bytes compared (the bytes the image defines).
+    public var bytesCompared: Int
+    /// Bytes that differ.
+    public var mismatchCount: Int
+    /// The first differing bytes, in address order (at most the limit asked for).
+    public var firstMismatches: [Mismatch]
+
+    /// True when every defined byte matches.
+    public var matches: Bool { mismatchCount == 0 }
+}
+
+extension FlashExecutor {
+    /// Reads back every byte `image` defines (flash or RAM) and compares, reporting `.verify` progress.
+    public func verify(_ image: MemoryImage, limit: Int = 16, chunk: UInt32 = 16 * 1024) throws(FlashError) -> VerifyReport {
+        _ = try FlashPlanner.kind(of: image, chip: chip)
+        let total = UInt64(image.byteCount)
+        return try withExclusiveAccess { () throws(FlashError) -> VerifyReport in
+            var report = VerifyReport(bytesCompared: 0, mismatchCount: 0, firstMismatches: [])
+            for segment in image.segments {
+                var offset = 0
+                while offset < segment.bytes.count {
+                    let size = min(Int(chunk), segment.bytes.count - offset)
+                    let address = segment.address + UInt32(offset)
+                    let actual = try device { () throws(PicobootError) in try connection.read(address: address, count: UInt32(size)) }
+                    for index in 0..<size where actual[index] != segment.bytes[offset + index] {
+                        report.mismatchCount += 1
+                        if report.firstMismatches.count < limit {
+                            report.firstMismatches.append(.init(address: address + UInt32(index),
+                                                                expected: segment.bytes[offset + index], actual: actual[index]))
+                        }
+                    }
+                    offset += size
+                    report.bytesCompared += size
+                    onEvent(.progress(.verify, done: UInt64(report.bytesCompared), total: total))
+                }
+            }
+            return report
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import PicoBoot
+import UF2
+
+/// Why a command is refused, as the bootrom decides before any data moves.
+struct Rejection: Error {
+    var status: PicobootStatus
+}
+
+extension SimulatedBoard {
+    /// A command block arrived on bulk OUT.
+    func receiveCommand(_ data: [UInt8]) throws(USBTransportError) {
+        guard let packet = try? CommandPacket(bytes: data) else {
+            // Not a command block: the bootrom halts both endpoints, leaving the status alone.
+            stalled = true
+            statistics.stalls += 1
+            return
+        }
+        commandNumber += 1
+        statistics.commands += 1
+        events.append(.command(number: commandNumber, id: packet.id, token: packet.token))
+        status = CommandStatus(token: packet.token, status: .ok, commandID: packet.id.rawValue, inProgress: false)
+        spend(timing.commandOverhead)
+        for fault in faults where fault.command == commandNumber {
+            events.append(.faultFired(fault))
+            switch fault {
+            case .disconnect:
+                mode = .unplugged
+                throw .disconnected
+            case .timeout:
+                status.inProgress = true
+                state = .hung
+                return
+            case .stall(_, let code):
+                reject(code)
+                return
+            case .wrongToken:
+                status.token = packet.token &+ 0x1000
+            case .corruptRead:
+                break
+            }
+        }
+        do {
+            try start(packet)
+        } catch {
+            reject(error.status)
+        }
+    }
+
+    /// Sets the status and stalls both endpoints.
+    func reject(_ code: PicobootStatus) {
+        status.status = code
+        status.inProgress = false
+        stalled = true
+        state = .idle
+        statistics.stalls += 1
+        events.append(.rejected(number: commandNumber, status: code))
+    }
+
+    /// Checks and starts a command (the bootrom's command-packet handler).
+    func start(_ packet: CommandPacket) throws(Rejection) {
+        let id = packet.id
+        guard let expected = argumentSize(of: id) else { throw Rejection(status: .unknownCommand) }
+        guard packet.arguments.count == expected else { throw Rejection(status: .invalidCommandLength) }
+        let address = packet.argumentWord(at: 0), size = packet.argumentWord(at: 4)
+        switch id {
+        case .read, .write:
+            guard packet.transferLength == size else { throw Rejection(status: .invalidTransferLength) }
+        case .getInfo, .otpRead:
+            break
+        default:
+            guard packet.transferLength == 0 else { throw Rejection(status: .invalidTransferLength) }
+        }
+        switch id {
+        case .exclusiveAccess:
+            exclusiveAccess = ExclusiveAccess.Mode(rawValue: packet.argumentByte(at: 0)) ?? .exclusive
+            state = .acknowledgingToHost
+        case .exitXIP:
+            xipExited = true
+            state = .acknowledgingToHost
+        case .enterCommandXIP:
+            xipExited = false
+            state = .acknowledgingToHost
+        case .flashErase:
+            try erase(address: address, size: size)
+            state = .acknowledgingToHost
+        case .read:
+            var data = try readMemory(address: address, size: size)
+            spend(timing.transfer(bytes: UInt64(size)) + timing.flashRead(bytes: UInt64(size)))
+            for case .corruptRead(let n, let offset) in faults where n == commandNumber && offset < data.count {
+                data[offset] ^= 0xFF
+            }
+            state = data.isEmpty ? .awaitingHostAcknowledgement : .sending(data)
+        case .write:
+            try checkWrite(address: address, size: size)
+            if size == 0 { state = .acknowledgingToHost } else { state = .receiving(packet, received: []) }
+        case .reboot:
+            scheduleReboot(packet.argumentWord(at: 0) == 0 ? bootTarget() : .ramImage(entry: packet.argumentWord(at: 0)))
+            state = .acknowledgingToHost
+        case .reboot2:
+            let flags = packet.argumentWord(at: 0), p0 = packet.argumentWord(at: 8)
+            switch flags & 0xF {
+            case Reboot2.Kind.normal.rawValue, Reboot2.Kind.flashUpdate.rawValue: scheduleReboot(bootTarget())
+            case Reboot2.Kind.bootsel.rawValue: scheduleReboot(.bootsel)
+            case Reboot2.Kind.ramImage.rawValue:
+                guard chip.sram.contains(p0) else { throw Rejection(status: .invalidArgument) }
+                scheduleReboot(.ramImage(entry: p0))
+            default: throw Rejection(status: .invalidArgument)
+            }
+            state = .acknowledgingToHost
+        case .exec:
+            guard chip.sram.contains(address) || chip.xipSRAM.contains(address) else { throw Rejection(status: .invalidAddress) }
+            let (code, duration) = execHandler?(self, address & ~1) ?? (.ok, .microseconds(10))
+            guard code == .ok else { throw Rejection(status: code) }
+            pendingWork = duration
+            state = .acknowledgingToHost
+        case .vectorizeFlash:
+            guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
+            state = .acknowledgingToHost
+        case .getInfo:
+            state = .sending(info(kind: packet.argumentByte(at: 0), length: Int(packet.transferLength)))
+        case .otpRead:
+            let count = Int(packet.argumentHalfword(at: 2)), ecc = packet.argumentByte(at: 4) != 0
+            guard Int(packet.transferLength) == count * (ecc ? 2 : 4) else { throw Rejection(status: .invalidTransferLength) }
+            let data = [UInt8](repeating: 0, count: Int(packet.transferLength))
+            state = data.isEmpty ? .awaitingHostAcknowledgement : .sending(data)
+        default:
+            throw Rejection(status: .unknownCommand)
+        }
+    }
+
+    /// The argument size of a command this chip's bootrom knows, nil for one it does not.
+    func argumentSize(of id: PicobootCommandID) -> Int? {
+        switch id {
+        case .exclusiveAccess: ExclusiveAccess.argumentSize
+        case .flashErase: FlashErase.argumentSize
+        case .read: Read.argumentSize
+        case .write: Write.argumentSize
+        case .exitXIP: ExitXIP.argumentSize
+        case .enterCommandXIP: EnterCommandXIP.argumentSize
+        case .reboot: chip.hasExec ? Reboot.argumentSize : nil
+        case .exec: chip.hasExec ? Exec.argumentSize : nil
+        case .vectorizeFlash: chip.hasExec ? VectorizeFlash.argumentSize : nil
+        case .reboot2: chip.hasExec ? nil : Reboot2.argumentSize
+        case .getInfo: chip.hasExec ? nil : GetInfo.argumentSize
+        case .otpRead: chip.hasExec ? nil : OTPRead.argumentSize
+        default: nil
+        }
+    }
+
+    /// The OUT data of a WRITE is complete: store it and acknowledge.
+    func finishWrite(_ packet: CommandPacket, _ data: [UInt8]) {
+        let address = packet.argumentWord(at: 0)
+        spend(timing.transfer(bytes: UInt64(data.count)))
+        if chip.flash.contains(address) {
+            program(address: address, data)
+        } else {
+            storeRAM(address: address, data)
+        }
+        state = .acknowledgingToHost
+    }
+
+    /// The exchange finished: the status says OK and any reboot starts.
+    func completeCommand() {
+        state = .idle
+        status.inProgress = false
+        if let target = pendingReboot, mode == .bootsel {
+            mode = .rebooting
+            events.append(.rebooted(target: target))
+        }
+    }
+
+    /// Arms a reboot that happens once the command is acknowledged.
+    func scheduleReboot(_ target: BoardMode) { pendingReboot = target }
+
+    /// What a normal boot leads to: the program in flash when it looks bootable, BOOTSEL otherwise.
+    func bootTarget() -> BoardMode {
+        let first = Array(flash.prefix(256))
+        if chip.hasBoot2 {
+            // RP2040: boot2's last word must be the CRC-32/MPEG-2 of its first 252 bytes.
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in first.prefix(252) {
+                crc ^= UInt32(byte) << 24
+                for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
+            }
+            let stored = UInt32(first[252]) | UInt32(first[253]) << 8 | UInt32(first[254]) << 16 | UInt32(first[255]) << 24
+            return stored == crc ? .application : .bootsel
+        }
+        return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
+    }
+
+    /// A GET_INFO answer: word 0 is the word count; SYS answers chip id words.
+    func info(kind: UInt8, length: Int) -> [UInt8] {
+        var words: [UInt32]
+        switch kind {
+        case GetInfo.Kind.system.rawValue:
+            words = [0x1, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)]
+        default:
+            words = []
+        }
+        var out: [UInt8] = []
+        for word in [UInt32(words.count)] + words {
+            out += [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
+                    UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
+        }
+        out += [UInt8](repeating: 0, count: max(0, length - out.count))
+        return Array(out.prefix(length))
+    }
+}

@@ -1,0 +1,60 @@
+import PicoBoot
+import UF2
+
+/// The effect of an RP2040 RAM helper on a simulated board: EXEC at the helper's code address
+/// carries out the parameter block (block erase, per-sector CRCs) with the helper's timing.
+public enum SimulatedHelper {
+    /// Makes EXEC at `abi.codeAddress` behave like the helper (RP2040 boards only).
+    public static func install(on board: SimulatedBoard, abi: RAMHelperABI = RAMHelperABI()) {
+        board.execHandler = { board, address in
+            guard address == abi.codeAddress & ~1 else { return (.ok, .microseconds(10)) }
+            return run(on: board, abi: abi)
+        }
+    }
+
+    /// Carries out the parameter block; returns the EXEC status and the modelled time.
+    static func run(on board: SimulatedBoard, abi: RAMHelperABI) -> (PicobootStatus, Duration) {
+        let base = Int(abi.parameterAddress - board.chip.sram.start)
+        func word(_ index: Int) -> UInt32 {
+            let at = base + index * 4
+            return UInt32(board.sram[at]) | UInt32(board.sram[at + 1]) << 8 | UInt32(board.sram[at + 2]) << 16 | UInt32(board.sram[at + 3]) << 24
+        }
+        func store(_ value: UInt32, at offset: Int) {
+            for byte in 0..<4 { board.sram[base + offset + byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(byte))) }
+        }
+        let operation = RAMHelperABI.Operation(rawValue: word(0)), address = word(1), size = word(2)
+        let sector = board.chip.sectorSize
+        guard board.chip.flash.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0 else {
+            store(1, at: 12)
+            return (.ok, .microseconds(20))
+        }
+        var spent: Duration = .microseconds(20)
+        switch operation {
+        case .erase?:
+            spent += board.helperErase(address: address, size: size)
+        case .crc?:
+            let count = Int(size / sector)
+            guard count <= abi.maxSectors else { store(2, at: 12); return (.ok, spent) }
+            for index in 0..<count {
+                let offset = board.flashOffset(address + UInt32(index) * sector)
+                var crc: UInt32 = 0xFFFF_FFFF
+                for byte in board.flash[offset..<(offset + Int(sector))] {
+                    crc = (crc << 8) ^ crcTable[Int((crc >> 24) ^ UInt32(byte))]
+                }
+                store(crc, at: Int(RAMHelperABI.headerSize) + index * 4)
+            }
+            spent += board.timing.helperCRC(bytes: UInt64(size))
+        case nil:
+            store(3, at: 12)
+            return (.ok, spent)
+        }
+        store(0, at: 12)
+        return (.ok, spent)
+    }
+
+    static let crcTable: [UInt32] = (0..<256).map { i -> UInt32 in
+        var crc = UInt32(i) << 24
+        for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
+        return crc
+    }
+}
