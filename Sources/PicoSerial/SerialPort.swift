@@ -149,8 +149,9 @@ public final class SerialPort: @unchecked Sendable {
         cfmakeraw(&tio)
         tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
         tio.c_cflag &= ~tcflag_t(HUPCL)
+        // VMIN 1 with O_NONBLOCK: an empty queue reads as EAGAIN, so a 0-byte read means hang-up.
         withUnsafeMutableBytes(of: &tio.c_cc) { cc in
-            cc[Int(VMIN)] = 0
+            cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
         guard cfsetispeed(&tio, speed) == 0, cfsetospeed(&tio, speed) == 0 else {
