@@ -52,7 +52,10 @@ public struct ConsoleFormatter: Sendable {
     /// The console bytes for `bytes` read at `time`.
     public mutating func format(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
         if options.hex { return hexDump(bytes, at: time) }
-        guard options.prefixesLines || options.normalizeLineEndings else { return bytes }
+        guard options.prefixesLines || options.normalizeLineEndings else {
+            if let last = bytes.last { atLineStart = last == 0x0A || last == 0x0D }
+            return bytes
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 32)
         for byte in bytes {

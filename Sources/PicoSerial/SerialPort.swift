@@ -148,7 +148,7 @@ public final class SerialPort: @unchecked Sendable {
         }
         cfmakeraw(&tio)
         tio.c_cflag |= tcflag_t(CLOCAL | CREAD)
-        tio.c_cflag &= ~tcflag_t(HUPCL)
+        tio.c_cflag |= tcflag_t(HUPCL)   // drop DTR on close: the board stops sending into the void
         // VMIN 1 with O_NONBLOCK: an empty queue reads as EAGAIN, so a 0-byte read means hang-up.
         withUnsafeMutableBytes(of: &tio.c_cc) { cc in
             cc[Int(VMIN)] = 1

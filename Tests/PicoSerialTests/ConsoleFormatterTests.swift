@@ -9,6 +9,9 @@ import Testing
         var formatter = ConsoleFormatter(options: .init(), start: 0)
         let bytes: [UInt8] = [0x41, 0x0D, 0x0A, 0xFF, 0x1B, 0x5B, 0x33, 0x31, 0x6D]
         #expect(formatter.format(bytes, at: at(0)) == bytes)
+        #expect(formatter.endOfStream() == [0x0A], "a stream cut mid-line ends with a newline")
+        #expect(formatter.format(Array("ok\r\n".utf8), at: at(0)) == Array("ok\r\n".utf8))
+        #expect(formatter.endOfStream().isEmpty)
     }
 
     @Test func timestampsPrefixEachLineAtItsFirstByte() {
