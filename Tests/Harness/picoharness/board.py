@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import descriptors as desc
 from .app_model import AppModel, AppProgram
-from .flash import Flash, bootable
+from .flash import Flash, bootable, crc32_mpeg2
 from .picoboot_model import Faults, PicobootModel, Timing
 from .testbed import Testbed
 from .tty import PtyPort, TtyHandler
@@ -22,6 +22,12 @@ from .usbdevfs import UsbDevfsHandler
 
 RP2040_BOOTSEL_SERIAL = "E0C912D24340"     # the same on every RP2040 in BOOTSEL
 RAM_APP_SERIAL = "EEEEEEEEEEEEEEEE"
+
+
+def sim_program_image() -> bytes:
+    """A stand-in for a flashed program: a boot2 whose CRC the RP2040 bootrom accepts, then a tag."""
+    boot2 = b"picoctl-sim boot2".ljust(252, b"\0")
+    return boot2 + crc32_mpeg2(boot2).to_bytes(4, "little") + b"picoctl-sim app".ljust(256, b"\0")
 
 
 @dataclass
@@ -225,6 +231,8 @@ class Board:
     # Backend-neutral helpers -------------------------------------------------------------------------
     def start_in_app(self) -> None:
         """Starts as if the board had been flashed and powered: running its app."""
+        if not bootable(self.chip, self.flash):
+            self.write_flash(0, sim_program_image())
         self.connect("app")
 
     def read_flash(self, offset: int, size: int) -> bytes:

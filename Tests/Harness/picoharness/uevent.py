@@ -14,7 +14,10 @@ import itertools
 import os
 import socket
 import struct
+import sys
 import time
+
+DEBUG = bool(os.environ.get("PICOHARNESS_DEBUG"))
 
 MONITOR_MAGIC = 0xFEEDCAFE
 HEADER_SIZE = 40
@@ -98,4 +101,6 @@ def send(root: str, action: str, devpath: str, properties: dict[str, str],
                     raise
         finally:
             sock.close()
+    if DEBUG:
+        print(f"uevent {action} {devpath} -> {delivered}", file=sys.stderr, flush=True)
     return delivered

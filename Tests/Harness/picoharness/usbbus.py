@@ -47,23 +47,26 @@ def host_has_udev_data(major: int, minor: int) -> bool:
 
 
 class TtyNumbers:
-    """ttyACM indexes: the lowest free one, as cdc_acm picks them, skipping those the host uses."""
+    """ttyACM indexes, skipping those the host's udev knows.
+
+    cdc_acm takes the lowest free index, but umockdev 0.17 keeps the pty of a removed tty in a
+    private table and aborts when the same node is created again, so each appearance of a tty
+    gets a new index: ttyACM0, then ttyACM1 after a reboot, and so on.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.used: set[int] = set()
+        self.next = 0
 
     def take(self) -> int:
         with self.lock:
-            n = 0
-            while n in self.used or host_has_udev_data(166, n):
-                n += 1
-            self.used.add(n)
-            return n
+            while host_has_udev_data(166, self.next):
+                self.next += 1
+            self.next += 1
+            return self.next - 1
 
     def give_back(self, n: int) -> None:
-        with self.lock:
-            self.used.discard(n)
+        """Nothing to do: indexes are not reused (see the class comment)."""
 
 
 class DeviceNumbers:
