@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"]),
-        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"]),
+        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"], exclude: ["Emulated"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),
     ]

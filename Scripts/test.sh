@@ -8,3 +8,5 @@ command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 
 swift build --build-tests
 swift test --skip-build --parallel
+# picoctl monitor against emulated boards (real libudev, termios, hotplug, 50 replugs).
+.venv/bin/python -m pytest -q -p no:cacheprovider Tests/PicoSerialTests/Emulated
