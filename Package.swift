@@ -42,6 +42,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Serial throughput from a pty through the real follower: `swift run -c release SerialBenchmarks`.
+        .executableTarget(name: "SerialBenchmarks", dependencies: ["PicoSerial"], path: "Benchmarks/SerialBenchmarks"),
+
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"]),
