@@ -24,14 +24,21 @@ struct MonitorCommand: ParsableCommand {
     @OptionGroup(title: "Board selection")
     var selection: SerialSelectionOptions
 
+    @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name.")
+    var all = false
+
     @OptionGroup(title: "Console")
     var monitor: MonitorOptions
 
     func validate() throws {
         if let tty, !tty.hasPrefix("/") { throw ValidationError("the tty must be an absolute path such as /dev/ttyACM0") }
+        if all && (tty != nil || selection.serial != nil || selection.port != nil) {
+            throw ValidationError("--all follows every board: drop the tty, --serial and --port")
+        }
     }
 
     func run() throws {
+        if all { return try runAll() }
         let session: MonitorSession
         do {
             session = try MonitorSession(options: monitor, identity: selection.identity(tty: tty))
@@ -41,6 +48,19 @@ struct MonitorCommand: ParsableCommand {
         }
         SignalWatch.start { _ in session.stop(interrupted: true) }
         let status = session.run(forwardInput: true)
+        if status != .success { throw status.exitCode }
+    }
+
+    private func runAll() throws {
+        let multiplexer: MonitorAll
+        do {
+            multiplexer = try MonitorAll(options: monitor)
+        } catch {
+            ConsoleOutput().error(error.message)
+            throw error.status.exitCode
+        }
+        SignalWatch.start { _ in multiplexer.stop(interrupted: true) }
+        let status = multiplexer.run()
         if status != .success { throw status.exitCode }
     }
 }

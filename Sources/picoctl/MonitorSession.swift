@@ -28,7 +28,8 @@ final class MonitorSession: Sendable {
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
-    init(options: MonitorOptions, identity: BoardIdentity, label: String? = nil) throws(MonitorError) {
+    /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
+    init(options: MonitorOptions, identity: BoardIdentity, label: String? = nil, labelColor: String? = nil) throws(MonitorError) {
         self.options = options
         self.identity = identity
         self.label = label
@@ -43,8 +44,8 @@ final class MonitorSession: Sendable {
             throw MonitorError(status: .unreadable, message: "cannot open log file \(options.log ?? ""): \(error)")
         }
         let start = Timestamp.monotonicNow()
-        let color = ConsoleOutput().colorStdout ? "2" : nil
-        let lineMode = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
+        let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
+        let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
                                          normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color)
         let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true)
@@ -53,8 +54,12 @@ final class MonitorSession: Sendable {
                             watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
     }
 
-    /// Whether stdout is written line by line (a watch is active: output stops exactly at the deciding line).
-    private var lineMode: Bool { !options.hex && state.withLock { $0.watch.isActive } }
+    /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
+    /// line) or several boards share stdout (a line is one write, never mixed with another board's).
+    private var lineMode: Bool { !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+
+    /// `[label] ` before status lines when several boards share the terminal.
+    private var who: String { label.map { "[\($0)] " } ?? "" }
 
     /// Stops the run from another thread (a signal, the exit key, `--all` ending).
     func stop(interrupted: Bool) {
@@ -78,16 +83,16 @@ final class MonitorSession: Sendable {
     private func handle(_ event: FollowEvent, lineMode: Bool, forwarding: Bool) -> FollowDecision {
         switch event {
         case .waiting(let identity):
-            if !options.quiet { console.status("waiting for \(identity)…", color: "2") }
+            if !options.quiet { console.status(who + "waiting for \(identity)…", color: "2") }
         case .matched(let device):
-            if options.verbose { console.status("found \(device)", color: "2") }
+            if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             if !options.quiet {
-                console.status("connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
-            if !options.quiet { console.status("reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
+            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
             guard !lineMode else { break }
@@ -99,10 +104,10 @@ final class MonitorSession: Sendable {
             let tail = state.withLock { $0.formatter.endOfStream() }
             console.out(tail)
             if !options.quiet && reason != "closed" {
-                console.status("disconnected from \(device.devnode) (\(reason))", color: "33")
+                console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
             }
         case .openFailed(let device, let error, let willRetry):
-            if !willRetry { console.error("\(device.devnode): \(error)") } else if options.verbose {
+            if !willRetry { console.error(who + "\(device.devnode): \(error)") } else if options.verbose {
                 console.status("\(error); retrying", color: "2")
             }
         }
@@ -134,8 +139,8 @@ final class MonitorSession: Sendable {
         guard options.verbose else { return }
         let delay = latency.map { "\(Double($0 / 1000) / 1000) ms after the tty appeared" } ?? "on a tty already present"
         switch dtr {
-        case .asserted: console.status("DTR raised \(delay)", color: "2")
-        case .unsupported: console.status("port open \(delay); this tty has no modem lines (DTR not set)", color: "2")
+        case .asserted: console.status(who + "DTR raised \(delay)", color: "2")
+        case .unsupported: console.status(who + "port open \(delay); this tty has no modem lines (DTR not set)", color: "2")
         case .untouched: break
         }
     }
@@ -144,10 +149,10 @@ final class MonitorSession: Sendable {
         let (verdict, interrupted, exitKey, stdoutClosed) = state.withLock { ($0.verdict, $0.interrupted, $0.exitKeyPressed, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
-            if !options.quiet { console.status("matched --expect: \(line)", color: "32") }
+            if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
             return .success
         case .failed(let line):
-            console.error("matched --fail-on: \(line)")
+            console.error(who + "matched --fail-on: \(line)")
             return .patternFailed
         case .lineLimitReached:
             return .success
@@ -160,11 +165,12 @@ final class MonitorSession: Sendable {
             _ = exitKey || stdoutClosed
             return .success
         case .timedOut:
+            guard label == nil else { return .timedOut }   // `--all` reports the run's timeout once
             let what = options.expect.map { "--expect \($0)" } ?? (options.lines.map { "\($0) lines" } ?? "the end of the run")
             console.error("timed out after \(options.timeout ?? 0) s waiting for \(what)")
             return .timedOut
         case .disconnected(let device):
-            console.error("\(device.devnode) went away (--no-reconnect)")
+            console.error(who + "\(device.devnode) went away (--no-reconnect)")
             return .disconnected
         case .ambiguous(let devices):
             console.error("several boards match; choose one with --serial or --port:\n"

@@ -120,3 +120,32 @@ def test_keys_typed_on_a_terminal_reach_the_board_and_ctrl_bracket_exits(emulate
     assert proc.returncode == 0, err
     assert b"echo: hello pico" in out
     assert b"exit with Ctrl-]" in err
+
+
+def test_all_multiplexes_every_board_including_one_plugged_in_later(emulated_board, picoctl):
+    boards = emulated_board(boards=[{"kind": "sim-rp2040", "mode": "app", "heartbeat": 0},
+                                    {"kind": "sim-rp2350", "mode": "app", "heartbeat": 0},
+                                    {"kind": "sim-rp2040", "mode": "off", "heartbeat": 0}])
+    make_bootable(boards, 2)
+    run = Running(boards, [picoctl, "monitor", "--all", "--expect", "^last words$", "--timeout", "20"])
+    first, second = boards.board(0), boards.board(1)
+    run.wait_for(f"[{first['serial']}] picoctl-sim app".encode())
+    run.wait_for(f"[{second['serial']}] picoctl-sim app".encode())
+    boards.plug(2)
+    third = boards.wait(2, mode="app", dtr=True)
+    for index in (0, 1):
+        boards.tty_write(index, f"hello from {index}\r\n")
+    run.wait_for(f"[{second['serial']}] hello from 1\n".encode())
+    run.wait_for(f"[{first['serial']}] hello from 0\n".encode())
+    boards.tty_write(2, "last words\r\n")
+    assert run.finish() == 0, run.stderr
+    assert run.stdout.splitlines()[-1] == f"[{third['serial']}] last words"
+    for line in run.stdout.splitlines():
+        assert line.split("] ", 1)[0].lstrip("[") in {first["serial"], second["serial"], third["serial"]}
+
+
+def test_all_timeout_is_reported_once(emulated_board, picoctl):
+    boards = emulated_board(count=2, mode="app", heartbeat=0)
+    run = Running(boards, [picoctl, "monitor", "--all", "--timeout", "1"])
+    assert run.finish() == 11
+    assert run.stderr.count("timed out") == 1
