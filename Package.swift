@@ -29,7 +29,7 @@ let package = Package(
 
         // Transports: the only modules that touch C or the OS.
         .target(name: "PicoUSB", dependencies: [
-            "CLibUSB", "PicoBoot",
+            "CLibUSB", "PicoBoot", "UF2",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .target(name: "PicoSerial", dependencies: [
@@ -47,7 +47,7 @@ let package = Package(
 
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
-        .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"]),
+        .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"], exclude: ["Lab"]),
         .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"], exclude: ["Emulated"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),

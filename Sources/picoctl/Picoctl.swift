@@ -9,6 +9,14 @@ struct Picoctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command lives in its own file.
+            InfoCommand.self,
+            UF2Command.self,
+            ListCommand.self,
+            FlashCommand.self,
+            SaveCommand.self,
+            VerifyCommand.self,
+            EraseCommand.self,
+            RebootCommand.self,
             MonitorCommand.self,
         ])
 }

@@ -1,0 +1,99 @@
+import PicoBoot
+import UF2
+
+/// Where a reboot should take the board.
+public enum RebootTarget: Hashable, Sendable {
+    /// Boot normally (the program in flash).
+    case application
+    /// Back into BOOTSEL (RP2350 only through PICOBOOT).
+    case bootsel
+    /// Into a RAM image of `size` bytes starting at `entry`.
+    case ram(entry: UInt32, size: UInt32)
+}
+
+/// What aliasing says about the flash size.
+public enum FlashSizeGuess: Hashable, Sendable {
+    /// The flash repeats every `bytes` bytes.
+    case size(UInt32)
+    /// No repetition found within the window: at least this large.
+    case atLeast(UInt32)
+    /// The probed contents are uniform (blank flash), so aliasing cannot tell.
+    case undetermined
+}
+
+extension FlashExecutor {
+    /// Reads `range` in chunks (`save`), reporting `.read` progress.
+    public func read(_ range: AddressRange, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+        guard range.count > 0, range.count <= UInt64(UInt32.max) else { throw .invalidRange(range, reason: "empty or too large") }
+        guard chip.isLoadable(range.start, length: range.count) || chip.rom.contains(range.start, length: range.count) else {
+            throw .invalidRange(range, reason: "outside the \(chip.name)'s ROM, flash and RAM")
+        }
+        return try withExclusiveAccess { () throws(FlashError) -> [UInt8] in
+            var out: [UInt8] = []
+            out.reserveCapacity(Int(range.count))
+            var address = range.start
+            while UInt64(address) < range.end {
+                let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
+                out += try device { () throws(PicobootError) in try connection.read(address: address, count: size) }
+                address += size
+                onEvent(.progress(.read, done: UInt64(out.count), total: range.count))
+            }
+            return out
+        }
+    }
+
+    /// Erases `range` of flash (4096-aligned), reporting `.erase` progress.
+    public func erase(_ range: AddressRange, chunk: UInt32 = 64 * 1024) throws(FlashError) {
+        guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
+            throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
+        }
+        guard range.start % chip.sectorSize == 0, range.count % UInt64(chip.sectorSize) == 0 else {
+            throw .invalidRange(range, reason: "start and length must be multiples of \(chip.sectorSize)")
+        }
+        try withExclusiveAccess { () throws(FlashError) in
+            try device { () throws(PicobootError) in try connection.exitXIP() }
+            var address = range.start
+            while UInt64(address) < range.end {
+                let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
+                try device { () throws(PicobootError) in try connection.erase(address: address, size: size) }
+                address += size
+                onEvent(.progress(.erase, done: UInt64(address - range.start), total: range.count))
+            }
+        }
+    }
+
+    /// Guesses the flash size by aliasing: reads past the chip's size wrap to its start.
+    public func guessFlashSize(probe: UInt32 = 1024) throws(FlashError) -> FlashSizeGuess {
+        try withExclusiveAccess { () throws(FlashError) -> FlashSizeGuess in
+            let base = chip.flash.start
+            let first = try device { () throws(PicobootError) in try connection.read(address: base, count: probe) }
+            if first.allSatisfy({ $0 == first[0] }) { return .undetermined }
+            // One chip select at most 16 MiB; probe offsets 64 KiB ... 8 MiB.
+            let limit = UInt32(min(chip.flash.count, 16 << 20))
+            var size: UInt32 = 64 * 1024
+            while size < limit {
+                let other = try device { () throws(PicobootError) in try connection.read(address: base + size, count: probe) }
+                if other == first { return .size(size) }
+                size <<= 1
+            }
+            return .atLeast(limit)
+        }
+    }
+
+    /// Reboots the board (the connection is gone afterwards).
+    public func reboot(_ target: RebootTarget, delayMilliseconds: UInt32 = 500) throws(FlashError) {
+        let command: any PicobootCommand
+        switch (target, chip.hasExec) {
+        case (.application, true): command = Reboot(pc: 0, sp: 0, delayMilliseconds: delayMilliseconds)
+        case (.application, false): command = Reboot2(.normal, delayMilliseconds: delayMilliseconds)
+        case (.bootsel, true): throw .unsupported(operation: "rebooting into BOOTSEL over PICOBOOT", chip: chip)
+        case (.bootsel, false): command = Reboot2(.bootsel, delayMilliseconds: delayMilliseconds)
+        case (.ram(let entry, _), true):
+            // picotool passes the image's start address as pc.
+            command = Reboot(pc: entry, sp: UInt32(truncatingIfNeeded: chip.sram.end), delayMilliseconds: delayMilliseconds)
+        case (.ram(let entry, let size), false):
+            command = Reboot2(.ramImage, delayMilliseconds: delayMilliseconds, p0: entry, p1: size)
+        }
+        _ = try device { () throws(PicobootError) in try connection.execute(command) }
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import PicoFlash
+import PicoUSB
+
+/// Board selection shared by every device command: `--serial`, `--port`, `--bus`/`--address`.
+struct BoardOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350).",
+                               valueName: "id"))
+    var serial: String?
+
+    @Option(help: ArgumentHelp("The USB port path, as in `picoctl list` (e.g. 1-3.2); stable across reboots.",
+                               valueName: "path"))
+    var port: String?
+
+    @Option(help: "The USB bus number (with --address).")
+    var bus: UInt8?
+
+    @Option(help: "The USB device address on --bus; changes whenever the board re-enumerates.")
+    var address: UInt8?
+
+    func validate() throws {
+        if let port, USBPortPath(port) == nil {
+            throw ValidationError("--port \(port) is not a USB port path such as 1-3.2 (bus, dash, port numbers separated by dots)")
+        }
+        if address != nil && bus == nil { throw ValidationError("--address needs --bus") }
+    }
+
+    /// The selection as the library's value.
+    var selector: BoardSelector {
+        BoardSelector(serial: serial, port: port.flatMap(USBPortPath.init), bus: bus, address: address)
+    }
+
+    /// The one board the options select, with its libusb device; refuses (exit 4) with the
+    /// candidates listed when none or several match.
+    func resolve(in context: USBContext) throws -> (device: USBDevice, board: PicoDevice) {
+        let scanned = try context.scan()
+        switch BoardSelection(selecting: selector, from: scanned.map(\.board)) {
+        case .one(let board):
+            guard let pair = scanned.first(where: { $0.board == board }) else { throw DeviceFailure.noBoard("the board vanished") }
+            if let problem = board.accessProblem { throw DeviceFailure.usb(problem) }
+            return pair
+        case .none(let candidates):
+            if candidates.isEmpty {
+                throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
+            }
+            throw DeviceFailure.noBoard("no board matches \(selector); boards present:\n" + BoardTable.render(candidates, style: .plain))
+        case .several(let boards):
+            throw DeviceFailure.noBoard("\(boards.count) boards match \(selector); choose one with --serial or --port:\n"
+                                        + BoardTable.render(boards, style: .plain))
+        }
+    }
+}
+
+/// A device command's failure, with the exit status it maps to (see `ExitStatus`).
+enum DeviceFailure: Error, CustomStringConvertible {
+    /// No board, or several and no choice (exit 4).
+    case noBoard(String)
+    /// A USB failure with its operation, device and fix (exit 5, 6 or 7).
+    case usb(PicoUSBError)
+    /// The board did something unexpected (exit 5).
+    case device(String)
+    /// The operation ran and failed, such as a verify mismatch (exit 1).
+    case failed(String)
+    /// The input breaks a rule, such as an image for another chip (exit 2).
+    case invalidInput(String)
+    /// The board went away in the middle (exit 7).
+    case disconnected(String)
+    /// The OS refused access (exit 6).
+    case accessDenied(String)
+
+    /// The exit status of this failure.
+    var status: ExitStatus {
+        switch self {
+        case .noBoard: .noDevice
+        case .usb(let error):
+            switch error.code {
+            case .access: .accessDenied
+            case .noDevice: .disconnected
+            default: .deviceError
+            }
+        case .device: .deviceError
+        case .failed: .failure
+        case .invalidInput: .invalidInput
+        case .disconnected: .disconnected
+        case .accessDenied: .accessDenied
+        }
+    }
+
+    /// The sentence the user reads.
+    var description: String {
+        switch self {
+        case .noBoard(let text), .device(let text), .failed(let text), .invalidInput(let text), .disconnected(let text),
+             .accessDenied(let text): text
+        case .usb(let error): error.description
+        }
+    }
+
+    /// Runs a device command's body; any failure is reported on stderr and becomes its exit code.
+    static func reporting(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let failure as DeviceFailure {
+            throw failure.report()
+        } catch let error as PicoUSBError {
+            throw DeviceFailure.usb(error).report()
+        } catch let error as FlashError {
+            throw DeviceFailure.flash(error).report()
+        }
+    }
+
+    /// Prints the failure to stderr and returns the exit code to throw.
+    func report() -> ExitCode {
+        Terminal.error("picoctl: \(description)")
+        return status.exitCode
+    }
+}

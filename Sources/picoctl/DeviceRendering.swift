@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import PicoUSB
+
+/// Where and how device commands write: results on stdout, diagnostics and progress on stderr.
+enum Terminal {
+    /// True when stderr is a terminal (progress bars are drawn only then).
+    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// True when colour is allowed: stdout is a terminal and NO_COLOR is unset or empty.
+    static var useColor: Bool {
+        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    }
+
+    /// Writes a line to stdout.
+    static func output(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes a line to stderr.
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Encodes a value as one line of JSON with sorted keys.
+    static func jsonLine<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    }
+}
+
+/// One board in `picoctl list --json` (schema version 1; documented in the README).
+struct BoardRecord: Encodable, Equatable {
+    var mode: String
+    var chip: String?
+    var identity: String
+    var identityKind: String
+    var serial: String?
+    var serialUnique: Bool
+    var port: String
+    var bus: Int
+    var address: Int
+    var vendorId: String
+    var productId: String
+    var manufacturer: String?
+    var product: String?
+    var tty: String?
+    var accessError: String?
+    var accessFix: String?
+
+    init(_ board: PicoDevice) {
+        mode = board.mode.rawValue
+        chip = board.chip?.name
+        switch board.identity {
+        case .uniqueID(let id): identity = id; identityKind = "unique-id"
+        case .portPath(let path): identity = path.description; identityKind = "port"
+        }
+        serial = board.usb.serialNumber
+        serialUnique = board.serialIsUnique
+        port = board.usb.portPath.description
+        bus = Int(board.usb.bus)
+        address = Int(board.usb.address)
+        vendorId = String(board.usb.vendorID, radix: 16).leftPadded(4, "0")
+        productId = String(board.usb.productID, radix: 16).leftPadded(4, "0")
+        manufacturer = board.usb.manufacturer
+        product = board.usb.product
+        tty = board.ttyPath
+        accessError = board.accessProblem?.code.name
+        accessFix = board.accessProblem?.fix
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, chip, identity, identityKind = "identity_kind", serial, serialUnique = "serial_unique", port, bus, address
+        case vendorId = "vendor_id", productId = "product_id", manufacturer, product, tty
+        case accessError = "access_error", accessFix = "access_fix"
+    }
+
+    /// Every key is always present; absent values are `null`, so the schema is the same for every board.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(chip, forKey: .chip)
+        try c.encode(identity, forKey: .identity)
+        try c.encode(identityKind, forKey: .identityKind)
+        try c.encode(serial, forKey: .serial)
+        try c.encode(serialUnique, forKey: .serialUnique)
+        try c.encode(port, forKey: .port)
+        try c.encode(bus, forKey: .bus)
+        try c.encode(address, forKey: .address)
+        try c.encode(vendorId, forKey: .vendorId)
+        try c.encode(productId, forKey: .productId)
+        try c.encode(manufacturer, forKey: .manufacturer)
+        try c.encode(product, forKey: .product)
+        try c.encode(tty, forKey: .tty)
+        try c.encode(accessError, forKey: .accessError)
+        try c.encode(accessFix, forKey: .accessFix)
+    }
+}
+
+/// The table of boards that `list` prints and that a refused selection shows.
+enum BoardTable {
+    /// Plain text, or with a bold header when colour is allowed.
+    enum Style { case plain, color }
+
+    static let headers = ["PORT", "BUS:ADDR", "MODE", "CHIP", "IDENTITY", "VID:PID", "PRODUCT", "TTY", "NOTE"]
+
+    /// One row per board, columns aligned.
+    static func render(_ boards: [PicoDevice], style: Style) -> String {
+        let rows = boards.map(row)
+        var widths = headers.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        var header = line(headers)
+        if style == .color { header = "\u{1B}[1m" + header + "\u{1B}[0m" }
+        return ([header] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func row(_ board: PicoDevice) -> [String] {
+        let usb = board.usb
+        var notes: [String] = []
+        if board.mode == .bootsel && !board.serialIsUnique, let serial = usb.serialNumber {
+            notes.append("serial \(serial) not unique")
+        }
+        if let problem = board.accessProblem { notes.append("no access: \(problem.code.name)") }
+        return [usb.portPath.description, "\(usb.bus):\(usb.address)", board.mode.rawValue, board.chip?.name ?? "-",
+                board.identity.description, hex4(usb.vendorID) + ":" + hex4(usb.productID), usb.product ?? "-",
+                board.ttyPath ?? "-", notes.joined(separator: "; ")]
+    }
+
+    static func hex4(_ value: UInt16) -> String { String(value, radix: 16).leftPadded(4, "0") }
+}
+
+extension String {
+    func leftPadded(_ width: Int, _ pad: Character) -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

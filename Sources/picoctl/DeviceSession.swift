@@ -1,0 +1,95 @@
+import PicoBoot
+import PicoFlash
+import PicoUSB
+import UF2
+
+/// One device command's connection to one board in BOOTSEL: selection, the trip from a running
+/// app to BOOTSEL, the PICOBOOT transport, the executor, and release on every exit.
+final class DeviceSession {
+    /// How long a board may take to come back after a reboot (re-enumeration, udev permissions).
+    static let reappearTimeout: Duration = .seconds(10)
+
+    /// The libusb session.
+    let context: USBContext
+    /// The board, as last seen in BOOTSEL.
+    let board: PicoDevice
+    /// The chip, from the BOOTSEL ids.
+    let chip: Chip
+    /// The open PICOBOOT interface.
+    let transport: PicobootUSBTransport
+    /// The protocol connection over it.
+    let connection: PicobootConnection
+    /// The flash executor; `onEvent` is the renderer's.
+    let executor: FlashExecutor
+    private var interruptKey: Int?
+
+    /// Selects the board, sends a running app to BOOTSEL through its reset interface if needed,
+    /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
+    init(options: BoardOptions, announce: (String) -> Void, onEvent: @escaping (FlashEvent) -> Void) throws {
+        context = try USBContext()
+        var (device, board) = try options.resolve(in: context)
+        if board.mode == .app {
+            announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")
+            (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context)
+        }
+        guard let chip = board.chip else {
+            throw DeviceFailure.device("the board at \(board.usb.portPath) is in BOOTSEL but its chip is unknown (VID:PID \(BoardTable.hex4(board.usb.vendorID)):\(BoardTable.hex4(board.usb.productID)))")
+        }
+        self.board = board
+        self.chip = chip
+        transport = try PicobootUSBTransport(device: device)
+        connection = PicobootConnection(transport: transport)
+        executor = FlashExecutor(connection: connection, chip: chip, onEvent: onEvent)
+        let transport = transport
+        interruptKey = Interruption.shared.register { transport.releaseForExit() }
+    }
+
+    /// Sends an app to BOOTSEL and waits (hotplug, no fixed sleep) for the same board to come back.
+    static func rebootToBootsel(device: USBDevice, board: PicoDevice, context: USBContext) throws -> (USBDevice, PicoDevice) {
+        try ResetInterface.rebootToBootsel(device: device)
+        guard let found = try context.waitForBoard(board, timeout: reappearTimeout, accept: { $0.mode == .bootsel }) else {
+            throw DeviceFailure.device("\(board.identity) did not come back in BOOTSEL within \(reappearTimeout) after the reset request; "
+                                       + "hold BOOTSEL while plugging it in, then retry")
+        }
+        if let problem = found.1.accessProblem { throw DeviceFailure.usb(problem) }
+        return found
+    }
+
+    /// Resets and releases the interface and closes the device; idempotent.
+    func close() {
+        transport.close()
+        if let key = interruptKey { Interruption.shared.remove(key) }
+        interruptKey = nil
+    }
+
+    deinit { close() }
+
+    /// `1-3.2 (rp2040, port 1-3.2)`: the board for messages.
+    var name: String { "\(board.usb.portPath) (\(chip.name), \(board.identity))" }
+}
+
+extension ResetInterface {
+    /// Reboots into BOOTSEL, keeping both interfaces.
+    static func rebootToBootsel(device: USBDevice) throws {
+        try rebootToBootsel(device, disabling: [])
+    }
+}
+
+extension DeviceFailure {
+    /// A flash-layer failure with its exit status: input problems 2, verify 1, device and USB 5–7.
+    static func flash(_ error: FlashError) -> DeviceFailure {
+        let text = error.description + (error.fix.map { "; fix: \($0)" } ?? "")
+        switch error {
+        case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .invalidRange:
+            return .invalidInput(text)
+        case .verifyFailed, .unsupported, .contentsNeeded:
+            return .failed(text)
+        case .device(let picoboot):
+            switch picoboot.transportError {
+            case .disconnected?: return .disconnected(text)
+            case .accessDenied?: return .accessDenied(text)
+            default: return .device(text)
+            }
+        }
+    }
+}

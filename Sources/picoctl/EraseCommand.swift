@@ -1,0 +1,36 @@
+import ArgumentParser
+import PicoFlash
+import UF2
+
+/// `picoctl erase`: erase the whole flash (size by aliasing) or a 4 KiB-aligned range.
+struct EraseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erase a board's flash: all of it, or --range START END (multiples of 4096).")
+
+    @OptionGroup var board: BoardOptions
+    @OptionGroup var range: RangeOption
+
+    @Flag(help: "Print the result as one JSON object on stdout.")
+    var json = false
+
+    func run() throws {
+        try DeviceFailure.reporting {
+            let renderer = ProgressRenderer(json: false)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            defer { session.close() }
+            let area = try range.range ?? session.wholeFlash()
+            let start = ContinuousClock.now
+            try session.executor.erase(area)
+            renderer.endBar()
+            let elapsed = ContinuousClock.now - start
+            if json {
+                Terminal.output(Terminal.jsonLine(JSONValue.object([
+                    "event": .string("erased"), "start": .int(Int(area.start)), "end": .int(Int(area.end)),
+                    "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue)])))
+            } else {
+                Terminal.output("erased \(area) (\(area.count / 1024) KiB) on \(session.name) in \(elapsed)")
+            }
+        }
+    }
+}

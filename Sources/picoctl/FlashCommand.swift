@@ -1,0 +1,80 @@
+import ArgumentParser
+import PicoFlash
+import UF2
+
+/// `picoctl flash FILE`: plan, erase what changed, write, verify, reboot into the new program.
+struct FlashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "flash",
+        abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
+        discussion: """
+        Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        """)
+
+    @Argument(help: "The firmware file (UF2, ELF or BIN).")
+    var file: String
+
+    @OptionGroup var board: BoardOptions
+
+    @Flag(help: "Read the board and print the plan (sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Do not read back what was written.")
+    var noVerify = false
+
+    @Flag(help: "Stay in BOOTSEL afterwards instead of starting the new program.")
+    var noReboot = false
+
+    @Flag(help: "Flash even when the image's family does not fit the board.")
+    var force = false
+
+    @Option(help: "Load address of a BIN file (hex or decimal).")
+    var offset: String = "0x10000000"
+
+    @Flag(help: "JSON lines on stdout instead of progress bars and text.")
+    var json = false
+
+    func validate() throws {
+        if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
+    }
+
+    func run() throws {
+        let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
+        try DeviceFailure.reporting {
+            let renderer = ProgressRenderer(json: json)
+            let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
+            defer { session.close() }
+            let (family, image) = Self.choose(firmware, for: session.chip)
+            var options = FlashOptions()
+            options.plan.verify = !noVerify
+            options.reboot = !noReboot
+            options.force = force
+            options.family = family
+            options.dryRun = dryRun
+            let summary = try session.executor.flash(image, options: options)
+            guard !json else { return }
+            if dryRun {
+                Terminal.output("dry run on \(session.name); nothing was changed")
+                Terminal.output(summary.plan.summary())
+            } else {
+                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
+            }
+        }
+    }
+
+    /// The image for a family the chip accepts when the file carries several, else the file's main one.
+    static func choose(_ firmware: FirmwareFile, for chip: Chip) -> (Family?, MemoryImage) {
+        if let (family, image) = firmware.imagesByFamily.sorted(by: { $0.key.rawValue < $1.key.rawValue })
+            .first(where: { chip.families.contains($0.key) && $0.key != .absolute && $0.key != .data }) {
+            return (family, image)
+        }
+        return (firmware.family, firmware.image)
+    }
+}
+
+extension ProgressRenderer {
+    /// A note for the user: a stderr line, or a JSON `note` event.
+    func note(_ text: String) {
+        if mode == .json { emit("note", ["text": .string(text)]) } else { Terminal.error(text) }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import PicoUSB
+
+/// `picoctl list`: every Pico-family USB device, in every mode, with identity and access problems.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List every Raspberry Pi Pico-family USB device: BOOTSEL, pico-sdk programs, MicroPython, debug probes.",
+        discussion: """
+        IDENTITY is the board's unique id (an app's serial, an RP2350's chip id) or, for an RP2040 in BOOTSEL whose serial is not unique, its USB port path: pass it to --serial or --port. With --json, one object {"schema":1,"boards":[...]} is printed; see the README for the fields.
+        """)
+
+    @Flag(help: "Print JSON for scripts instead of a table.")
+    var json = false
+
+    func run() throws {
+        try DeviceFailure.reporting {
+            let context = try USBContext()
+            let boards = try context.picoDevices()
+            if json {
+                Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: boards.map(BoardRecord.init))))
+                return
+            }
+            if boards.isEmpty {
+                Terminal.error("no Pico-family USB devices found")
+                return
+            }
+            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain))
+            for board in boards {
+                guard let problem = board.accessProblem else { continue }
+                Terminal.error("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)"
+                               + (problem.fix.map { "; fix: \($0)" } ?? ""))
+            }
+        }
+    }
+}
+
+/// The JSON document of `picoctl list --json`.
+struct ListOutput: Encodable {
+    /// Schema version; bumped only on incompatible change.
+    var schema: Int
+    /// One record per device, sorted by port path.
+    var boards: [BoardRecord]
+}

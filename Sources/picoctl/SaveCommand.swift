@@ -1,0 +1,64 @@
+import ArgumentParser
+import PicoFlash
+import UF2
+
+/// `picoctl save OUT`: read the board's flash (or a range) into a BIN or UF2 file.
+struct SaveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save",
+        abstract: "Read a board's flash (whole, or --range) into OUT: .bin raw bytes, .uf2 blocks for the board's family.")
+
+    @Argument(help: "The output file; its extension (.bin or .uf2) picks the format; - writes BIN to stdout.")
+    var output: String
+
+    @OptionGroup var board: BoardOptions
+    @OptionGroup var range: RangeOption
+
+    @Flag(help: "Print the result as one JSON object on stdout.")
+    var json = false
+
+    func validate() throws {
+        if output != "-" && format == nil {
+            throw ValidationError("cannot tell the format of \(output): use a .bin or .uf2 file name")
+        }
+    }
+
+    /// The output format from the file name.
+    var format: FirmwareFile.Format? {
+        if output == "-" { return .bin }
+        let lower = output.lowercased()
+        if lower.hasSuffix(".bin") { return .bin }
+        if lower.hasSuffix(".uf2") { return .uf2 }
+        return nil
+    }
+
+    func run() throws {
+        try DeviceFailure.reporting {
+            let renderer = ProgressRenderer(json: false)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            defer { session.close() }
+            let area = try range.range ?? session.wholeFlash()
+            let bytes = try session.executor.read(area)
+            renderer.endBar()
+            let file: [UInt8]
+            if format == .uf2 {
+                do { file = try SDKConversion.binToUF2(bytes, address: area.start, family: session.chip.defaultFamily) } catch {
+                    throw DeviceFailure.invalidInput("cannot make UF2 blocks of \(area): \(error)")
+                }
+            } else {
+                file = bytes
+            }
+            do { try FileIO.write(file, to: output) } catch {
+                Terminal.error("picoctl: \(error)")
+                throw ExitStatus.unreadable.exitCode
+            }
+            if json {
+                Terminal.output(Terminal.jsonLine(JSONValue.object([
+                    "event": .string("saved"), "file": .string(output), "start": .int(Int(area.start)),
+                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
+            } else if output != "-" {
+                Terminal.output("saved \(area) (\(bytes.count) bytes) from \(session.name) to \(output)")
+            }
+        }
+    }
+}

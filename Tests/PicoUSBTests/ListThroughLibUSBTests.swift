@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+/// `picoctl list` and board selection, run as a user runs them, against emulated devices seen
+/// through the real libusb and libudev (umockdev).
+@Suite(.enabled(if: Lab.isAvailable, "needs umockdev and python3-gi (Scripts/setup.sh)"))
+struct ListThroughLibUSBTests {
+    typealias Board = [String: Any]
+
+    static func boards(_ result: Lab.Result) throws -> [Board] {
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["schema"] as? Int == 1)
+        return try #require(object?["boards"] as? [Board])
+    }
+
+    @Test func listsEveryModeWithIdentityAndPort() throws {
+        let lab = try Lab(Lab.mixed)
+        defer { lab.stop() }
+        let result = try lab.picoctl("list", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let boards = try Self.boards(result)
+        #expect(boards.map { $0["port"] as? String } == ["1-3.2", "1-3.3", "1-4", "1-5", "1-6", "1-7", "2-1", "2-2"])
+        #expect(boards.map { $0["mode"] as? String }
+                == ["bootsel", "bootsel", "bootsel", "micropython", "debugprobe", "unknown", "app", "app"])
+        #expect(boards.map { $0["chip"] as? String } == ["rp2040", "rp2040", "rp2350", nil, nil, nil, "rp2040", nil])
+        // RP2040 BOOTSEL serials are shared: identity falls back to the port path; the others are unique ids.
+        #expect(boards.map { $0["identity"] as? String }
+                == ["1-3.2", "1-3.3", "A1B2C3D4E5F60718", "E66038B7136B9A2C", "E661410403457B2B", "1-7",
+                    "E6605481DB484636", "0011223344556677"])
+        #expect(boards[0]["identity_kind"] as? String == "port")
+        #expect(boards[0]["serial_unique"] as? Bool == false)
+        #expect(boards[2]["serial_unique"] as? Bool == true)
+        #expect(boards[6]["tty"] as? String == "/dev/ttyACM0")
+        #expect(boards[7]["tty"] as? String == "/dev/ttyACM1")
+        #expect(boards[7]["vendor_id"] as? String == "1209")
+        #expect(boards[6]["address"] as? Int == 2 && boards[6]["bus"] as? Int == 2)
+        #expect(boards[1]["product"] as? String == "RP2 Boot" && boards[1]["manufacturer"] as? String == "Raspberry Pi")
+        // Every record carries every key, null when unknown.
+        let keys = Set(boards[0].keys)
+        #expect(boards.allSatisfy { Set($0.keys) == keys })
+        #expect(keys.contains("access_error") && keys.contains("tty"))
+    }
+
+    @Test func tableShowsPortForRP2040AndNotesSharedSerial() throws {
+        let lab = try Lab(Array(Lab.mixed.prefix(4)))
+        defer { lab.stop() }
+        let result = try lab.picoctl("list")
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5)
+        #expect(lines[0].hasPrefix("PORT"))
+        #expect(lines[1].contains("port 1-3.2") && lines[1].contains("serial E0C912D24340 not unique"))
+        #expect(lines[3].contains("A1B2C3D4E5F60718") && lines[3].contains("rp2350"))
+        #expect(lines[4].contains("/dev/ttyACM0"))
+        #expect(!result.stdout.contains("\u{1B}["), "NO_COLOR is set")
+    }
+
+    @Test func emptyBusListsNothing() throws {
+        let lab = try Lab([Lab.Device(kind: "other", port: "1-1")])
+        defer { lab.stop() }
+        let json = try lab.picoctl("list", "--json")
+        #expect(json.status == 0)
+        #expect(try Self.boards(json).isEmpty)
+        let table = try lab.picoctl("list")
+        #expect(table.stdout.isEmpty)
+        #expect(table.stderr.contains("no Pico-family USB devices"))
+    }
+
+    @Test func thirtyTwoBoardsListQuickly() throws {
+        let devices = (1...32).map { i in
+            Lab.Device(kind: i % 2 == 0 ? "rp2040-app" : "rp2040-bootsel", port: "1-\(1 + (i - 1) / 4).\(1 + (i - 1) % 4)",
+                       serial: i % 2 == 0 ? String(format: "E66054810000%04X", i) : "E0C912D24340")
+        }
+        let lab = try Lab(devices)
+        defer { lab.stop() }
+        let start = ContinuousClock.now
+        let result = try lab.picoctl("list", "--json")
+        let elapsed = ContinuousClock.now - start
+        #expect(result.status == 0)
+        #expect(try Self.boards(result).count == 32)
+        #expect(elapsed < .seconds(1), "listing 32 boards took \(elapsed)")
+    }
+}
