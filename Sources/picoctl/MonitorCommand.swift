@@ -22,7 +22,7 @@ struct MonitorCommand: ParsableCommand {
     var tty: String?
 
     @OptionGroup(title: "Board selection")
-    var selection: SerialSelectionOptions
+    var board: BoardOptions
 
     @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name.")
     var all = false
@@ -32,7 +32,10 @@ struct MonitorCommand: ParsableCommand {
 
     func validate() throws {
         if let tty, !tty.hasPrefix("/") { throw ValidationError("the tty must be an absolute path such as /dev/ttyACM0") }
-        if all && (tty != nil || selection.serial != nil || selection.port != nil) {
+        if board.bus != nil || board.address != nil {
+            throw ValidationError("--bus/--address name one enumeration of a board, and a followed board re-enumerates: use --serial or --port")
+        }
+        if all && (tty != nil || board.serial != nil || board.port != nil) {
             throw ValidationError("--all follows every board: drop the tty, --serial and --port")
         }
     }
@@ -41,7 +44,7 @@ struct MonitorCommand: ParsableCommand {
         if all { return try runAll() }
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: monitor, identity: selection.identity(tty: tty))
+            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty))
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

@@ -93,16 +93,10 @@ struct MonitorOptions: ParsableArguments {
     }
 }
 
-/// Board selection for the serial console: `--serial` or `--port` (or a tty path argument of the command).
-struct SerialSelectionOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The board's USB serial number (its unique id).", valueName: "SERIAL"))
-    var serial: String?
-
-    @Option(name: .long, help: ArgumentHelp("The USB port path the board is plugged into, e.g. 1-3.2.", valueName: "PORT"))
-    var port: String?
-
-    /// The identity these options select, with an optional tty path.
-    func identity(tty: String?) -> BoardIdentity {
+extension BoardOptions {
+    /// The board `monitor` follows: `--serial`, `--port` and an optional tty path (`--bus`/`--address` are refused
+    /// in `validate()`: they name one enumeration, and a followed board re-enumerates).
+    func serialIdentity(tty: String?) -> BoardIdentity {
         BoardIdentity(serial: serial, portPath: port, devnode: tty)
     }
 }

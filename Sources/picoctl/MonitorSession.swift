@@ -7,7 +7,11 @@ import Synchronization
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
 ///
-/// `flash --monitor` calls `MonitorSession(options:identity:).run()` with the board's serial once flashed.
+/// `flash --monitor` embeds `@OptionGroup var console: MonitorOptions` and, **before** rebooting the board,
+/// creates `MonitorSession(options: console, identity: BoardIdentity(portPath: port))` (or the app's
+/// serial): the udev monitor listens from that moment, so the app's tty cannot appear unseen. After
+/// the reboot, `run(forwardInput: true)` opens it and raises DTR within milliseconds of its appearance
+/// (`--verbose` reports the delay) and returns the exit status.
 final class MonitorSession: Sendable {
     let options: MonitorOptions
     let identity: BoardIdentity

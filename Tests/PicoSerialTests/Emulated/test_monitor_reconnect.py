@@ -24,6 +24,8 @@ def test_fifty_unplugs_mid_stream_lose_nothing(emulated_board, picoctl, tmp_path
     expected: list[str] = []
     for cycle in range(CYCLES):
         boards.wait(0, mode="app", dtr=True, timeout=20)
+        # The app prints its banner when DTR rises; let it finish so two writers do not interleave.
+        run.wait_for(f" boot {cycle + 1}\r\n".encode(), timeout=20)
         lines = sent_lines(cycle)
         stream = "".join(line + "\r\n" for line in lines).encode()
         # Written in pieces that cut lines (and CR LF pairs) in two, as USB packets do.
