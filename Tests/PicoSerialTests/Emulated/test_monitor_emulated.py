@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import Running, make_bootable
 
 
@@ -149,3 +151,17 @@ def test_all_timeout_is_reported_once(emulated_board, picoctl):
     run = Running(boards, [picoctl, "monitor", "--all", "--timeout", "1"])
     assert run.finish() == 11
     assert run.stderr.count("timed out") == 1
+
+
+@pytest.mark.xfail(strict=True, reason="umockdev 0.17 runs tcsetattr on the backing pty without calling the tty "
+                                       "ioctl handler (only TIOCM* reach it), so the harness never sees the line "
+                                       "coding; the baud itself is checked on real ptys in SerialPortTests")
+def test_baud_reaches_the_cdc_driver_and_1200_reboots_into_bootsel(emulated_board, picoctl):
+    boards = emulated_board(mode="app", heartbeat=0)
+    normal = Running(boards, [picoctl, "monitor", "--baud", "921600", "--lines", "1", "--timeout", "10"])
+    assert normal.finish() == 0, normal.stderr
+    assert boards.events(event="baud", baud=921600)
+    # The 1200-baud touch: the app reboots into BOOTSEL, so its tty goes away for good.
+    touched = Running(boards, [picoctl, "monitor", "--baud", "1200", "--no-reconnect", "--timeout", "10"])
+    assert touched.finish() == 7, touched.stderr
+    assert boards.wait(0, mode="bootsel")["mode"] == "bootsel"
