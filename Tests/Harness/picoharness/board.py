@@ -7,6 +7,7 @@ rp2040py backend (see `rp2040_backend`) plugs into the same `connect()`/`disconn
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .usbdevfs import UsbDevfsHandler
 
 RP2040_BOOTSEL_SERIAL = "E0C912D24340"     # the same on every RP2040 in BOOTSEL
 RAM_APP_SERIAL = "EEEEEEEEEEEEEEEE"
+DENIED_NODE_TARGET = "/sys/devices/system/cpu/online"
 
 
 def sim_program_image() -> bytes:
@@ -116,6 +118,8 @@ class Board:
             self.handler.deny_errno = self.deny_errno
             self.testbed.add(self.records, announce=False)
             self.testbed.attach(self.enum.devnode, self.handler)
+            if self.deny_errno:
+                self._apply_deny()
             if tty_index is not None:
                 self.tty_handler = TtyHandler(self.set_lines, self.on_baud)
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
@@ -146,6 +150,7 @@ class Board:
             if enum.tty_index is not None:
                 self.ttys.give_back(enum.tty_index)
             self.mode, self.dtr, self.rts = "off", False, False
+            self.enum = None
             self.stop_function()
             self.events({"board": self.index, "event": "disconnect", "devnode": enum.devnode,
                          "tty": enum.tty_path})
@@ -193,10 +198,24 @@ class Board:
         self.disconnect()
 
     def set_deny(self, err: int) -> None:
-        """Fault: every usbdevfs call on the node fails with `err` (e.g. EACCES); 0 clears it."""
+        """Fault: opening the node fails with EACCES (as without the udev rule) and every usbdevfs
+        call fails with `err`; 0 clears it. It lasts across re-enumerations."""
         self.deny_errno = err
         if self.handler:
             self.handler.deny_errno = err
+        if self.enum:
+            self._apply_deny()
+
+    def _apply_deny(self) -> None:
+        # The harness runs as any user, often root, whom file modes do not stop; a read-only
+        # kernel attribute refuses O_RDWR with EACCES to everyone, so the node points there.
+        node = self.testbed.root + self.enum.devnode
+        if os.path.lexists(node):
+            os.unlink(node)
+        if self.deny_errno:
+            os.symlink(DENIED_NODE_TARGET, node)
+        else:
+            open(node, "wb").close()
 
     # The app's console -------------------------------------------------------------------------------
     def set_lines(self, dtr: bool, rts: bool) -> None:

@@ -80,6 +80,7 @@ class PicobootModel(UsbFunction):
         self.addr = 0
         self.out_buf = bytearray()
         self.in_buf = b""
+        self.after_ack = None       # runs once the acknowledgement has gone to the host
 
     # Control requests --------------------------------------------------------------------------
     def vendor_or_class_request(self, s: Setup, data: bytes) -> bytes:
@@ -131,6 +132,9 @@ class PicobootModel(UsbFunction):
             elif self.state == "ack_in":
                 self.state = "cmd"
                 self.pending_in.popleft().complete(0, b"")
+                then, self.after_ack = self.after_ack, None
+                if then:
+                    then()
             elif self.state == "in":
                 t = self.pending_in.popleft()
                 chunk, self.in_buf = self.in_buf[:t.length], self.in_buf[t.length:]
@@ -229,7 +233,8 @@ class PicobootModel(UsbFunction):
     def _cmd_reboot(self, args: bytes, _: int) -> None:
         pc, sp, delay_ms = struct.unpack_from("<III", args)
         self._ack()
-        self.board.reboot("ram" if pc else "flash", max(delay_ms, 1) / 1000)
+        # The delay counts from the acknowledgement, which real USB hardware sends at once.
+        self.after_ack = lambda: self.board.reboot("ram" if pc else "flash", max(delay_ms, 1) / 1000)
 
     def _cmd_reboot2(self, args: bytes, _: int) -> None:
         flags, delay_ms, p0, p1 = struct.unpack_from("<IIII", args)
@@ -239,7 +244,8 @@ class PicobootModel(UsbFunction):
             self._fail(INVALID_ARG)
             return
         self._ack()
-        self.board.reboot(target, max(delay_ms, 1) / 1000, disable_mask=p0 if kind == 2 else 0)
+        self.after_ack = lambda: self.board.reboot(target, max(delay_ms, 1) / 1000,
+                                                   disable_mask=p0 if kind == 2 else 0)
 
     def _flash_range(self, addr: int, size: int, unit: int) -> int | None:
         if addr % unit or size % unit:

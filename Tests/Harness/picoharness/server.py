@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import errno
+import faulthandler
 import json
 import os
 import signal
@@ -201,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--control", help="control socket path (default: next to the testbed)")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes")
     args = p.parse_args(argv)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if os.environ.get("LD_PRELOAD", "").find("umockdev") >= 0:
         print("picoharness.server must not run under the umockdev preload", file=sys.stderr)
         return 2

@@ -43,7 +43,8 @@ class _Urb:
 class _Client:
     """Per-open-file state: claimed interfaces, URBs in flight and URBs ready to reap."""
 
-    def __init__(self) -> None:
+    def __init__(self, client) -> None:
+        self.client = client
         self.claimed: set[int] = set()
         self.in_flight: dict[int, _Urb] = {}     # client address -> URB
         self.done: deque[_Urb] = deque()
@@ -87,7 +88,10 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
         request = client.get_request()
         key = id(client)
         with self.lock:
-            state = self.clients.setdefault(key, _Client())
+            state = self.clients.get(key)
+            if state is None:
+                # Holding the wrapper keeps pygobject from making a new one (with a new id) later.
+                state = self.clients[key] = _Client(client)
         self.stats["ioctls"] += 1
         try:
             if self.deny_errno:
@@ -206,6 +210,9 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             return
         urb = _Urb(urb_data, buffer_data, t, offset)
         with self.lock:
+            if self.gone:                     # unplugged while this call was on its way
+                client.complete(-1, errno.ENODEV)
+                return
             state.in_flight[urb_data.client_addr] = urb
         t.on_complete = lambda _t, u=urb, s=state: self._completed(s, u)
         self.stats["submitted"] += 1
