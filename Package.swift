@@ -42,12 +42,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Serial throughput from a pty through the real follower: `swift run -c release SerialBenchmarks`.
+        .executableTarget(name: "SerialBenchmarks", dependencies: ["PicoSerial"], path: "Benchmarks/SerialBenchmarks"),
+
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
         .testTarget(name: "PicoFlashTests", dependencies: ["PicoFlash", "PicoBoot", "PicoSim", "UF2"]),
         .testTarget(name: "PicoSimTests", dependencies: ["PicoSim", "PicoBoot", "UF2"]),
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"], exclude: ["Lab"]),
-        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"]),
+        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"], exclude: ["Emulated"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),
     ]

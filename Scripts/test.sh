@@ -12,3 +12,5 @@ swift test --skip-build --parallel
 # End to end against emulated boards (umockdev + the harness in Tests/Harness): the harness's own
 # tests and the picoctl scenarios kept next to them (Tests/Harness/tests).
 .venv/bin/python -m pytest -q Tests/Harness
+# picoctl monitor against emulated boards (real libudev, termios, hotplug, 50 replugs).
+.venv/bin/python -m pytest -q -p no:cacheprovider Tests/PicoSerialTests/Emulated

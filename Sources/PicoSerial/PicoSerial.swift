@@ -1,6 +1,20 @@
 import CLibUDev
 
 /// The board's USB CDC console: termios ports, libudev discovery and hotplug, line assembly, log following.
+///
+/// The layers, bottom up: `SerialPort` (a tty opened raw, DTR raised), `UDev` and `HotplugMonitor`
+/// (which ttys exist, which appear and go), `LineAssembler` and `ConsoleFormatter` (bytes to lines
+/// and to what a console shows), `FollowerStateMachine` (the follow logic, no I/O) and `LogFollower`
+/// (one poll loop that drives it). The library never prints: it hands typed `FollowEvent`s to the caller.
+///
+/// ```swift
+/// let follower = try LogFollower(options: FollowOptions(identity: BoardIdentity(serial: "E6605481DB484600")))
+/// var watch = LineWatch(options: try WatchOptions(expectPattern: "PASS", failOnPattern: "FAIL", maxLines: nil))
+/// let end = follower.run { event in
+///     guard case .line(let line, _) = event else { return .continue }
+///     return watch.observe(line) == .keepGoing ? .continue : .stop
+/// }
+/// ```
 public enum PicoSerial {
     /// True when libudev can be initialised on this machine.
     public static var udevAvailable: Bool {

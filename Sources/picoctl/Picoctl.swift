@@ -17,5 +17,6 @@ struct Picoctl: ParsableCommand {
             VerifyCommand.self,
             EraseCommand.self,
             RebootCommand.self,
+            MonitorCommand.self,
         ])
 }

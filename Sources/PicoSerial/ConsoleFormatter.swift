@@ -1,0 +1,120 @@
+/// How a board's bytes are shown: raw, line-prefixed (timestamps, board name) or as a hex dump.
+public struct ConsoleFormatOptions: Sendable, Equatable {
+    /// Prefix each line with this time (nil: no timestamps).
+    public var timestamps: TimestampMode?
+    /// Show bytes as a hex dump (offset, hex, printable characters) instead of text.
+    public var hex: Bool
+    /// Prefix each line with this label (the board's name under `monitor --all`).
+    public var label: String?
+    /// Turn CR, LF and CR LF into LF (always done when lines are prefixed).
+    public var normalizeLineEndings: Bool
+    /// ANSI SGR parameters for prefixes (`"2"` dim, `"36"` cyan); nil for no colour.
+    public var prefixColor: String?
+    /// Show wall-clock timestamps in UTC.
+    public var utc: Bool
+
+    /// Options from their parts; the defaults pass bytes through untouched.
+    public init(timestamps: TimestampMode? = nil, hex: Bool = false, label: String? = nil,
+                normalizeLineEndings: Bool = false, prefixColor: String? = nil, utc: Bool = false) {
+        self.timestamps = timestamps
+        self.hex = hex
+        self.label = label
+        self.normalizeLineEndings = normalizeLineEndings
+        self.prefixColor = prefixColor
+        self.utc = utc
+    }
+
+    /// True when every line starts with a prefix.
+    public var prefixesLines: Bool { timestamps != nil || label != nil }
+}
+
+/// Turns the bytes of one stream into what the console shows, chunk by chunk, keeping partial lines
+/// visible at once (a prompt appears before its line ends). Pure: the caller writes the result.
+///
+/// ```swift
+/// var formatter = ConsoleFormatter(options: .init(timestamps: .mono), start: Timestamp.monotonicNow())
+/// let shown = formatter.format(Array("boot\r\n".utf8), at: .now())   // "[+0.000012] boot\n"
+/// ```
+public struct ConsoleFormatter: Sendable {
+    /// The options in use.
+    public let options: ConsoleFormatOptions
+    private var timestamps: TimestampFormatter?
+    private var atLineStart = true
+    private var afterCR = false
+    private var hexOffset = 0
+
+    /// A formatter whose `mono` zero is `start` (monotonic nanoseconds).
+    public init(options: ConsoleFormatOptions, start: Int64) {
+        self.options = options
+        self.timestamps = options.timestamps.map { TimestampFormatter(mode: $0, start: start, utc: options.utc) }
+    }
+
+    /// The console bytes for `bytes` read at `time`.
+    public mutating func format(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
+        if options.hex { return hexDump(bytes, at: time) }
+        guard options.prefixesLines || options.normalizeLineEndings else {
+            if let last = bytes.last { atLineStart = last == 0x0A || last == 0x0D }
+            return bytes
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 32)
+        for byte in bytes {
+            let wasAfterCR = afterCR
+            afterCR = byte == 0x0D
+            if byte == 0x0A && wasAfterCR { continue }   // the LF of CR LF: the CR already ended the line
+            if atLineStart && options.prefixesLines { out += prefix(at: time) }
+            if byte == 0x0A || byte == 0x0D {
+                out.append(0x0A)
+                atLineStart = true
+            } else {
+                out.append(byte)
+                atLineStart = false
+            }
+        }
+        return out
+    }
+
+    /// What ends the display of a stream that stopped mid-line: a newline, or nothing at a line start.
+    public mutating func endOfStream() -> [UInt8] {
+        afterCR = false
+        guard !atLineStart else { return [] }
+        atLineStart = true
+        return [0x0A]
+    }
+
+    private mutating func prefix(at time: Timestamp) -> [UInt8] {
+        var text = ""
+        if var formatter = timestamps {
+            text += "[\(formatter.format(time))]"
+            timestamps = formatter
+        }
+        if let label = options.label { text += text.isEmpty ? "[\(label)]" : " [\(label)]" }
+        if let color = options.prefixColor { text = "\u{1B}[\(color)m\(text)\u{1B}[0m" }
+        return Array((text + " ").utf8)
+    }
+
+    private mutating func hexDump(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let row = bytes[index..<min(index + 16, bytes.count)]
+            if options.prefixesLines { out += prefix(at: time) }
+            var text = hex(hexOffset, width: 8) + "  "
+            for (i, byte) in row.enumerated() {
+                text += hex(Int(byte), width: 2) + (i == 7 ? "  " : " ")
+            }
+            text += String(repeating: "   ", count: 16 - row.count) + (row.count <= 8 ? " " : "")
+            text += " |" + String(row.map { (0x20..<0x7F).contains($0) ? Character(UnicodeScalar($0)) : "." }) + "|\n"
+            out += Array(text.utf8)
+            hexOffset += row.count
+            index += row.count
+        }
+        atLineStart = true
+        return out
+    }
+
+    private func hex(_ value: Int, width: Int) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+}

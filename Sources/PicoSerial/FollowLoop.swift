@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// The I/O half of `LogFollower`: one poll loop that carries out the state machine's actions.
+struct FollowLoop {
+    let options: FollowOptions
+    let udev: UDev
+    let monitor: HotplugMonitor?
+    let wake: FileDescriptor
+    private var machine: FollowerStateMachine
+    private var port: SerialPort?
+    private var retry: (device: SerialDevice, at: Int64)?
+    private var end: FollowEnd?
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    init(options: FollowOptions, udev: UDev, monitor: HotplugMonitor?, wake: FileDescriptor) {
+        self.options = options
+        self.udev = udev
+        self.monitor = monitor
+        self.wake = wake
+        self.machine = FollowerStateMachine(identity: options.identity, reconnect: options.reconnect,
+                                            maxLineLength: options.maxLineLength)
+    }
+
+    mutating func run(handler: (FollowEvent) -> FollowDecision,
+                      takeOutbox: () -> (bytes: [UInt8], stop: Bool)) -> FollowEnd {
+        let started = Timestamp.monotonicNow()
+        let deadline = options.timeoutNanoseconds.map { started + $0 }
+        perform(machine.start(present: presentDevices(), at: started), handler)
+        while end == nil {
+            var fds = [pollfd(fd: wake.rawValue, events: Int16(POLLIN), revents: 0)]
+            if let monitor { fds.append(pollfd(fd: monitor.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
+            if let port { fds.append(pollfd(fd: port.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
+            let now = Timestamp.monotonicNow()
+            var wait: Int64 = -1
+            if let deadline { wait = max(0, deadline - now) }
+            if let retry { wait = wait < 0 ? max(0, retry.at - now) : min(wait, max(0, retry.at - now)) }
+            let timeoutMs = wait < 0 ? Int32(-1) : Int32(clamping: (wait + 999_999) / 1_000_000)
+            let ready = poll(&fds, nfds_t(fds.count), timeoutMs)
+            if ready < 0 && Errno.current != .interrupted {
+                perform([.finish(.failed(.ioFailed(path: "poll", call: "poll", errno: .current)))], handler)
+                break
+            }
+            let after = Timestamp.monotonicNow()
+            if let deadline, after >= deadline {
+                drainPort(handler)   // bytes already queued still count
+                if end == nil { perform(machine.timedOut(), handler) }
+                break
+            }
+            if fds[0].revents != 0 {
+                drainWake()
+                let (bytes, stop) = takeOutbox()
+                if stop { perform(machine.stop(), handler); break }
+                if let port, !bytes.isEmpty {
+                    do throws(SerialError) { try port.write(bytes) } catch { perform(machine.ioFailed(error), handler) }
+                }
+            }
+            if let monitor, fds[1].revents != 0 {
+                for event in monitor.drain() where end == nil { perform(machine.hotplug(event), handler) }
+            }
+            if let portFD = port?.fileDescriptor.rawValue,
+               let entry = fds.last, entry.fd == portFD, entry.revents != 0 {
+                drainPort(handler)
+            }
+            if let pending = retry, after >= pending.at, end == nil {
+                retry = nil
+                open(pending.device, handler)
+            }
+        }
+        port?.close()
+        port = nil
+        return end ?? .stopped
+    }
+
+    /// The ttys present now; a node that udev does not know (a pty, a path given by hand) counts when it exists.
+    private func presentDevices() -> [SerialDevice] {
+        var devices = (try? udev.serialDevices()) ?? []
+        if let node = options.identity.devnode, !devices.contains(where: { $0.devnode == node }),
+           access(node, F_OK) == 0 {
+            devices.append(SerialDevice(devnode: node))
+        }
+        return devices
+    }
+
+    private mutating func drainPort(_ handler: (FollowEvent) -> FollowDecision) {
+        // Bounded so a flood of output cannot starve hotplug and stop handling.
+        for _ in 0..<16 {
+            guard let port, end == nil else { return }
+            do throws(SerialError) {
+                let n = try port.read(into: &buffer)
+                if n == 0 { return }
+                let time = Timestamp.now()
+                for event in machine.received(Array(buffer[0..<n]), at: time) {
+                    if handler(event) == .stop { perform(machine.stop(), handler); return }
+                }
+            } catch {
+                perform(machine.ioFailed(error), handler)
+                return
+            }
+        }
+    }
+
+    private func drainWake() {
+        var scratch = [UInt8](repeating: 0, count: 64)
+        while let n = try? scratch.withUnsafeMutableBytes({ try wake.read(into: $0) }), n > 0 {}
+    }
+
+    private mutating func open(_ device: SerialDevice, _ handler: (FollowEvent) -> FollowDecision) {
+        do throws(SerialError) {
+            let opened = try SerialPort.open(device.devnode, options: options.port)
+            port = opened
+            perform(machine.opened(device, dtr: opened.dtr, at: Timestamp.monotonicNow()), handler)
+        } catch {
+            perform(machine.openFailed(device, error: error), handler)
+        }
+    }
+
+    private mutating func perform(_ actions: [FollowerStateMachine.Action], _ handler: (FollowEvent) -> FollowDecision) {
+        for action in actions {
+            guard end == nil else { return }
+            switch action {
+            case .open(let device):
+                retry = nil
+                open(device, handler)
+            case .retryOpen(let device, let delay):
+                retry = (device, Timestamp.monotonicNow() + delay)
+            case .close:
+                port?.close()
+                port = nil
+            case .emit(let event):
+                if handler(event) == .stop { perform(machine.stop(), handler) }
+            case .finish(let result):
+                end = result
+            }
+        }
+    }
+}

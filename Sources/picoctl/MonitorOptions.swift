@@ -1,0 +1,102 @@
+import ArgumentParser
+import PicoSerial
+
+extension TimestampMode: ExpressibleByArgument {}
+
+/// What Enter sends to the board when stdin is forwarded.
+enum SendLineEnding: String, ExpressibleByArgument, CaseIterable {
+    case cr, lf, crlf
+
+    /// The bytes that replace a CR or LF typed on the terminal.
+    var bytes: [UInt8] {
+        switch self {
+        case .cr: [0x0D]
+        case .lf: [0x0A]
+        case .crlf: [0x0D, 0x0A]
+        }
+    }
+}
+
+/// How received line endings are shown.
+enum ShowLineEnding: String, ExpressibleByArgument, CaseIterable {
+    /// As received.
+    case raw
+    /// CR, LF and CR LF all shown as LF.
+    case lf
+}
+
+/// The options of following a board's console, shared by `monitor` and `flash --monitor`.
+struct MonitorOptions: ParsableArguments {
+    @Option(name: .long, defaultAsFlag: TimestampMode.wall,
+            help: ArgumentHelp("Prefix each line with the time: wall (default), mono (since start) or delta (since the previous line).",
+                               valueName: "wall|mono|delta"))
+    var timestamps: TimestampMode? = nil
+
+    @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line).", valueName: "FILE"))
+    var log: String?
+
+    @Flag(name: .long, help: "Show received bytes as a hex dump.")
+    var hex = false
+
+    @Option(name: .customLong("eol"), help: "How received line endings are shown: raw, or lf (CR, LF and CR LF as LF).")
+    var showEOL: ShowLineEnding = .raw
+
+    @Option(name: .customLong("send-eol"), help: "What Enter sends to the board: cr, lf or crlf.")
+    var sendEOL: SendLineEnding = .cr
+
+    @Option(name: .long, help: "Baud rate set on the port (USB CDC ignores it; 1200 would reboot a Pico into BOOTSEL).")
+    var baud: Int = 115_200
+
+    @Flag(name: .customLong("no-reconnect"), help: "End (exit 7) when the board goes away instead of waiting for it.")
+    var noReconnect = false
+
+    @Flag(name: [.short, .long], help: "No status lines on stderr (connect, disconnect, reconnect); errors still show.")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Report the delay from the tty's appearance to DTR on each connection.")
+    var verbose = false
+
+    @Option(name: .long, help: ArgumentHelp("Exit 0 as soon as a line matches REGEX.", valueName: "REGEX"))
+    var expect: String?
+
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 10 as soon as a line matches REGEX (checked before --expect).", valueName: "REGEX"))
+    var failOn: String?
+
+    @Option(name: .long, help: ArgumentHelp("Exit 11 when this many seconds pass first.", valueName: "SECONDS"))
+    var timeout: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Exit 0 after N lines.", valueName: "N"))
+    var lines: Int?
+
+    @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
+    var noInput = false
+
+    func validate() throws {
+        if !SerialPort.supportedBauds.contains(baud) {
+            throw ValidationError("--baud \(baud) is not supported (use one of \(SerialPort.supportedBauds.map(String.init).joined(separator: ", ")))")
+        }
+        if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let lines, lines < 1 { throw ValidationError("--lines must be at least 1") }
+        do { _ = try watchOptions() } catch { throw ValidationError("bad pattern: \(error)") }
+        if hex && showEOL == .lf { throw ValidationError("--hex shows bytes as they are; drop --eol lf") }
+    }
+
+    /// The compiled `--expect`, `--fail-on` and `--lines`.
+    func watchOptions() throws -> WatchOptions {
+        try WatchOptions(expectPattern: expect, failOnPattern: failOn, maxLines: lines)
+    }
+
+    /// The follower's options for `identity`.
+    func followOptions(identity: BoardIdentity) -> FollowOptions {
+        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud), reconnect: !noReconnect,
+                      timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) })
+    }
+}
+
+extension BoardOptions {
+    /// The board `monitor` follows: `--serial`, `--port` and an optional tty path (`--bus`/`--address` are refused
+    /// in `validate()`: they name one enumeration, and a followed board re-enumerates).
+    func serialIdentity(tty: String?) -> BoardIdentity {
+        BoardIdentity(serial: serial, portPath: port, devnode: tty)
+    }
+}

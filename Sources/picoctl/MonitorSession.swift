@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PicoSerial
+import Synchronization
+
+/// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
+/// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
+///
+/// `flash --monitor` embeds `@OptionGroup var console: MonitorOptions` and, **before** rebooting the board,
+/// creates `MonitorSession(options: console, identity: BoardIdentity(portPath: port))` (or the app's
+/// serial): the udev monitor listens from that moment, so the app's tty cannot appear unseen. After
+/// the reboot, `run(forwardInput: true)` opens it and raises DTR within milliseconds of its appearance
+/// (`--verbose` reports the delay) and returns the exit status.
+final class MonitorSession: Sendable {
+    let options: MonitorOptions
+    let identity: BoardIdentity
+    let label: String?
+    let console = ConsoleOutput()
+    private let follower: LogFollower
+    private let log: LogFile?
+    private let state: Mutex<State>
+
+    private struct State {
+        var formatter: ConsoleFormatter
+        var logFormatter: ConsoleFormatter
+        var watch: LineWatch
+        var verdict: WatchVerdict = .keepGoing
+        var interrupted = false
+        var exitKeyPressed = false
+        var stdoutClosed = false
+    }
+
+    /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
+    /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
+    init(options: MonitorOptions, identity: BoardIdentity, label: String? = nil, labelColor: String? = nil) throws(MonitorError) {
+        self.options = options
+        self.identity = identity
+        self.label = label
+        do {
+            follower = try LogFollower(options: options.followOptions(identity: identity))
+        } catch {
+            throw MonitorError(status: .deviceError, message: error.description)
+        }
+        do {
+            log = try options.log.map { try LogFile(path: $0) }
+        } catch {
+            throw MonitorError(status: .unreadable, message: "cannot open log file \(options.log ?? ""): \(error)")
+        }
+        let start = Timestamp.monotonicNow()
+        let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
+        let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
+        let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
+                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color)
+        let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true)
+        state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
+                            logFormatter: ConsoleFormatter(options: logged, start: start),
+                            watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
+    }
+
+    /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
+    /// line) or several boards share stdout (a line is one write, never mixed with another board's).
+    private var lineMode: Bool { !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+
+    /// `[label] ` before status lines when several boards share the terminal.
+    private var who: String { label.map { "[\($0)] " } ?? "" }
+
+    /// Stops the run from another thread (a signal, the exit key, `--all` ending).
+    func stop(interrupted: Bool) {
+        state.withLock { if interrupted { $0.interrupted = true } else { $0.exitKeyPressed = true } }
+        follower.stop()
+    }
+
+    /// Follows until something ends the run; returns the exit status.
+    func run(forwardInput: Bool) -> ExitStatus {
+        var input: TerminalInput?
+        if forwardInput && !options.noInput, let terminal = TerminalInput() {
+            input = terminal
+            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(interrupted: false) }
+        }
+        let lineMode = self.lineMode
+        let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
+        input?.restore()
+        return finish(end)
+    }
+
+    private func handle(_ event: FollowEvent, lineMode: Bool, forwarding: Bool) -> FollowDecision {
+        switch event {
+        case .waiting(let identity):
+            if !options.quiet { console.status(who + "waiting for \(identity)…", color: "2") }
+        case .matched(let device):
+            if options.verbose { console.status(who + "found \(device)", color: "2") }
+        case .connected(let device, let dtr, let latency):
+            if !options.quiet {
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
+            }
+            reportDTR(dtr, latency)
+        case .reconnected(let device, let dtr, let latency, let count):
+            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
+            reportDTR(dtr, latency)
+        case .data(let bytes, let time):
+            guard !lineMode else { break }
+            let shown = state.withLock { $0.formatter.format(bytes, at: time) }
+            if !console.out(shown) { return stdoutGone() }
+        case .line(let line, let time):
+            return handleLine(line, at: time, lineMode: lineMode)
+        case .disconnected(let device, let reason):
+            let tail = state.withLock { $0.formatter.endOfStream() }
+            console.out(tail)
+            if !options.quiet && reason != "closed" {
+                console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
+            }
+        case .openFailed(let device, let error, let willRetry):
+            if !willRetry { console.error(who + "\(device.devnode): \(error)") } else if options.verbose {
+                console.status("\(error); retrying", color: "2")
+            }
+        }
+        return .continue
+    }
+
+    private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
+        let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
+            let body = line.bytes + [0x0A]
+            let shown = lineMode ? state.formatter.format(body, at: time) : []
+            let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
+            let verdict = state.watch.observe(line)
+            if verdict != .keepGoing { state.verdict = verdict }
+            return (shown, logged, verdict)
+        }
+        if !logged.isEmpty, log?.append(logged) == false {
+            console.error("cannot write to log file \(log?.path ?? "")")
+        }
+        if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
+        return verdict == .keepGoing ? .continue : .stop
+    }
+
+    private func stdoutGone() -> FollowDecision {
+        state.withLock { $0.stdoutClosed = true }
+        return .stop
+    }
+
+    private func reportDTR(_ dtr: DTRState, _ latency: Int64?) {
+        guard options.verbose else { return }
+        let delay = latency.map { "\(Double($0 / 1000) / 1000) ms after the tty appeared" } ?? "on a tty already present"
+        switch dtr {
+        case .asserted: console.status(who + "DTR raised \(delay)", color: "2")
+        case .unsupported: console.status(who + "port open \(delay); this tty has no modem lines (DTR not set)", color: "2")
+        case .untouched: break
+        }
+    }
+
+    private func finish(_ end: FollowEnd) -> ExitStatus {
+        let (verdict, interrupted, exitKey, stdoutClosed) = state.withLock { ($0.verdict, $0.interrupted, $0.exitKeyPressed, $0.stdoutClosed) }
+        switch verdict {
+        case .expected(let line):
+            if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
+            return .success
+        case .failed(let line):
+            console.error(who + "matched --fail-on: \(line)")
+            return .patternFailed
+        case .lineLimitReached:
+            return .success
+        case .keepGoing:
+            break
+        }
+        switch end {
+        case .stopped:
+            if interrupted { return .interrupted }
+            _ = exitKey || stdoutClosed
+            return .success
+        case .timedOut:
+            guard label == nil else { return .timedOut }   // `--all` reports the run's timeout once
+            let what = options.expect.map { "--expect \($0)" } ?? (options.lines.map { "\($0) lines" } ?? "the end of the run")
+            console.error("timed out after \(options.timeout ?? 0) s waiting for \(what)")
+            return .timedOut
+        case .disconnected(let device):
+            console.error(who + "\(device.devnode) went away (--no-reconnect)")
+            return .disconnected
+        case .ambiguous(let devices):
+            console.error("several boards match; choose one with --serial or --port:\n"
+                          + devices.map { "  \($0)" }.joined(separator: "\n"))
+            return .noDevice
+        case .failed(let error):
+            console.error(error.description)
+            return MonitorError.status(for: error)
+        }
+    }
+}
+
+/// A monitor that could not start, with its exit status.
+struct MonitorError: Error {
+    let status: ExitStatus
+    let message: String
+
+    /// The exit status for a serial error: access denied, missing node, or a device error.
+    static func status(for error: SerialError) -> ExitStatus {
+        switch error {
+        case .openFailed(_, let errno) where errno == .permissionDenied: .accessDenied
+        case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice: .noDevice
+        case .unsupportedBaud: .usage
+        default: error.isDisconnect ? .disconnected : .deviceError
+        }
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import PicoSerial
+
+/// The real follower loop (poll, termios, udev monitor) on a real pty standing in for a board's tty.
+@Suite struct LogFollowerPtyTests {
+    func follower(_ pty: PseudoTerminal, reconnect: Bool = false, timeoutMs: Int64? = 5000) throws -> LogFollower {
+        try LogFollower(options: FollowOptions(identity: BoardIdentity(devnode: pty.slavePath), reconnect: reconnect,
+                                               timeoutNanoseconds: timeoutMs.map { $0 * 1_000_000 }))
+    }
+
+    @Test func linesPrintedAfterConnectArriveInOrder() throws {
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty)
+        var lines: [String] = []
+        var data: [UInt8] = []
+        var connected: [FollowEvent] = []
+        let end = follower.run { event in
+            switch event {
+            case .connected:
+                connected.append(event)
+                try? pty.print("boot\r\nclock 125 MHz\r\npart")
+                try? pty.print("ial\r\nPASS\r\n")
+            case .line(let line, _):
+                lines.append(line.text)
+                if line.text == "PASS" { return .stop }
+            case .data(let bytes, _):
+                data += bytes
+            default: break
+            }
+            return .continue
+        }
+        #expect(end == .stopped)
+        #expect(lines == ["boot", "clock 125 MHz", "partial", "PASS"])
+        #expect(data == Array("boot\r\nclock 125 MHz\r\npartial\r\nPASS\r\n".utf8))
+        #expect(connected == [.connected(SerialDevice(devnode: pty.slavePath), dtr: .unsupported, latencyNanoseconds: nil)])
+    }
+
+    @Test func hangUpWithoutReconnectEndsDisconnectedAndFlushesThePartialLine() throws {
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty)
+        var events: [String] = []
+        let end = follower.run { event in
+            switch event {
+            case .connected:
+                try? pty.print("last words")
+            case .data:
+                pty.close()   // hang up once the bytes were read (a hang-up discards unread ones)
+            case .line(let line, _): events.append("line \(line.text) \(line.terminator)")
+            case .disconnected(_, let reason): events.append("disconnected \(reason)")
+            default: break
+            }
+            return .continue
+        }
+        #expect(end == .disconnected(SerialDevice(devnode: pty.slavePath)))
+        #expect(events == ["line last words flushed", "disconnected disconnected"])
+    }
+
+    @Test func timeoutEndsTheFollowOnTime() throws {
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty, timeoutMs: 300)
+        let start = Timestamp.monotonicNow()
+        let end = follower.run { _ in .continue }
+        let elapsedMs = (Timestamp.monotonicNow() - start) / 1_000_000
+        #expect(end == .timedOut)
+        #expect(elapsedMs >= 300 && elapsedMs < 1500, "took \(elapsedMs) ms")
+    }
+
+    @Test func missingNodeIsWaitedForUntilTimeout() throws {
+        let follower = try LogFollower(options: FollowOptions(identity: BoardIdentity(devnode: "/dev/ttyACM-absent"),
+                                                              timeoutNanoseconds: 200_000_000))
+        var waited = false
+        let end = follower.run { event in
+            if case .waiting = event { waited = true }
+            return .continue
+        }
+        #expect(waited)
+        #expect(end == .timedOut)
+    }
+
+    @Test func sentBytesReachTheBoard() throws {
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty)
+        let board = Background {
+            // The board answers "pong" to "ping\r".
+            var heard: [UInt8] = []
+            while !heard.starts(with: Array("ping\r".utf8)) {
+                guard let chunk = try? pty.read(), !chunk.isEmpty else { return }
+                heard += chunk
+            }
+            try? pty.print("pong\n")
+        }
+        let end = follower.run { event in
+            if case .connected = event { follower.send(Array("ping\r".utf8)) }
+            if case .line(let line, _) = event, line.text == "pong" { return .stop }
+            return .continue
+        }
+        board.join()
+        #expect(end == .stopped)
+    }
+
+    @Test func stopFromAnotherThreadEndsTheRun() throws {
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty, timeoutMs: 10_000)
+        let stopper = Background {
+            usleep(100_000)
+            follower.stop()
+        }
+        let start = Timestamp.monotonicNow()
+        let end = follower.run { _ in .continue }
+        stopper.join()
+        #expect(end == .stopped)
+        #expect(Timestamp.monotonicNow() - start < 5_000_000_000)
+    }
+}
