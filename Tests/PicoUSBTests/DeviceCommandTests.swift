@@ -130,11 +130,11 @@ struct DeviceCommandTests {
     @Test func interruptedFlashLeavesABoardTheNextFlashUses() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
         defer { boards.close() }
-        let (file, bytes) = try Self.image(size: 128 * 1024)
+        let (file, bytes) = try Self.image(size: 256 * 1024)
         defer { try? FileManager.default.removeItem(at: file) }
-        try boards.control("write_flash", ["board": 0, "offset": 0, "b64": Data(repeating: 0, count: 128 * 1024).base64EncodedString()])
+        try boards.control("write_flash", ["board": 0, "offset": 0, "b64": Data(repeating: 0, count: 256 * 1024).base64EncodedString()])
         // Slow enough to interrupt in the middle; each command stays well under the 1 s command timeout.
-        try boards.control("timing", ["board": 0, "erase_sector": 0.02, "program_page": 0.002])
+        try boards.control("timing", ["board": 0, "erase_sector": 0.02, "program_page": 0.004])
         let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--json"], environment: boards.environment,
                                                  timeout: .seconds(60)) { process in
             _ = try? boards.control("events", ["since": 0, "timeout": 0])
