@@ -30,29 +30,19 @@ struct VerifyCommand: ParsableCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
             let (_, image) = FlashCommand.choose(firmware, for: session.chip)
-            var compared = 0
-            var mismatch: (address: UInt32, expected: UInt8, actual: UInt8, count: Int)?
-            for segment in image.segments {
-                let actual = try session.executor.read(AddressRange(start: segment.address, end: segment.end))
-                for (offset, byte) in segment.bytes.enumerated() where actual[offset] != byte {
-                    if mismatch == nil {
-                        mismatch = (segment.address + UInt32(offset), byte, actual[offset], 0)
-                    }
-                    mismatch!.count += 1
-                }
-                compared += segment.bytes.count
-            }
+            let report = try session.executor.verify(image)
             renderer.endBar()
+            let first = report.firstMismatches.first
             if json {
-                var fields: [String: JSONValue] = ["event": .string("verified"), "match": .bool(mismatch == nil),
-                                                   "bytes": .int(compared), "differing_bytes": .int(mismatch?.count ?? 0)]
-                fields["first_difference"] = mismatch.map { .int(Int($0.address)) } ?? .null
-                Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))
+                Terminal.output(Terminal.jsonLine(JSONValue.object([
+                    "event": .string("verified"), "match": .bool(report.mismatchCount == 0), "bytes": .int(report.bytesCompared),
+                    "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .int(Int($0.address)) } ?? .null])))
             }
-            if let mismatch {
-                throw DeviceFailure.failed("\(session.name) differs from \(file): \(mismatch.count) of \(compared) bytes; first at "
-                    + "0x\(String(mismatch.address, radix: 16)) (file 0x\(String(mismatch.expected, radix: 16)), board 0x\(String(mismatch.actual, radix: 16)))")
+            if let first {
+                throw DeviceFailure.failed("\(session.name) differs from \(file): \(report.mismatchCount) of \(report.bytesCompared) bytes; first at "
+                    + "0x\(String(first.address, radix: 16)) (file 0x\(String(first.expected, radix: 16)), board 0x\(String(first.actual, radix: 16)))")
             }
+            let compared = report.bytesCompared
             if !json { Terminal.output("\(session.name) holds \(file): \(compared) bytes match") }
         }
     }
