@@ -13,8 +13,13 @@ struct InfoCommand: ParsableCommand {
             Exit status: 0 shown, 2 the file is not a firmware image it can read, 3 unreadable.
             """)
 
-    @Argument(help: "The firmware file ('-' for stdin).")
-    var file: String
+    @Argument(help: "The firmware file ('-' for stdin); omitted with --device.")
+    var file: String?
+
+    @Flag(help: "Describe a connected board instead of a file: chip, identity, flash size, the program in flash.")
+    var device = false
+
+    @OptionGroup var board: BoardOptions
 
     @Option(name: .customLong("type"), help: "File type, overriding detection (uf2, elf, bin).")
     var fileType: FirmwareFile.Format?
@@ -29,11 +34,13 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)'") }
     }
 
     func run() throws {
+        guard let file else { return try runDevice() }
         let (bytes, firmware) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
                                                      family: family.flatMap(Family.init(parsing:)))
         let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)

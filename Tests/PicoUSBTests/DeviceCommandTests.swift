@@ -71,6 +71,45 @@ struct DeviceCommandTests {
         #expect(verify.stderr.contains("first at 0x10000064"))
     }
 
+    /// 2 KiB of flash image for an RP2040 with binary info naming the program `lab-blinky` 1.2.
+    static func binaryInfoImage() throws -> URL {
+        var bytes = [UInt8](repeating: 0, count: 2048)
+        func put(_ value: UInt32, at offset: Int) { for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) } }
+        let base: UInt32 = 0x1000_0000
+        for (i, word) in [0x7188_ebf2, base + 0x300, base + 0x308, base + 0x600, 0xe71a_a390].enumerated() { put(UInt32(word), at: 0x110 + 4 * i) }
+        put(base + 0x400, at: 0x300)                                   // entries: program name, version
+        put(base + 0x410, at: 0x304)
+        for (offset, id, text) in [(0x400, 0x0203_1c86, 0x500), (0x410, 0x11a9_bc3a, 0x520)] as [(Int, UInt32, Int)] {
+            put(0x5052_0006, at: offset)                                // type 6 (id + string), tag "RP"
+            put(id, at: offset + 4)
+            put(base + UInt32(text), at: offset + 8)
+        }
+        bytes.replaceSubrange(0x500..<0x50b, with: Array("lab-blinky\0".utf8))
+        bytes.replaceSubrange(0x520..<0x524, with: Array("1.2\0".utf8))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    @Test func infoDeviceShowsChipFlashSizeAndTheProgramInFlash() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"]])
+        defer { boards.close() }
+        let file = try Self.binaryInfoImage()
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        let info = try boards.picoctl(["info", "--device", "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let object = try #require(Self.jsonLines(info.stdout).first)
+        #expect(object["chip"] as? String == "rp2040")
+        #expect(object["flash_size"] as? Int == 2 * 1024 * 1024, "the sim board's 2 MiB, found by aliasing")
+        let program = try #require(object["program"] as? [String: Any])
+        #expect(program["name"] as? String == "lab-blinky")
+        #expect(program["version"] as? String == "1.2")
+        let text = try boards.picoctl(["info", "--device"])
+        #expect(text.stdout.contains("program:    lab-blinky 1.2"))
+        #expect(text.stdout.contains("is not unique"))
+    }
+
     @Test func severalBoardsWithoutSelectorAreRefusedAndListed() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"], ["kind": "sim-rp2040"]])
         defer { boards.close() }

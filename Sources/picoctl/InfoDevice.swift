@@ -1,0 +1,67 @@
+import PicoFlash
+import PicoUSB
+import UF2
+
+/// `picoctl info --device`: the board's chip, identity and flash size (by aliasing), and the program
+/// in its flash as its binary info describes it.
+extension InfoCommand {
+    /// How much of the start of flash is read first; more only when binary info says the program is longer.
+    static let deviceProbeSize: UInt32 = 64 * 1024
+    /// The most read to decode a long program's binary info.
+    static let deviceReadLimit: UInt32 = 4 << 20
+
+    func runDevice() throws {
+        try DeviceFailure.reporting {
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
+            defer { session.close() }
+            let guess = try session.executor.guessFlashSize()
+            let base = session.chip.flash.start
+            var flashSize: UInt32?
+            if case .size(let size) = guess { flashSize = size }
+            var length = min(Self.deviceProbeSize, flashSize ?? Self.deviceProbeSize)
+            var bytes = try session.executor.read(AddressRange(start: base, end: UInt64(base) + UInt64(length)))
+            var info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: session.chip)
+            if let end = info?.binaryEnd, end > base + length, end - base <= min(Self.deviceReadLimit, flashSize ?? .max) {
+                length = end - base
+                bytes += try session.executor.read(AddressRange(start: base + UInt32(bytes.count), end: UInt64(end)))
+                info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: session.chip)
+            }
+            let board = session.board
+            let sizeText: String
+            switch guess {
+            case .size(let size): sizeText = "\(size / 1024) KiB (by aliasing)"
+            case .atLeast(let size): sizeText = "at least \(size / 1024) KiB"
+            case .undetermined: sizeText = "unknown (the start of flash is blank)"
+            }
+            if json {
+                let program: JSONValue = info.map { info in
+                    .object(["name": info.programName.map(JSONValue.string) ?? .null,
+                             "version": info.programVersion.map(JSONValue.string) ?? .null,
+                             "build_date": info.buildDate.map(JSONValue.string) ?? .null,
+                             "sdk_version": info.sdkVersion.map(JSONValue.string) ?? .null,
+                             "board": info.board.map(JSONValue.string) ?? .null,
+                             "binary_end": info.binaryEnd.map { .int(Int($0)) } ?? .null])
+                } ?? .null
+                Terminal.output(Terminal.jsonLine(JSONValue.object([
+                    "chip": .string(session.chip.name), "port": .string(board.usb.portPath.description),
+                    "identity": .string(board.identity.description), "serial": board.usb.serialNumber.map(JSONValue.string) ?? .null,
+                    "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program])))
+                return
+            }
+            var lines = ["board:      \(board.usb.portPath) (bus \(board.usb.bus) address \(board.usb.address))",
+                         "chip:       \(session.chip.name)",
+                         "identity:   \(board.identity)" + (board.serialIsUnique ? "" : " (BOOTSEL serial \(board.usb.serialNumber ?? "-") is not unique)"),
+                         "flash:      \(sizeText)"]
+            if let info {
+                lines.append("program:    \(info.programName ?? "(no name)")" + (info.programVersion.map { " \($0)" } ?? ""))
+                if let date = info.buildDate { lines.append("built:      \(date)") }
+                if let sdk = info.sdkVersion { lines.append("sdk:        \(sdk)") }
+                if let name = info.board { lines.append("for board:  \(name)") }
+                if let end = info.binaryEnd { lines.append("binary:     0x\(String(info.binaryStart, radix: 16))..0x\(String(end, radix: 16))") }
+            } else {
+                lines.append("program:    no binary info in the first \(length / 1024) KiB of flash")
+            }
+            Terminal.output(lines.joined(separator: "\n"))
+        }
+    }
+}
