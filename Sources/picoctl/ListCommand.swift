@@ -13,9 +13,21 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print JSON for scripts instead of a table.")
     var json = false
 
+    @Flag(help: "Keep watching: one line (or JSON object) per board present, arriving or leaving, until Ctrl-C.")
+    var watch = false
+
+    @Option(help: ArgumentHelp("With --watch, stop after this many seconds.", valueName: "seconds"))
+    var timeout: Double?
+
+    func validate() throws {
+        if timeout != nil && !watch { throw ValidationError("--timeout goes with --watch") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
+    }
+
     func run() throws {
         try DeviceFailure.reporting {
             let context = try USBContext()
+            if watch { return try runWatch(context) }
             let boards = try context.picoDevices()
             if json {
                 Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: boards.map(BoardRecord.init))))
@@ -33,6 +45,33 @@ struct ListCommand: ParsableCommand {
             }
         }
     }
+}
+
+extension ListCommand {
+    /// `--watch`: `present`, `arrived` and `left` lines as the bus changes.
+    func runWatch(_ context: USBContext) throws {
+        try context.watchPicoDevices(timeout: timeout.map { .milliseconds(Int($0 * 1000)) }) { event in
+            let (name, sign): (String, String) = switch event {
+            case .present: ("present", "=")
+            case .arrived: ("arrived", "+")
+            case .left: ("left", "-")
+            }
+            if json {
+                Terminal.output(Terminal.jsonLine(WatchLine(event: name, board: BoardRecord(event.device))))
+            } else {
+                Terminal.output("\(sign) " + BoardTable.row(event.device).filter { !$0.isEmpty && $0 != "-" }.joined(separator: "  "))
+            }
+            return true
+        }
+    }
+}
+
+/// One line of `picoctl list --watch --json`.
+struct WatchLine: Encodable {
+    /// `present`, `arrived` or `left`.
+    var event: String
+    /// The board, as in `list --json`.
+    var board: BoardRecord
 }
 
 /// The JSON document of `picoctl list --json`.

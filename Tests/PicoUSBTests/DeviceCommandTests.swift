@@ -110,6 +110,25 @@ struct DeviceCommandTests {
         #expect(text.stdout.contains("is not unique"))
     }
 
+    @Test func listWatchReportsArrivalsAndDepartures() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
+        defer { boards.close() }
+        let watch = try EmulatedBoards.run(Lab.picoctl, ["list", "--watch", "--json", "--timeout", "4"],
+                                           environment: boards.environment, timeout: .seconds(30)) { _ in
+            usleep(800_000)
+            _ = try? boards.control("reboot", ["board": 1, "to": "bootsel"])
+            _ = try? boards.wait(1, ["mode": "bootsel"])
+            _ = try? boards.control("unplug", ["board": 0])
+        }
+        #expect(watch.status == 0, "\(watch.stderr)")
+        let lines = Self.jsonLines(watch.stdout).map { line -> String in
+            let board = line["board"] as? [String: Any] ?? [:]
+            return "\(line["event"] ?? "") \(board["port"] ?? "") \(board["mode"] ?? "")"
+        }
+        #expect(Set(lines.prefix(2)) == ["present 1-1 bootsel", "present 1-2 app"])
+        #expect(Array(lines.dropFirst(2)) == ["left 1-2 app", "arrived 1-2 bootsel", "left 1-1 bootsel"])
+    }
+
     @Test func severalBoardsWithoutSelectorAreRefusedAndListed() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"], ["kind": "sim-rp2040"]])
         defer { boards.close() }
