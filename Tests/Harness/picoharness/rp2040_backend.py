@@ -9,6 +9,7 @@ A program that enumerates with CDC gets a ttyACM whose bytes come from its bulk 
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -59,6 +60,7 @@ class Rp2040pyBoard(Board):
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
         self.sim: Simulator | None = None
+        self.halted_sim = True
         self.link: HostLink | None = None
         self.worker_lock = threading.Lock()
         self.boot_started = 0.0
@@ -85,17 +87,19 @@ class Rp2040pyBoard(Board):
         self.link = HostLink(sim, on_enabled=self._usb_enabled, on_gone=lambda: None)
         mcu.watchdog.on_watchdog_trigger = self._watchdog_reboot
         self._add_unique_id_command(mcu)
+        self._pace_to_wall_time(sim)
         self.boot_started = time.monotonic()
         sim.start_execution()
 
     def power_off(self) -> None:
         if self.sim is not None:
+            self.halted_sim = True
             self.sim.stop()
             if self.link:
                 self.link.forget_all(-ESHUTDOWN)
 
     def plug(self, bootsel: bool = False) -> None:
-        if self.sim is None or self.sim.stopped:
+        if self.sim is None or self.halted_sim:
             self.power_on()
 
     def unplug(self) -> None:
@@ -122,6 +126,44 @@ class Rp2040pyBoard(Board):
         if self.sim is None:
             self.power_on()
         self.sim.rp2040.flash[offset:offset + len(data)] = data
+
+    def _pace_to_wall_time(self, sim, step_ns: int = 2_000_000, lead_s: float = 0.02) -> None:
+        """Keeps simulated time from running ahead of wall time by more than `lead_s`.
+
+        While the core sleeps rp2040py jumps to the next alarm, so a 500 ms REBOOT delay or a 1 s
+        heartbeat would pass in microseconds and the host could not even reap the acknowledgement.
+        An alarm every `step_ns` of chip time ends the batch when the chip is ahead, and the
+        engine-room loop (replaced here) waits for the wall clock in short sleeps, between which
+        host requests run. A busy core runs slower than real time; nothing is done about that."""
+        clock = sim.rp2040.clock
+        base = [clock.nanos, time.monotonic()]
+        self.halted_sim = False
+
+        def lead() -> float:
+            return (clock.nanos - base[0]) / 1e9 - (time.monotonic() - base[1])
+
+        def pace() -> None:
+            ahead = lead()
+            if ahead > lead_s:
+                sim.stopped = True                  # ends the current batch only (see execute)
+            elif ahead < -1.0:                      # far behind (busy core): do not race later
+                base[0], base[1] = clock.nanos, time.monotonic()
+            alarm.schedule(step_ns)
+
+        async def execute() -> None:
+            while not self.halted_sim:
+                sim.stopped = False
+                ahead = lead()
+                if ahead > lead_s / 2:
+                    await asyncio.sleep(min(ahead - lead_s / 4, 0.005))
+                    continue
+                sim._execute_batch()
+                await asyncio.sleep(0)
+            sim.stopped = True
+
+        alarm = clock.create_alarm(pace)
+        alarm.schedule(step_ns)
+        sim.execute = execute
 
     def _add_unique_id_command(self, mcu) -> None:
         """rp2040py's flash lacks READ_UNIQUE_ID (0x4B): 4 dummy bytes, then the 64-bit id."""
