@@ -8,3 +8,7 @@ command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 
 swift build --build-tests
 swift test --skip-build --parallel
+
+# The companion firmware (Embedded Swift): build it, then boot it in the emulated RP2040.
+Firmware/build.sh
+.venv/bin/python -m pytest -q Firmware/tests

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the picoctl companion firmware (Embedded Swift, RP2040) into Firmware/build/:
+#   picoctl-companion.elf   the linked program
+#   picoctl-companion.bin   flash image from 0x10000000 (boot2 first)
+#   picoctl-companion.uf2   the UF2, made by our own `picoctl uf2 convert` when it is available
+# Usage: Firmware/build.sh            (from anywhere; needs Swift 6 with the embedded stdlib)
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(dirname "$HERE")"
+OUT="$HERE/build"
+mkdir -p "$OUT"
+command -v swiftc >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
+TOOLBIN="$(dirname "$(readlink -f "$(command -v swiftc)")")"
+CLANG="$TOOLBIN/clang"; LLD="$TOOLBIN/ld.lld"; OBJCOPY="$TOOLBIN/llvm-objcopy"; SIZE_NM="$TOOLBIN/llvm-nm"
+for tool in "$CLANG" "$LLD" "$OBJCOPY"; do
+    [ -x "$tool" ] || { echo "build.sh: $tool not found (the Swift toolchain ships it)" >&2; exit 1; }
+done
+
+VERSION="0.1.0"
+BUILD_DATE="${SOURCE_DATE_EPOCH:+$(date -u -d "@$SOURCE_DATE_EPOCH" '+%b %e %Y')}"
+BUILD_DATE="${BUILD_DATE:-$(date -u '+%b %e %Y')}"
+URL="https://github.com/picoctl/picoctl/tree/main/Firmware"
+TARGET=armv6m-none-none-eabi
+ASFLAGS=(--target=armv6m-none-eabi -mcpu=cortex-m0plus -mthumb -c)
+
+# 1. boot2: assemble, link at its run address, pad to 252 bytes and append the CRC-32.
+"$CLANG" "${ASFLAGS[@]}" "$HERE/boot2/boot2_03h.S" -o "$OUT/boot2.o"
+"$LLD" -o "$OUT/boot2.elf" -Ttext=0x20041f00 -e _stage2_boot "$OUT/boot2.o"
+"$OBJCOPY" -O binary "$OUT/boot2.elf" "$OUT/boot2.raw"
+python3 "$HERE/tools/boot2_checksum.py" "$OUT/boot2.raw" "$OUT/boot2.bin"
+
+# 2. start-up code and binary info.
+"$CLANG" "${ASFLAGS[@]}" -DBOOT2_BIN="\"$OUT/boot2.bin\"" "$HERE/Startup/startup.S" -o "$OUT/startup.o"
+"$CLANG" "${ASFLAGS[@]}" -DCOMPANION_VERSION="\"$VERSION\"" -DCOMPANION_BUILD_DATE="\"$BUILD_DATE\"" \
+    -DCOMPANION_URL="\"$URL\"" "$HERE/Startup/binary_info.S" -o "$OUT/binary_info.o"
+
+# 3. the program, in Embedded Swift.
+swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature Embedded -enable-experimental-feature Extern \
+    -wmo -parse-as-library -Osize -Xfrontend -function-sections -Xfrontend -disable-stack-protector \
+    -module-name Companion "$HERE"/Sources/*.swift -c -o "$OUT/companion.o"
+
+# 4. link with section garbage collection (otherwise the runtime drags in allocator and atomics).
+"$LLD" --gc-sections -T "$HERE/link.ld" -Map "$OUT/picoctl-companion.map" \
+    -o "$OUT/picoctl-companion.elf" "$OUT/startup.o" "$OUT/binary_info.o" "$OUT/companion.o"
+"$OBJCOPY" -O binary "$OUT/picoctl-companion.elf" "$OUT/picoctl-companion.bin"
+
+# 5. UF2 through our own converter, when the tool has it.
+PICOCTL="${PICOCTL:-}"
+if [ -z "$PICOCTL" ] && [ -x "$ROOT/.build/debug/picoctl" ]; then PICOCTL="$ROOT/.build/debug/picoctl"; fi
+rm -f "$OUT/picoctl-companion.uf2"
+if [ -n "$PICOCTL" ] && "$PICOCTL" uf2 convert --help >/dev/null 2>&1; then
+    "$PICOCTL" uf2 convert "$OUT/picoctl-companion.elf" -o "$OUT/picoctl-companion.uf2"
+fi
+
+SIZE=$(stat -c %s "$OUT/picoctl-companion.bin")
+echo "picoctl-companion: $SIZE bytes of flash ($OUT/picoctl-companion.elf)"
+[ -f "$OUT/picoctl-companion.uf2" ] && echo "picoctl-companion: $OUT/picoctl-companion.uf2"
+exit 0
