@@ -2,7 +2,7 @@
 # Builds the picoctl companion firmware (Embedded Swift, RP2040) into Firmware/build/:
 #   picoctl-companion.elf   the linked program
 #   picoctl-companion.bin   flash image from 0x10000000 (boot2 first)
-#   picoctl-companion.uf2   the UF2, made by our own `picoctl uf2 convert` when it is available
+#   picoctl-companion.uf2   the UF2, made by our own `picoctl uf2 convert`
 # Usage: Firmware/build.sh            (from anywhere; needs Swift 6 with the embedded stdlib)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -44,15 +44,13 @@ swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature 
     -o "$OUT/picoctl-companion.elf" "$OUT/startup.o" "$OUT/binary_info.o" "$OUT/companion.o"
 "$OBJCOPY" -O binary "$OUT/picoctl-companion.elf" "$OUT/picoctl-companion.bin"
 
-# 5. UF2 through our own converter, when the tool has it.
-PICOCTL="${PICOCTL:-}"
-if [ -z "$PICOCTL" ] && [ -x "$ROOT/.build/debug/picoctl" ]; then PICOCTL="$ROOT/.build/debug/picoctl"; fi
-rm -f "$OUT/picoctl-companion.uf2"
-if [ -n "$PICOCTL" ] && "$PICOCTL" uf2 convert --help >/dev/null 2>&1; then
-    "$PICOCTL" uf2 convert "$OUT/picoctl-companion.elf" -o "$OUT/picoctl-companion.uf2"
+# 5. UF2 through our own converter, `picoctl uf2 convert` (built here unless PICOCTL names one).
+if [ -z "${PICOCTL:-}" ]; then
+    (cd "$ROOT" && swift build --product picoctl >/dev/null)
+    PICOCTL="$(cd "$ROOT" && swift build --show-bin-path)/picoctl"
 fi
+"$PICOCTL" uf2 convert "$OUT/picoctl-companion.elf" "$OUT/picoctl-companion.uf2" --family rp2040
 
 SIZE=$(stat -c %s "$OUT/picoctl-companion.bin")
 echo "picoctl-companion: $SIZE bytes of flash ($OUT/picoctl-companion.elf)"
-[ -f "$OUT/picoctl-companion.uf2" ] && echo "picoctl-companion: $OUT/picoctl-companion.uf2"
-exit 0
+echo "picoctl-companion: $OUT/picoctl-companion.uf2 ($(($(stat -c %s "$OUT/picoctl-companion.uf2") / 512)) blocks)"
