@@ -33,6 +33,7 @@ python3 "$HERE/tools/boot2_checksum.py" "$OUT/boot2.raw" "$OUT/boot2.bin"
 "$CLANG" "${ASFLAGS[@]}" -DBOOT2_BIN="\"$OUT/boot2.bin\"" "$HERE/Startup/startup.S" -o "$OUT/startup.o"
 "$CLANG" "${ASFLAGS[@]}" -DCOMPANION_VERSION="\"$VERSION\"" -DCOMPANION_BUILD_DATE="\"$BUILD_DATE\"" \
     -DCOMPANION_URL="\"$URL\"" "$HERE/Startup/binary_info.S" -o "$OUT/binary_info.o"
+"$CLANG" "${ASFLAGS[@]}" "$HERE/Startup/usb_descriptors.S" -o "$OUT/usb_descriptors.o"
 
 # 3. the program, in Embedded Swift.
 swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature Embedded -enable-experimental-feature Extern \
@@ -41,7 +42,8 @@ swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature 
 
 # 4. link with section garbage collection (otherwise the runtime drags in allocator and atomics).
 "$LLD" --gc-sections -T "$HERE/link.ld" -Map "$OUT/picoctl-companion.map" \
-    -o "$OUT/picoctl-companion.elf" "$OUT/startup.o" "$OUT/binary_info.o" "$OUT/companion.o"
+    -o "$OUT/picoctl-companion.elf" "$OUT/startup.o" "$OUT/binary_info.o" \
+    "$OUT/usb_descriptors.o" "$OUT/companion.o"
 "$OBJCOPY" -O binary "$OUT/picoctl-companion.elf" "$OUT/picoctl-companion.bin"
 
 # 5. UF2 through our own converter, `picoctl uf2 convert` (built here unless PICOCTL names one).

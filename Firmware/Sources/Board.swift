@@ -16,6 +16,14 @@ enum Scratch {
     static let uniqueID = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0000)!
     /// The USB serial number as UTF-16 string descriptor, 2 + 32 bytes.
     static let serialDescriptor = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0010)!
+    /// Reply bytes of small control requests, 8 bytes.
+    static let controlReply = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0040)!
+    /// The CDC line coding (rate, stop bits, parity, data bits), 7 bytes.
+    static let lineCoding = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0050)!
+    /// Bytes received on CDC, waiting for the main loop, `cdcReceiveSize` bytes.
+    static let cdcReceive = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0080)!
+    /// Size of the CDC receive buffer (one packet).
+    static let cdcReceiveSize = 64
     /// The CDC transmit ring, `cdcRingSize` bytes.
     static let cdcRing = UnsafeMutablePointer<UInt8>(bitPattern: 0x2004_0400)!
     /// Size of the CDC transmit ring (a power of two).

@@ -3,9 +3,13 @@
 
 /// Text output to UART0 and USB CDC.
 enum Console {
+    /// False while writing something meant for the CDC reader only (the banner repeated when
+    /// the host raises DTR).
+    nonisolated(unsafe) static var toUART = true
+
     /// Writes one byte to every sink.
     static func put(_ byte: UInt8) {
-        UART0.write(byte)
+        if toUART { UART0.write(byte) }
         CDCRing.push(byte)
     }
 

@@ -32,7 +32,9 @@ struct Companion {
             USBDevice.poll()
             if CDCRing.accepting && !bannerSentOnCDC {
                 bannerSentOnCDC = true
+                Console.toUART = false
                 banner()
+                Console.toUART = true
             } else if !CDCRing.accepting {
                 bannerSentOnCDC = false
             }
@@ -43,13 +45,17 @@ struct Companion {
                 GPIO.toggle(ledPin)
                 nextBlink += Program.blinkPeriod
             }
+            Reboot.runIfDue(now: now)
             if now >= nextBeat {
                 beats += 1
                 heartbeat(count: beats, uptime: now)
                 nextBeat += Program.heartbeatPeriod
             }
             USBDevice.flush()
-            if USBDevice.idle && Timer.armWakeup(at: nextBlink < nextBeat ? nextBlink : nextBeat) {
+            var wake = nextBlink < nextBeat ? nextBlink : nextBeat
+            if Reboot.target != nil && Reboot.deadline < wake { wake = Reboot.deadline }
+            if USBDevice.configured && !CDC.outArmed && CDC.outRearmAt < wake { wake = CDC.outRearmAt }
+            if USBDevice.idle && Timer.armWakeup(at: wake) {
                 Interrupts.sleep(wakingOn: (1 << Interrupts.timer0) | (1 << Interrupts.usbctrl) | (1 << Interrupts.uart0))
             }
         }
