@@ -54,9 +54,8 @@ enum CDC {
 
     private static func armOut() {
         let control = UInt32(64) | (outPID != 0 ? USBReg.data1 : 0)
-        write32(RP2040.usbDPRAM + 0x94, control)
         outArmed = true
-        write32(RP2040.usbDPRAM + 0x94, control | USBReg.available)
+        armBuffer(0x94, control)
     }
 
     /// A packet arrived on EP 0x02.
@@ -105,8 +104,7 @@ enum CDC {
         let control = count | USBReg.full | (inPID != 0 ? USBReg.data1 : 0)
         inPID ^= 1
         inBusy = true
-        write32(RP2040.usbDPRAM + 0x90, control)
-        write32(RP2040.usbDPRAM + 0x90, control | USBReg.available)
+        armBuffer(0x90, control)
     }
 
     /// Class requests to interface 0 (or 1).
@@ -181,6 +179,7 @@ enum Reboot {
             companionResetUSBBoot(0, mask)
         case .flash:
             write32(RP2040.watchdog + 0x0C + 4 * 4, 0)     // SCRATCH4: no reboot-to-BOOTSEL magic
+            setBits(0x4001_0008, 0x1_FFFC)                 // PSM.WDSEL: all but the oscillators
             write32(RP2040.watchdog + 0x00, 1 << 31)       // CTRL.TRIGGER
             while true {}
         }

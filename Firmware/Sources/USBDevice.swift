@@ -53,6 +53,17 @@ func dpramByte(_ offset: UInt32, _ index: Int) -> UInt8 {
     return UInt8(truncatingIfNeeded: word >> UInt32(8 * (index & 3)))
 }
 
+/// Hands a buffer to the controller: the control word first, then, after the controller's
+/// clock domain has seen it (the datasheet asks for a few clk_usb cycles, ~12 clk_sys at
+/// 125 MHz), the same word with AVAILABLE.
+func armBuffer(_ controlOffset: UInt32, _ control: UInt32) {
+    let register = RP2040.usbDPRAM + controlOffset
+    write32(register, control)
+    var settle = 0
+    while settle < 4 { _ = read32(RP2040.sio); settle += 1 }   // SIO CPUID: a harmless read
+    write32(register, control | USBReg.available)
+}
+
 /// Descriptor blob in Startup/usb_descriptors.S.
 @_extern(c, "companion_usb_descriptors")
 func companionUSBDescriptors() -> UnsafePointer<UInt8>
@@ -179,15 +190,13 @@ enum USBDevice {
     private static func armEP0In(length: UInt32) {
         let control = length | USBReg.full | (ep0PID != 0 ? USBReg.data1 : 0)
         ep0PID ^= 1
-        write32(RP2040.usbDPRAM + 0x80, control)
-        write32(RP2040.usbDPRAM + 0x80, control | USBReg.available)
+        armBuffer(0x80, control)
     }
 
     /// Arms EP0 OUT for a data or status stage.
     static func armEP0Out(length: UInt32) {
         let control = length | (ep0PID != 0 ? USBReg.data1 : 0)
-        write32(RP2040.usbDPRAM + 0x84, control)
-        write32(RP2040.usbDPRAM + 0x84, control | USBReg.available)
+        armBuffer(0x84, control)
     }
 
     /// Refuses the current request: both EP0 directions answer STALL until the next setup.

@@ -20,6 +20,7 @@ class Host:
         self.resets = 0
         self.enumerations = 0
         self.status_stages = 0
+        self._enabled_at: float | None = None
         self.in_packets: dict[int, list[bytes]] = {}
         self.out_armed: dict[int, int] = {}
         self.out_queue: dict[int, bytes] = {}
@@ -32,10 +33,16 @@ class Host:
     # Hooks called by the controller model.
     def _enabled(self) -> None:
         self.enumerations += 1
+        self._enabled_at = self.board.chip.clock.nanos
         self.usb.reset_device()
 
     def _reset_done(self) -> None:
-        self.resets += 1
+        # rp2040py reports every write-1-to-clear of SIE_STATUS.BUS_RESET, including the
+        # bootrom's own at start-up; only the one that ends our reset (10 ms after the controller
+        # was enabled) counts.
+        if self._enabled_at is not None and self.board.chip.clock.nanos - self._enabled_at >= 10_000_000:
+            self._enabled_at = None
+            self.resets += 1
 
     def _controller_reset(self) -> None:
         self.in_packets.clear()
