@@ -3,6 +3,7 @@
 #   picoctl-companion.elf   the linked program
 #   picoctl-companion.bin   flash image from 0x10000000 (boot2 first)
 #   picoctl-companion.uf2   the UF2, made by our own `picoctl uf2 convert`
+#   rp2040-ram-helper.bin   the RAM helper picoctl runs with PICOBOOT EXEC (ram-helper/)
 # Usage: Firmware/build.sh            (from anywhere; needs Swift 6 with the embedded stdlib)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -46,7 +47,15 @@ swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature 
     "$OUT/usb_descriptors.o" "$OUT/companion.o"
 "$OBJCOPY" -O binary "$OUT/picoctl-companion.elf" "$OUT/picoctl-companion.bin"
 
-# 5. UF2 through our own converter, `picoctl uf2 convert` (built here unless PICOCTL names one).
+# 5. the RP2040 RAM helper picoctl runs with PICOBOOT EXEC (issue 9): position-independent,
+#    linked at 0; ram-helper/generate.py keeps the committed bytes in step.
+"$CLANG" "${ASFLAGS[@]}" "$HERE/ram-helper/rp2040_ram_helper.S" -o "$OUT/rp2040-ram-helper.o"
+"$LLD" --image-base=0 -Ttext=0 -e helper_start -o "$OUT/rp2040-ram-helper.elf" "$OUT/rp2040-ram-helper.o"
+"$OBJCOPY" -O binary "$OUT/rp2040-ram-helper.elf" "$OUT/rp2040-ram-helper.bin"
+python3 "$HERE/ram-helper/generate.py" "$OUT/rp2040-ram-helper.bin" --check \
+    || echo "build.sh: the committed RAM helper bytes are stale (see above)" >&2
+
+# 6. UF2 through our own converter, `picoctl uf2 convert` (built here unless PICOCTL names one).
 if [ -z "${PICOCTL:-}" ]; then
     (cd "$ROOT" && swift build --product picoctl >/dev/null)
     PICOCTL="$(cd "$ROOT" && swift build --show-bin-path)/picoctl"
@@ -55,4 +64,5 @@ fi
 
 SIZE=$(stat -c %s "$OUT/picoctl-companion.bin")
 echo "picoctl-companion: $SIZE bytes of flash ($OUT/picoctl-companion.elf)"
+echo "rp2040-ram-helper: $(stat -c %s "$OUT/rp2040-ram-helper.bin") bytes ($OUT/rp2040-ram-helper.bin)"
 echo "picoctl-companion: $OUT/picoctl-companion.uf2 ($(($(stat -c %s "$OUT/picoctl-companion.uf2") / 512)) blocks)"
