@@ -156,6 +156,7 @@ enum USBDevice {
         ep0InRemaining = 0
         ep0InNeedsZLP = false
         CDC.disconnected()
+        EnumerationFix.afterBusReset()
     }
 
     // MARK: control endpoint

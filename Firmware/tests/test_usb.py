@@ -183,3 +183,24 @@ def test_reset_to_bootsel_passes_the_interface_disable_mask(host: Host, board: B
     config = host.configuration()
     assert config[4] == 1
     assert [(i[3], i[4], i[5]) for i in interfaces(config)] == [(0xFF, 0x00, 0x00)]  # PICOBOOT only
+
+
+def test_enumeration_fix_for_b1_silicon_runs_after_bus_reset(monkeypatch):
+    """rp2040py reports chip revision 1 (B1), so the RP2040-E5 workaround must run: the USB
+    lines go to the GPIO path (TO_DIGITAL_PAD) and come back to the PHY."""
+    from rp2040py.peripherals.usb import RPUSBController
+
+    muxing = []
+    original = RPUSBController.write_uint32
+
+    def record(self, offset, value):
+        if offset == 0x74:
+            muxing.append(value)
+        original(self, offset, value)
+
+    monkeypatch.setattr(RPUSBController, "write_uint32", record)
+    board = Board(image_path(".bin").read_bytes())
+    host = Host(board)
+    assert host.wait_for_bus_reset()
+    host.enumerate()
+    assert muxing[:3] == [0x9, 0xC, 0x9]   # start-up, forced J, back to the PHY
