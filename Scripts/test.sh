@@ -12,3 +12,7 @@ swift test --skip-build --parallel
 # The companion firmware (Embedded Swift): build it, then boot it in the emulated RP2040.
 Firmware/build.sh
 .venv/bin/python -m pytest -q Firmware/tests
+
+# End to end against emulated boards (umockdev + the harness in Tests/Harness): the harness's own
+# tests and the picoctl scenarios kept next to them (Tests/Harness/tests).
+.venv/bin/python -m pytest -q Tests/Harness

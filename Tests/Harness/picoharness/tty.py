@@ -1,0 +1,132 @@
+"""A pty-backed `/dev/ttyACM*`: the app's CDC port as a program on the host sees it.
+
+umockdev backs a tty record with a pty and keeps the master side. An ioctl handler on the node
+lets the harness see what a real CDC-ACM driver would tell the board: DTR/RTS (SET_CONTROL_LINE_STATE)
+and the line coding (SET_LINE_CODING, for the 1200-baud touch). Every other tty ioctl runs on
+the client's pty as it would on a real tty.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import select
+import struct
+import termios
+import threading
+import tty as ttymod
+from typing import Callable
+
+import gi
+
+gi.require_version("UMockdev", "1.0")
+from gi.repository import GLib, UMockdev  # noqa: E402
+
+TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET = 0x5415, 0x5416, 0x5417, 0x5418
+TIOCM_DTR, TIOCM_RTS, TIOCM_CTS, TIOCM_CAR, TIOCM_DSR = 0x002, 0x004, 0x020, 0x040, 0x100
+CBAUD, CBAUDEX = 0o010017, 0o010000
+BAUD_CODES = {getattr(termios, n): int(n[1:]) for n in dir(termios)
+              if n.startswith("B") and n[1:].isdigit()}
+
+
+class TtyHandler(UMockdev.IoctlBase):
+    """Ioctl handler of one emulated ttyACM: modem lines and line coding, the rest passed through."""
+
+    def __init__(self, on_lines: Callable[[bool, bool], None], on_baud: Callable[[int], None]):
+        super().__init__()
+        self.on_lines = on_lines
+        self.on_baud = on_baud
+        self.lines = 0
+        self.baud = 115200
+        self.gone = False
+
+    def do_handle_ioctl(self, client) -> bool:
+        request = client.get_request()
+        try:
+            if self.gone:
+                client.complete(-1, errno.EIO)
+                return True
+            if request in (TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET):
+                data = client.get_arg().resolve(0, 4)
+                if request == TIOCMGET:
+                    data.update(0, struct.pack("<i", self.lines | TIOCM_CTS | TIOCM_CAR | TIOCM_DSR))
+                else:
+                    bits = struct.unpack("<i", bytes(data.retrieve())[:4])[0]
+                    new = {TIOCMBIS: self.lines | bits, TIOCMBIC: self.lines & ~bits,
+                           TIOCMSET: bits}[request] & (TIOCM_DTR | TIOCM_RTS)
+                    changed = new != self.lines
+                    self.lines = new
+                    if changed:
+                        self.on_lines(bool(new & TIOCM_DTR), bool(new & TIOCM_RTS))
+                client.complete(0, 0)
+                return True
+            if request in (TCSETS, TCSETSW, TCSETSF):
+                data = client.get_arg().resolve(0, 36)
+                cflag = struct.unpack_from("<I", bytes(data.retrieve()), 8)[0]
+                baud = BAUD_CODES.get(cflag & CBAUD)
+                result, err = client.execute()
+                client.complete(result, err)
+                if result == 0 and baud is not None and baud != self.baud:
+                    self.baud = baud
+                    self.on_baud(baud)
+                return True
+            result, err = client.execute()
+            client.complete(result, err)
+        except GLib.Error as e:               # the client vanished mid-call
+            del e
+        return True
+
+
+class PtyPort:
+    """The board's side of one ttyACM: bytes to the host, bytes from the host, DTR state."""
+
+    def __init__(self, master_fd: int, on_host_data: Callable[[bytes], None]):
+        self.fd = master_fd
+        attrs = termios.tcgetattr(self.fd)
+        ttymod.setraw(self.fd)
+        del attrs
+        os.set_blocking(self.fd, False)
+        self.on_host_data = on_host_data
+        self.dropped = 0
+        self.closed = threading.Event()
+        self.thread = threading.Thread(target=self._pump, daemon=True, name=f"pty{master_fd}")
+        self.thread.start()
+
+    def write(self, data: bytes) -> int:
+        """Queues bytes for the host; what does not fit the pty buffer is dropped and counted."""
+        total = 0
+        while total < len(data) and not self.closed.is_set():
+            try:
+                total += os.write(self.fd, data[total:])
+            except BlockingIOError:
+                r, w, _ = select.select([], [self.fd], [], 0.2)
+                if not w:
+                    break
+            except OSError:
+                break
+        self.dropped += len(data) - total
+        return total
+
+    def _pump(self) -> None:
+        while not self.closed.is_set():
+            try:
+                r, _, _ = select.select([self.fd], [], [], 0.1)
+            except (OSError, ValueError):
+                return
+            if not r:
+                continue
+            try:
+                chunk = os.read(self.fd, 4096)
+            except BlockingIOError:
+                continue
+            except OSError:
+                # EIO: no process holds the slave side open right now.
+                self.closed.wait(0.02)
+                continue
+            if chunk:
+                self.on_host_data(chunk)
+
+    def close(self) -> None:
+        """Stops the pump; the testbed closes the master side when it removes the tty."""
+        self.closed.set()
+        self.thread.join(timeout=1)
