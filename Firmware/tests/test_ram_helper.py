@@ -124,3 +124,47 @@ def test_bootsel_bootrom_leaves_the_helper_ram_alone():
     board.run_until(lambda: False, 2)       # let it idle (it waits in WFI for the host)
     end = HELPER_BASE - 0x20000000 + len(helper_bytes()) + 4 * 4096
     assert board.chip.sram[:end] == b"\xa5" * end
+
+
+def picoboot_exec(monkeypatch, entry: int, flash_offset: int, count: int) -> Chip:
+    """Boots a chip into BOOTSEL (blank first sector), preloads the helper where PICOBOOT WRITE
+    would put it, and sends one PICOBOOT EXEC on the bootrom's bulk OUT endpoint; returns once
+    the bootrom has acknowledged (a zero-length packet on bulk IN), i.e. the helper returned."""
+    chip = Chip(monkeypatch)
+    chip.chip.flash[0:SECTOR] = b"\xff" * SECTOR          # no boot2: the bootrom stays in BOOTSEL
+    chip.flash_data = b"\xff" * SECTOR + chip.flash_data[SECTOR:]
+    host = Host(chip.board)
+    assert host.wait_for_bus_reset()
+    host.control_out(0x00, 0x05, 1, 0)
+    config = host.configuration()
+    assert (0xFF, 0x00, 0x00) in [(c[3], c[4], c[5]) for c in _interfaces(config)]   # PICOBOOT
+    host.control_out(0x00, 0x09, 1, 0)
+    chip.write(HELPER_BASE + P_STATUS, struct.pack("<III", 0xFFFFFFFF, flash_offset, count))
+    command = struct.pack("<IIBBHI", 0x431FD10B, 1, 0x08, 4, 0, 0) + struct.pack("<I", HELPER_BASE + entry)
+    host.bulk_out(0x03, command + bytes(12))
+    assert chip.board.run_until(lambda: host.in_packets.get(4) == [b""], 60), "EXEC was not acknowledged"
+    return chip
+
+
+def _interfaces(config: bytes) -> list:
+    found, index = [], 0
+    while index < len(config):
+        if config[index + 1] == 4:
+            found.append(tuple(config[index + 2 : index + 9]))
+        index += config[index]
+    return found
+
+
+def test_picoboot_exec_of_crc_returns_to_the_bootrom(monkeypatch):
+    chip = picoboot_exec(monkeypatch, ENTRY_CRC, 0x10000, 0x8000)
+    assert chip.word(P_STATUS) == 0 and chip.word(P_RESULT) == 8
+    table = struct.unpack_from("<8I", chip.chip.sram, HELPER_BASE - 0x20000000 + chip.word(P_TABLE))
+    assert list(table) == [zlib.crc32(chip.flash_data[a : a + SECTOR]) for a in range(0x10000, 0x18000, SECTOR)]
+
+
+def test_picoboot_exec_of_erase_returns_to_the_bootrom(monkeypatch):
+    chip = picoboot_exec(monkeypatch, ENTRY_ERASE, 0x10000, 0x10000)
+    assert chip.word(P_STATUS) == 0
+    assert chip.chip.flash[0x10000:0x20000] == b"\xff" * 0x10000
+    assert chip.chip.flash[0x20000:0x30000] == chip.flash_data[0x20000:0x30000]
+    assert chip.opcodes.count(0xD8) == 1
