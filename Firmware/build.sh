@@ -52,7 +52,11 @@ swiftc -target "$TARGET" -target-cpu cortex-m0plus -enable-experimental-feature 
 "$CLANG" "${ASFLAGS[@]}" "$HERE/ram-helper/rp2040_ram_helper.S" -o "$OUT/rp2040-ram-helper.o"
 "$LLD" --image-base=0 -Ttext=0 -e helper_start -o "$OUT/rp2040-ram-helper.elf" "$OUT/rp2040-ram-helper.o"
 "$OBJCOPY" -O binary "$OUT/rp2040-ram-helper.elf" "$OUT/rp2040-ram-helper.bin"
-python3 "$HERE/ram-helper/generate.py" "$OUT/rp2040-ram-helper.bin" --check \
+"$LLD" --image-base=0 -Ttext=0x20000000 -e helper_start -o "$OUT/rp2040-ram-helper-at-ram.elf" "$OUT/rp2040-ram-helper.o"
+"$OBJCOPY" -O binary "$OUT/rp2040-ram-helper-at-ram.elf" "$OUT/rp2040-ram-helper-at-ram.bin"
+cmp -s "$OUT/rp2040-ram-helper.bin" "$OUT/rp2040-ram-helper-at-ram.bin" \
+    || { echo "build.sh: the RAM helper is not position-independent" >&2; exit 1; }
+python3 "$HERE/ram-helper/generate.py" "$OUT/rp2040-ram-helper.bin" --check "$ROOT/Sources/PicoFlash/RP2040RAMHelperCode.swift" \
     || echo "build.sh: the committed RAM helper bytes are stale (see above)" >&2
 
 # 6. UF2 through our own converter, `picoctl uf2 convert` (built here unless PICOCTL names one).

@@ -1,56 +1,50 @@
 /*
- * RP2040 RAM helper for picoctl (issue 9): small position-independent routines that picoctl
- * writes into SRAM over PICOBOOT WRITE and runs with PICOBOOT EXEC. Each returns to the bootrom
- * (bx lr) so PICOBOOT keeps working. Bootrom functions are found through the ROM function table
- * by their two-letter codes, never by fixed addresses.
+ * RP2040 RAM helper for picoctl (issue 9): a position-independent routine that picoctl writes
+ * into SRAM over PICOBOOT WRITE and runs with PICOBOOT EXEC; it returns to the bootrom (bx lr)
+ * so that PICOBOOT keeps working. Bootrom functions are found through the ROM function table by
+ * their two-letter codes, never by fixed addresses.
  *
- * Layout (offsets from the load address L, which must be 4-aligned):
- *   L+0x00  entry: erase     (EXEC L+0x00; Thumb bit added by the bootrom)
- *   L+0x04  entry: crc32     (EXEC L+0x04)
- *   L+0x08  u32 magic 0x31485052 ("RPH1")
- *   L+0x0c  u32 status: picoctl writes 0xFFFFFFFF; 0 = done, 1 = bad arguments
- *   L+0x10  u32 flash offset (from the start of flash, 4096-aligned)
- *   L+0x14  u32 byte count (multiple of 4096)
- *   L+0x18  u32 result: sectors processed
- *   L+0x1c  u32 offset of the CRC table from L (read-only; the table is the last thing in the
- *           helper, so the caller reserves 4 bytes per sector after the helper's bytes)
- *   L+0x20  code
+ * The ABI is PicoBoot's `RAMHelperABI` with its default layout: code at C (EXEC C | 1), the
+ * parameter block at P = C + 0x1000, little-endian words:
+ *   P+0x00  operation: 1 erase, 2 CRC
+ *   P+0x04  flash address (XIP address, 0x10000000-based, 4096-aligned)
+ *   P+0x08  size in bytes (multiple of 4096)
+ *   P+0x0c  status, preset to 0xFFFFFFFF by the host: 0 done, 1 range or alignment refused,
+ *           2 more sectors than the table holds (1024), 3 unknown operation
+ *   P+0x10  CRC table: one CRC-32/MPEG-2 word per 4 KiB sector (operation 2)
  *
- * erase: the bootrom's flash_range_erase(offset, count, 65536, 0xD8): 64 KiB block erases where
+ * erase: the bootrom's flash_range_erase(offset, size, 65536, 0xD8): 64 KiB block erases where
  *   the range allows, 4 KiB sector erases elsewhere, between connect_internal_flash +
- *   flash_exit_xip and flash_flush_cache. Leaves the flash in serial command mode, as after
- *   PICOBOOT EXIT_XIP.
- * crc32: for each 4 KiB sector of the range, CRC-32/ISO-HDLC (zlib's crc32: reflected polynomial
- *   0xEDB88320, init and final xor 0xFFFFFFFF) into the table at L + RESULTS, one u32 per
- *   sector. Reads through the XIP window (uncached alias 0x13000000) after
- *   connect_internal_flash, flash_exit_xip, flash_flush_cache and flash_enter_cmd_xip; leaves
- *   XIP on, as after PICOBOOT ENTER_CMD_XIP.
+ *   flash_exit_xip and flash_flush_cache. Leaves the flash as after PICOBOOT EXIT_XIP.
+ * CRC: CRC-32/MPEG-2 (polynomial 0x04C11DB7, init 0xFFFFFFFF, not reflected, no final xor) of
+ *   each sector, read through the uncached XIP alias after connect_internal_flash,
+ *   flash_exit_xip, flash_flush_cache and flash_enter_cmd_xip. Leaves XIP on (as after
+ *   PICOBOOT ENTER_CMD_XIP).
  */
     .syntax unified
     .cpu cortex-m0plus
     .thumb
 
-    .equ MAGIC,        0x31485052
+    .equ MAGIC,        0x31485052   /* "RPH1" */
+    .equ PARAMS,       0x1000       /* parameter block offset from the code */
+    .equ P_OPERATION,  0x00
+    .equ P_ADDRESS,    0x04
+    .equ P_SIZE,       0x08
     .equ P_STATUS,     0x0c
-    .equ P_OFFSET,     0x10
-    .equ P_COUNT,      0x14
-    .equ P_RESULT,     0x18
+    .equ P_TABLE,      0x10
+    .equ MAX_SECTORS,  1024
     .equ SECTOR,       4096
+    .equ FLASH_BASE,   0x10000000
+    .equ FLASH_END,    0x11000000   /* the 16 MiB XIP window */
     .equ XIP_NOCACHE,  0x13000000
 
     .section .text
     .global helper_start
 helper_start:
-    b erase                     /* entries are 4 bytes apart */
+    b main
     nop
-    b crc32
-    nop
-    .word MAGIC
-    .word 0xffffffff            /* status */
-    .word 0                     /* flash offset */
-    .word 0                     /* byte count */
-    .word 0                     /* result */
-    .word results - helper_start /* offset of the CRC table, for picoctl to read */
+    .word MAGIC                 /* +4: identifies the helper */
+    .word PARAMS                /* +8: where it expects its parameter block */
 
 /* r0 = code -> r0 = ROM function. Clobbers r1-r3. */
     .thumb_func
@@ -58,150 +52,132 @@ rom_lookup:
     push {r4, lr}
     mov r1, r0
     movs r2, #0x14
-    ldrh r0, [r2]
+    ldrh r0, [r2]               /* the ROM function table */
     movs r2, #0x18
-    ldrh r2, [r2]
+    ldrh r2, [r2]               /* the ROM's table lookup routine */
     blx r2
     pop {r4, pc}
 
-/* Checks the arguments: r4 = base; returns with Z clear (bne) when bad. Sets r5 = offset,
-   r6 = count. */
+/* Calls the ROM function with code r0 (no arguments). */
     .thumb_func
-load_arguments:
-    ldr r5, [r4, #P_OFFSET]
-    ldr r6, [r4, #P_COUNT]
+rom_call:
+    push {r4, lr}
+    bl rom_lookup
+    blx r0
+    pop {r4, pc}
+
+    .thumb_func
+main:
+    push {r4, r5, r6, r7, lr}
+9:  mov r4, pc                  /* address of this instruction + 4 */
+    ldr r1, =(9b + 4 - helper_start - PARAMS)
+    subs r4, r4, r1             /* r4 = parameter block */
+    ldr r5, [r4, #P_ADDRESS]
+    ldr r6, [r4, #P_SIZE]
+    /* range and alignment */
     ldr r0, =(SECTOR - 1)
     mov r1, r5
     orrs r1, r6
-    tst r1, r0                  /* both 4096-aligned */
-    bne 1f
-    cmp r6, #0
-    beq 2f
-    ldr r0, =0x01000000         /* within 16 MiB */
-    adds r1, r5, r6
-    cmp r1, r0
-    bhi 2f
-    cmp r1, r5                  /* no wrap-around */
-    blo 2f
-    movs r0, #0
-    cmp r0, #0                  /* Z set: good */
-1:  bx lr
-2:  movs r0, #1
-    cmp r0, #0                  /* Z clear: bad */
-    bx lr
-
-    .thumb_func
-bad_arguments:
+    tst r1, r0
+    bne refuse_range
+    ldr r0, =FLASH_BASE
+    cmp r5, r0
+    blo refuse_range
+    ldr r0, =FLASH_END
+    cmp r5, r0
+    bhs refuse_range
+    subs r1, r0, r5             /* room left in the window */
+    cmp r6, r1
+    bhi refuse_range
+    ldr r0, [r4, #P_OPERATION]
+    cmp r0, #1
+    beq erase
+    cmp r0, #2
+    beq crc
+    movs r0, #3
+    b finish
+refuse_range:
     movs r0, #1
+finish:
     str r0, [r4, #P_STATUS]
     pop {r4, r5, r6, r7, pc}
 
-/* r4 = L, from the PC (ADR cannot reach backwards on ARMv6-M). */
-.macro base_address
-9:  mov r4, pc                  /* address of this instruction + 4 */
-    ldr r1, =(9b + 4 - helper_start)
-    subs r4, r4, r1
-.endm
-
-    .thumb_func
 erase:
-    push {r4, r5, r6, r7, lr}
-    base_address
-    bl load_arguments
-    bne bad_arguments
+    cmp r6, #0
+    beq done
     ldr r0, =0x4649             /* 'IF' connect_internal_flash */
-    bl rom_lookup
-    blx r0
+    bl rom_call
     ldr r0, =0x5845             /* 'EX' flash_exit_xip */
-    bl rom_lookup
-    blx r0
+    bl rom_call
     ldr r0, =0x4552             /* 'RE' flash_range_erase */
     bl rom_lookup
     mov r7, r0
-    mov r0, r5
+    ldr r0, =FLASH_BASE
+    subs r0, r5, r0             /* flash offset */
     mov r1, r6
     movs r2, #1
     lsls r2, r2, #16            /* 64 KiB blocks */
     movs r3, #0xd8              /* block erase command */
     blx r7
     ldr r0, =0x4346             /* 'FC' flash_flush_cache */
-    bl rom_lookup
-    blx r0
-    lsrs r0, r6, #12
-    str r0, [r4, #P_RESULT]
+    bl rom_call
+done:
     movs r0, #0
-    str r0, [r4, #P_STATUS]
-    pop {r4, r5, r6, r7, pc}
+    b finish
 
-    .thumb_func
-crc32:
-    push {r4, r5, r6, r7, lr}
-    base_address
-    bl load_arguments
-    bne bad_arguments
-    ldr r0, =0x4649             /* 'IF' */
-    bl rom_lookup
-    blx r0
+crc:
+    ldr r0, =(MAX_SECTORS * SECTOR)
+    cmp r6, r0
+    bls 1f
+    movs r0, #2
+    b finish
+1:  ldr r0, =0x4649             /* 'IF' */
+    bl rom_call
     ldr r0, =0x5845             /* 'EX' */
-    bl rom_lookup
-    blx r0
+    bl rom_call
     ldr r0, =0x4346             /* 'FC' */
-    bl rom_lookup
-    blx r0
+    bl rom_call
     ldr r0, =0x5843             /* 'CX' flash_enter_cmd_xip */
-    bl rom_lookup
-    blx r0
-    /* r5 = read pointer, r6 = end, r7 = output pointer */
-    ldr r0, =XIP_NOCACHE
+    bl rom_call
+    /* r5 = read pointer (uncached alias), r6 = end, r7 = table */
+    ldr r0, =(XIP_NOCACHE - FLASH_BASE)
     adds r5, r5, r0
     adds r6, r6, r5
-    adr r7, results
-    movs r0, #0
-    str r0, [r4, #P_RESULT]
+    mov r7, r4
+    adds r7, #P_TABLE
+    adr r2, nibble_table
 next_sector:
     cmp r5, r6
-    bhs crc_done
+    bhs done
     ldr r3, =SECTOR
-    adds r3, r3, r5             /* r3 = end of this sector */
+    adds r3, r3, r5             /* end of this sector */
     movs r0, #0
     mvns r0, r0                 /* crc = 0xFFFFFFFF */
-    adr r2, nibble_table
 next_byte:
     ldrb r1, [r5]
     adds r5, #1
-    eors r0, r1
-    /* two nibble steps: crc = (crc >> 4) ^ table[crc & 15] */
-    movs r1, #15
-    ands r1, r0
+    lsls r1, r1, #24
+    eors r0, r1                 /* crc ^= byte << 24 */
+    /* two nibble steps: crc = (crc << 4) ^ table[crc >> 28] */
+    lsrs r1, r0, #28
     lsls r1, r1, #2
     ldr r1, [r2, r1]
-    lsrs r0, r0, #4
+    lsls r0, r0, #4
     eors r0, r1
-    movs r1, #15
-    ands r1, r0
+    lsrs r1, r0, #28
     lsls r1, r1, #2
     ldr r1, [r2, r1]
-    lsrs r0, r0, #4
+    lsls r0, r0, #4
     eors r0, r1
     cmp r5, r3
     blo next_byte
-    mvns r0, r0
     stmia r7!, {r0}
-    ldr r0, [r4, #P_RESULT]
-    adds r0, #1
-    str r0, [r4, #P_RESULT]
     b next_sector
-crc_done:
-    movs r0, #0
-    str r0, [r4, #P_STATUS]
-    pop {r4, r5, r6, r7, pc}
 
     .ltorg
     .align 2
-nibble_table:                   /* CRC-32 (0xEDB88320) of each nibble value */
-    .word 0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac
-    .word 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c
-    .word 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c
-    .word 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c
-    .align 2
-results:                        /* CRC table: one u32 per sector (room is the caller's) */
+nibble_table:                   /* CRC-32/MPEG-2 step of each high nibble (polynomial 0x04C11DB7) */
+    .word 0x00000000, 0x04c11db7, 0x09823b6e, 0x0d4326d9
+    .word 0x130476dc, 0x17c56b6b, 0x1a864db2, 0x1e475005
+    .word 0x2608edb8, 0x22c9f00f, 0x2f8ad6d6, 0x2b4bcb61
+    .word 0x350c9b64, 0x31cd86d3, 0x3c8ea00a, 0x384fbdbd
