@@ -8,3 +8,6 @@ command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 
 swift build --build-tests
 swift test --skip-build --parallel
+
+# Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
+[ "${FUZZ_SECONDS:-60}" = 0 ] || Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
