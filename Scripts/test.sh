@@ -16,3 +16,6 @@ Firmware/build.sh
 # End to end against emulated boards (umockdev + the harness in Tests/Harness): the harness's own
 # tests and the picoctl scenarios kept next to them (Tests/Harness/tests).
 .venv/bin/python -m pytest -q Tests/Harness
+
+# Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
+[ "${FUZZ_SECONDS:-60}" = 0 ] || Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
