@@ -89,3 +89,28 @@ def test_binary_info_names_the_program():
     assert uart_pins & 7 == 2 and (uart_pins >> 3) & 0xF == 2  # multi-pin encoding, UART function
     assert (uart_pins >> 7) & 0x1F == 0 and (uart_pins >> 12) & 0x1F == 1
     assert (9, 1 << 25, "On-board LED") in entries
+
+
+def test_picoctl_info_reads_the_binary_info():
+    """Our own `picoctl info` (the uf2 module's binary info decoder) shows what the firmware
+    declares, as picotool would."""
+    import json
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    picoctl = Path(os.environ.get("PICOCTL", root / ".build" / "debug" / "picoctl"))
+    assert picoctl.exists(), f"{picoctl} is missing: run swift build first"
+    result = subprocess.run([str(picoctl), "info", "--json", str(image_path(".uf2"))],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["boot2"]["valid"] is True
+    binary_info = info["binaryInfo"]
+    assert binary_info["programName"] == "picoctl-companion"
+    assert binary_info["programVersion"] == "0.1.0"
+    assert binary_info["boot2Name"] == "boot2_generic_03h"
+    assert "USB stdin / stdout" in binary_info["features"]
+    functions = {pin["function"] for pin in binary_info["pins"]}
+    assert {"UART0 TX", "UART0 RX", "On-board LED"} <= functions
