@@ -33,6 +33,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     case ramEntryInXIPSRAM(entry: UInt32)
     /// The image defines no byte to write.
     case emptyImage
+    /// Flattening the image to a BIN would span more than `limit` bytes.
+    case spanTooLarge(start: UInt32, end: UInt64, limit: UInt64)
     /// A BIN placed at `offset` would run past the 32-bit address space.
     case binTooLarge(offset: UInt32, size: Int)
 
@@ -65,6 +67,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
         case .ramEntryInXIPSRAM(let e):
             "the RP2040 bootrom cannot enter a RAM image in XIP SRAM (entry \(hex32(e)))"
         case .emptyImage: "the image has no bytes to write"
+        case .spanTooLarge(let start, let end, let limit):
+            "the image spans \(hex32(start))..\(hex64(end)), more than \(limit >> 20) MiB as a BIN; a block far from the rest? check with `picoctl uf2 validate`"
         case .binTooLarge(let off, let size): "\(size) bytes at \(hex32(off)) run past the 32-bit address space"
         }
     }

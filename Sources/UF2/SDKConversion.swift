@@ -134,9 +134,14 @@ public enum SDKConversion {
         return try! MemoryImage(segments: [.init(address: address, bytes: bytes)])
     }
 
-    /// The image flattened from its lowest to its highest address, gaps filled with `fill`.
-    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0) -> (address: UInt32, bytes: [UInt8])? {
-        guard let low = image.lowestAddress, let end = image.endAddress else { return nil }
+    /// The largest span `flatten` fills (a UF2 with one stray block would otherwise ask for gigabytes).
+    public static let flattenLimit: UInt64 = 64 << 20
+
+    /// The image flattened from its lowest to its highest address, gaps filled with `fill`; throws
+    /// `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
+    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, limit: UInt64 = flattenLimit) throws(FirmwareError) -> (address: UInt32, bytes: [UInt8]) {
+        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
+        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
         var out = [UInt8](repeating: fill, count: Int(end - UInt64(low)))
         for segment in image.segments {
             let at = Int(UInt64(segment.address) - UInt64(low))

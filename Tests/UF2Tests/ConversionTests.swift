@@ -117,9 +117,13 @@ import Testing
         let image = try MemoryImage(segments: [.init(address: 0x1000_0000, bytes: [1, 2]), .init(address: 0x1000_0200, bytes: [3])])
         let uf2 = try UF2Writer.write(image, options: .init(family: .rp2040))
         let file = try FirmwareFile.read(bytes: uf2)
-        let flat = try #require(SDKConversion.flatten(file.image, fill: 0xff))
+        let flat = try SDKConversion.flatten(file.image, fill: 0xff)
         #expect(flat.address == 0x1000_0000 && flat.bytes.count == 0x300)
         #expect(flat.bytes[0] == 1 && flat.bytes[2] == 0 && flat.bytes[0x100] == 0xff && flat.bytes[0x200] == 3)
+        let far = try MemoryImage(segments: [.init(address: 0x1000_0000, bytes: [1]), .init(address: 0x2000_0000, bytes: [2])])
+        #expect(throws: FirmwareError.spanTooLarge(start: 0x1000_0000, end: 0x2000_0001, limit: SDKConversion.flattenLimit)) {
+            try SDKConversion.flatten(far)
+        }
         // BIN→UF2 of that BIN gives back pages with the same bytes.
         let again = try SDKConversion.binToUF2(flat.bytes, family: .rp2040)
         #expect(UF2Block(decoding: again, at: 0).data[0..<4] == [1, 2, 0, 0])

@@ -97,21 +97,28 @@ class Board:
                 "usb": dict(self.handler.stats) if self.handler else None}
 
     # Enumeration -----------------------------------------------------------------------------------
-    def connect(self, mode: str, disable_mask: int = 0) -> None:
-        """Appears on the bus in `mode` ("bootsel" or "app"), with uevents and, for an app, a tty."""
+    def connect(self, mode: str, disable_mask: int = 0, descriptors=None, function=None,
+                tty: bool | None = None) -> None:
+        """Appears on the bus in `mode` ("bootsel" or "app"), with uevents and, for an app, a tty.
+
+        Backends that read real descriptors pass `descriptors` and the `function` serving them."""
         with self.lock:
             if self.mode != "off":
                 return
             self.boots += 1
             self.mode = mode
-            if mode == "bootsel":
+            if descriptors is not None:
+                d = descriptors
+                self.function = function
+            elif mode == "bootsel":
                 d = desc.bootsel(self.chip, self.serial, disable_mask)
                 self.function = self.make_bootsel_function(d)
             else:
                 d = desc.app(self.chip, self.serial, self.options.app_product)
                 self.function = self.make_app_function(d)
             drivers = {i.number: i.driver for i in d.interfaces if i.driver}
-            tty_index = self.ttys.take() if mode == "app" else None
+            with_tty = mode == "app" if tty is None else tty
+            tty_index = self.ttys.take() if with_tty else None
             self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index)
             self.records = self.enum.records()
             self.handler = UsbDevfsHandler(self.function, drivers)
