@@ -29,6 +29,7 @@ final class MonitorSession: Sendable {
         var interrupted = false
         var exitKeyPressed = false
         var stdoutClosed = false
+        var input: TerminalInput?
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -71,11 +72,22 @@ final class MonitorSession: Sendable {
         follower.stop()
     }
 
-    /// Follows until something ends the run; returns the exit status.
+    /// Puts the terminal back at once: Ctrl-C or SIGTERM (`Interruption`) exits right after its clean-ups.
+    func interrupt() {
+        state.withLock { $0.input }?.restore()
+        stop(interrupted: true)
+    }
+
+    /// Follows until something ends the run; returns the exit status. SIGINT and SIGTERM go through
+    /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run instead of killing it.
     func run(forwardInput: Bool) -> ExitStatus {
+        signal(SIGPIPE, SIG_IGN)
+        let key = Interruption.shared.register { [self] in interrupt() }
+        defer { Interruption.shared.remove(key) }
         var input: TerminalInput?
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
+            state.withLock { $0.input = terminal }
             terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(interrupted: false) }
         }
         let lineMode = self.lineMode
