@@ -214,3 +214,11 @@ struct MonitorError: Error {
         }
     }
 }
+
+extension MonitorSession {
+    /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
+    /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
+    static func following(portPath: String, options: MonitorOptions) throws(MonitorError) -> MonitorSession {
+        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath))
+    }
+}
