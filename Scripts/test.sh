@@ -14,3 +14,5 @@ swift test --skip-build --parallel
 .venv/bin/python -m pytest -q Tests/Harness
 # picoctl monitor against emulated boards (real libudev, termios, hotplug, 50 replugs).
 .venv/bin/python -m pytest -q -p no:cacheprovider Tests/PicoSerialTests/Emulated
+# Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
+[ "${FUZZ_SECONDS:-60}" = 0 ] || Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

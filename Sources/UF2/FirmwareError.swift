@@ -17,6 +17,10 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     case elfWrongMachine(UInt16)
     /// The ELF version words are not 1.
     case elfBadVersion
+    /// The ELF OS/ABI byte is neither 0 (none) nor 3 (GNU), which picotool refuses too.
+    case elfUnsupportedABI(UInt8)
+    /// The ELF header size field is not 52.
+    case elfBadHeaderSize(UInt16)
     /// A program header's file bytes lie past the end of the file.
     case elfSegmentPastEnd(index: Int, offset: UInt32, size: UInt32, fileSize: Int)
     /// Two loadable segments claim the same address.
@@ -33,6 +37,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     case ramEntryInXIPSRAM(entry: UInt32)
     /// The image defines no byte to write.
     case emptyImage
+    /// Flattening the image to a BIN would span more than `limit` bytes.
+    case spanTooLarge(start: UInt32, end: UInt64, limit: UInt64)
     /// A BIN placed at `offset` would run past the 32-bit address space.
     case binTooLarge(offset: UInt32, size: Int)
 
@@ -50,6 +56,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
         case .elfWrongMachine(let m):
             "ELF machine \(m) is neither Arm (40) nor RISC-V (243): this file was built for another processor"
         case .elfBadVersion: "ELF version is not 1"
+        case .elfUnsupportedABI(let abi): "ELF OS/ABI \(abi) is neither none (0) nor GNU (3)"
+        case .elfBadHeaderSize(let size): "ELF header size \(size) is not 52: not a valid ELF32 file"
         case .elfSegmentPastEnd(let i, let off, let size, let fileSize):
             "ELF program header \(i): \(size) bytes at file offset \(hex32(off)) run past the end of the file (\(fileSize) bytes); the file is truncated"
         case .overlappingSegments(let address, let end):
@@ -65,6 +73,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
         case .ramEntryInXIPSRAM(let e):
             "the RP2040 bootrom cannot enter a RAM image in XIP SRAM (entry \(hex32(e)))"
         case .emptyImage: "the image has no bytes to write"
+        case .spanTooLarge(let start, let end, let limit):
+            "the image spans \(hex32(start))..\(hex64(end)), more than \(limit >> 20) MiB as a BIN; a block far from the rest? check with `picoctl uf2 validate`"
         case .binTooLarge(let off, let size): "\(size) bytes at \(hex32(off)) run past the 32-bit address space"
         }
     }

@@ -74,7 +74,9 @@ public struct FirmwareFile: Sendable {
 
     static func readELF(_ bytes: [UInt8], family: Family?) throws(FirmwareError) -> FirmwareFile {
         let elf = try ELFFile(bytes: bytes)
-        let all = try elf.memoryImage()
+        // Every segment by physical address; when they overlap, the SDK's selection may still work.
+        let everything: Result<MemoryImage, FirmwareError> = Result { () throws(FirmwareError) in try elf.memoryImage() }
+        let all = (try? everything.get()) ?? MemoryImage()
         let fam = family ?? guessFamily(image: all, machine: elf.machine)
         var file = FirmwareFile(format: .elf, image: all, families: [fam], imagesByFamily: [fam: all],
                                 blockCount: nil, hasAbsoluteBlock: false, entryPoint: elf.entry, machine: elf.machine,
@@ -85,6 +87,7 @@ public struct FirmwareFile: Sendable {
             file.imagesByFamily = [fam: load.image]
             file.kind = load.kind
         } catch {
+            if case .failure(let readError) = everything { throw readError }
             file.conversionProblem = error
         }
         return file

@@ -109,16 +109,15 @@ public enum SDKConversion {
                                 absoluteBlockAddress: UInt32? = nil) throws(FirmwareError) -> [UInt8] {
         let load = try loadImage(of: elf, family: family)
         var image = load.image
-        if load.kind == .flash {
-            // Sector completion happens before packaging, as in picotool; do it here on page granularity.
-            let pages = UF2Writer.pageAddresses(of: image, completeSectors: true)
-            image = try padded(image, toPages: pages)
+        // Sector completion happens before packaging, as in picotool.
+        var pages = UF2Writer.pageAddresses(of: image, completeSectors: load.kind == .flash)
+        if let packageAddress, let first = pages.first, packageAddress != first {
+            let delta = packageAddress &- first
+            image = relocated(image, by: delta)
+            pages = pages.map { $0 &+ delta }
         }
-        if let packageAddress, let first = UF2Writer.pageAddresses(of: image, completeSectors: false).first {
-            image = relocated(image, by: packageAddress &- first)
-        }
-        return try UF2Writer.write(image, options: .init(family: family, completeSectors: false,
-                                                          absoluteBlockAddress: absoluteBlockAddress))
+        return try UF2Writer.write(image, pages: pages, options: .init(family: family, completeSectors: false,
+                                                                        absoluteBlockAddress: absoluteBlockAddress))
     }
 
     /// BIN→UF2 as picotool does it: the bytes paged from `address`, no sector completion.
@@ -135,9 +134,14 @@ public enum SDKConversion {
         return try! MemoryImage(segments: [.init(address: address, bytes: bytes)])
     }
 
-    /// The image flattened from its lowest to its highest address, gaps filled with `fill`.
-    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0) -> (address: UInt32, bytes: [UInt8])? {
-        guard let low = image.lowestAddress, let end = image.endAddress else { return nil }
+    /// The largest span `flatten` fills (a UF2 with one stray block would otherwise ask for gigabytes).
+    public static let flattenLimit: UInt64 = 64 << 20
+
+    /// The image flattened from its lowest to its highest address, gaps filled with `fill`; throws
+    /// `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
+    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, limit: UInt64 = flattenLimit) throws(FirmwareError) -> (address: UInt32, bytes: [UInt8]) {
+        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
+        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
         var out = [UInt8](repeating: fill, count: Int(end - UInt64(low)))
         for segment in image.segments {
             let at = Int(UInt64(segment.address) - UInt64(low))
@@ -148,20 +152,6 @@ public enum SDKConversion {
             }
         }
         return (low, out)
-    }
-
-    /// Adds zero pages so that every address in `pages` is covered (used for sector completion).
-    static func padded(_ image: MemoryImage, toPages pages: [UInt32]) throws(FirmwareError) -> MemoryImage {
-        var extra: [MemoryImage.Segment] = []
-        var existing = Set(UF2Writer.pageAddresses(of: image, completeSectors: false))
-        for page in pages where !existing.contains(page) {
-            extra.append(.init(address: page, bytes: [UInt8](repeating: 0, count: 256)))
-            existing.insert(page)
-        }
-        guard !extra.isEmpty else { return image }
-        do { return try MemoryImage(segments: image.segments + extra) } catch {
-            throw .overlappingSegments(address: error.address, previousEnd: error.previousEnd)
-        }
     }
 
     /// The image moved by `delta` (wrapping, as picotool's 32-bit arithmetic does).

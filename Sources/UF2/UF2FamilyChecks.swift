@@ -98,16 +98,16 @@ enum UF2FamilyChecks {
         var index = 0
         while index < sorted.count {
             let sector = sorted[index].address & ~0xfff
-            var pages = Set<UInt32>()
+            var pages: UInt16 = 0  // one bit per 256-byte page of the sector
             var j = index
             while j < sorted.count && sorted[j].address & ~0xfff == sector {
-                if sorted[j].size == 256 && sorted[j].address % 256 == 0 { pages.insert(sorted[j].address) }
+                if sorted[j].size == 256 && sorted[j].address % 256 == 0 { pages |= 1 << ((sorted[j].address >> 8) & 15) }
                 j += 1
             }
-            if sector != lastSector && pages.count < 16 {
+            if sector != lastSector && pages != 0xffff {
                 let h = sorted[index]
                 let where_ = index == 0 ? "starts the image mid-sector" : "is in the middle of the image"
-                sink.add(.warning, "rp2040-e14", "block \(h.index) at \(hex32(h.address)): sector \(hex32(sector)) has \(pages.count) of 16 pages and \(where_); erratum RP2040-E14: the bootrom's mass-storage path may write it wrongly (convert with the SDK rules to complete sectors)", block: h.index, address: h.address)
+                sink.add(.warning, "rp2040-e14", "block \(h.index) at \(hex32(h.address)): sector \(hex32(sector)) has \(pages.nonzeroBitCount) of 16 pages and \(where_); erratum RP2040-E14: the bootrom's mass-storage path may write it wrongly (convert with the SDK rules to complete sectors)", block: h.index, address: h.address)
             }
             index = j
         }

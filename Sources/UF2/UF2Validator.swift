@@ -31,8 +31,9 @@ public enum UF2Validator {
                      "file size \(bytes.count) is not a multiple of 512: the last \(bytes.count % UF2Block.size) bytes (block \(blockCount) at offset \(blockCount * UF2Block.size)) are a truncated block and are ignored",
                      block: blockCount)
         }
-        var groups: [UInt64: [Header]] = [:]
         var groupOrder: [UInt64] = []
+        var groups: [[Header]] = []
+        var lastGroup = -1
         bytes.withUnsafeBytes { raw in
             for index in 0..<blockCount {
                 let base = index * UF2Block.size
@@ -57,8 +58,15 @@ public enum UF2Validator {
                 }
                 checkBlock(header, raw: raw, base: base, into: &sink)
                 let key = header.flags.contains(.familyIDPresent) ? UInt64(header.familyWord) : 1 << 32
-                if groups[key] == nil { groupOrder.append(key) }
-                groups[key, default: []].append(header)
+                if lastGroup < 0 || groupOrder[lastGroup] != key {
+                    if let found = groupOrder.firstIndex(of: key) { lastGroup = found } else {
+                        groupOrder.append(key)
+                        groups.append([])
+                        groups[groups.count - 1].reserveCapacity(blockCount)
+                        lastGroup = groups.count - 1
+                    }
+                }
+                groups[lastGroup].append(header)
             }
         }
         if blockCount > 0 && groups.isEmpty && !report.hasAbsoluteBlock && sink.count(of: "bad-magic") == blockCount {
@@ -68,9 +76,9 @@ public enum UF2Validator {
             let names = groupOrder.map { $0 == 1 << 32 ? "no family" : Family(rawValue: UInt32($0)).description }
             sink.add(.info, "multiple-families", "\(groupOrder.count) families in one file (legal; each is checked on its own): \(names.joined(separator: ", "))")
         }
-        for key in groupOrder {
+        for (index, key) in groupOrder.enumerated() {
             let family: Family? = key == 1 << 32 ? nil : Family(rawValue: UInt32(key))
-            report.families.append(UF2FamilyChecks.check(groups[key]!, family: family, bytes: bytes, into: &sink))
+            report.families.append(UF2FamilyChecks.check(groups[index], family: family, bytes: bytes, into: &sink))
         }
         report.findings = sink.findings
         return report
@@ -78,7 +86,7 @@ public enum UF2Validator {
 
     /// Per-block rules: flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
     static func checkBlock(_ h: Header, raw: UnsafeRawBufferPointer, base: Int, into sink: inout FindingSink) {
-        let at = "block \(h.index) at \(hex32(h.address))"
+        var at: String { "block \(h.index) at \(hex32(h.address))" }
         if h.flags.contains(.notMainFlash) {
             sink.add(.warning, "not-main-flash", "\(at): flag 0x1 (not main flash) is set; bootroms skip this block", block: h.index, address: h.address)
         }

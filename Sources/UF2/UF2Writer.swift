@@ -65,7 +65,12 @@ public enum UF2Writer {
 
     /// Encodes `image` as UF2 bytes; throws `.emptyImage` when it has no byte.
     public static func write(_ image: MemoryImage, options: Options) throws(FirmwareError) -> [UInt8] {
-        let pages = pageAddresses(of: image, completeSectors: options.completeSectors)
+        try write(image, pages: pageAddresses(of: image, completeSectors: options.completeSectors), options: options)
+    }
+
+    /// Encodes `image` as one block per address of `pages` (ascending, 256-aligned); pages the image
+    /// does not touch are all zero.
+    static func write(_ image: MemoryImage, pages: [UInt32], options: Options) throws(FirmwareError) -> [UInt8] {
         guard let first = pages.first else { throw .emptyImage }
         var leading: [UInt8] = []
         if let abs = options.absoluteBlockAddress, abs != 0,
@@ -81,9 +86,9 @@ public enum UF2Writer {
             var segmentIndex = 0
             for (number, page) in pages.enumerated() {
                 let base = leading.count + number * UF2Block.size
-                let words: [UInt32] = [UF2Block.magicStart0, UF2Block.magicStart1, UF2Block.Flags.familyIDPresent.rawValue,
-                                       page, 256, UInt32(number), UInt32(pages.count), options.family.rawValue]
-                for (i, word) in words.enumerated() { raw.storeBytes(of: word.littleEndian, toByteOffset: base + 4 * i, as: UInt32.self) }
+                func store(_ word: UInt32, _ at: Int) { raw.storeBytes(of: word.littleEndian, toByteOffset: base + at, as: UInt32.self) }
+                store(UF2Block.magicStart0, 0); store(UF2Block.magicStart1, 4); store(UF2Block.Flags.familyIDPresent.rawValue, 8)
+                store(page, 12); store(256, 16); store(UInt32(number), 20); store(UInt32(pages.count), 24); store(options.family.rawValue, 28)
                 raw.storeBytes(of: UF2Block.magicEnd.littleEndian, toByteOffset: base + 508, as: UInt32.self)
                 // Copy the image bytes that fall in [page, page + 256).
                 let pageStart = UInt64(page), pageEnd = pageStart + 256

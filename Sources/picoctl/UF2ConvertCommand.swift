@@ -109,7 +109,7 @@ struct UF2ConvertCommand: ParsableCommand {
 
     private func flattened(_ image: MemoryImage) throws -> [UInt8] {
         let fillByte = UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)
-        guard let flat = SDKConversion.flatten(image, fill: fillByte) else { throw FirmwareError.emptyImage }
+        let flat = try SDKConversion.flatten(image, fill: fillByte)
         FirmwareCLI.diagnose("image starts at \(String(flat.address, radix: 16, uppercase: false).paddedHex)")
         return flat.bytes
     }
