@@ -22,6 +22,20 @@ public struct Timestamp: Sendable, Equatable {
         Timestamp(wallNanoseconds: read(CLOCK_REALTIME), monotonicNanoseconds: read(CLOCK_MONOTONIC))
     }
 
+    /// The wall-clock time as ISO 8601 in UTC with milliseconds: `2026-11-29T16:10:05.042Z`.
+    public var iso8601: String {
+        var seconds = time_t(wallNanoseconds / 1_000_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let millis = Int32((wallNanoseconds % 1_000_000_000) / 1_000_000)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(millis, 3))Z"
+    }
+
     /// Monotonic nanoseconds now.
     public static func monotonicNow() -> Int64 { read(CLOCK_MONOTONIC) }
 

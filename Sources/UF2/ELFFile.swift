@@ -58,8 +58,11 @@ public struct ELFFile: Sendable {
         guard bytes[4] == 1 else { throw .elfWrongClass(bytes[4]) }
         guard bytes[5] == 1 else { throw .elfWrongEndianness(bytes[5]) }
         guard bytes[6] == 1, bytes.u32(at: 20) == 1 else { throw .elfBadVersion }
+        let headerSize = bytes.u16(at: 40)!
+        guard headerSize == 52 else { throw .elfBadHeaderSize(headerSize) }
         let rawMachine = bytes.u16(at: 18)!
         guard let machine = Machine(rawValue: rawMachine) else { throw .elfWrongMachine(rawMachine) }
+        guard bytes[7] == 0 || bytes[7] == 3 else { throw .elfUnsupportedABI(bytes[7]) }
         self.bytes = bytes
         self.machine = machine
         entry = bytes.u32(at: 24)!

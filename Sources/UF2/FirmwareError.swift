@@ -17,6 +17,10 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     case elfWrongMachine(UInt16)
     /// The ELF version words are not 1.
     case elfBadVersion
+    /// The ELF OS/ABI byte is neither 0 (none) nor 3 (GNU), which picotool refuses too.
+    case elfUnsupportedABI(UInt8)
+    /// The ELF header size field is not 52.
+    case elfBadHeaderSize(UInt16)
     /// A program header's file bytes lie past the end of the file.
     case elfSegmentPastEnd(index: Int, offset: UInt32, size: UInt32, fileSize: Int)
     /// Two loadable segments claim the same address.
@@ -52,6 +56,8 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
         case .elfWrongMachine(let m):
             "ELF machine \(m) is neither Arm (40) nor RISC-V (243): this file was built for another processor"
         case .elfBadVersion: "ELF version is not 1"
+        case .elfUnsupportedABI(let abi): "ELF OS/ABI \(abi) is neither none (0) nor GNU (3)"
+        case .elfBadHeaderSize(let size): "ELF header size \(size) is not 52: not a valid ELF32 file"
         case .elfSegmentPastEnd(let i, let off, let size, let fileSize):
             "ELF program header \(i): \(size) bytes at file offset \(hex32(off)) run past the end of the file (\(fileSize) bytes); the file is truncated"
         case .overlappingSegments(let address, let end):

@@ -15,10 +15,19 @@ protocol Interruptible: AnyObject {
 
 extension PicobootUSBTransport: Interruptible {}
 
-/// Ctrl-C and SIGTERM during a device command. The held transports are interrupted (INTERFACE_RESET,
-/// transfers fail at once), the command unwinds and closes them normally, and `DeviceFailure.reporting`
-/// turns the outcome into exit status 130. If the command does not unwind within `grace`, the
-/// transports are released and the process exits with 130 anyway, so no board stays locked.
+/// A clean-up closure: run on the signal, then the process exits at once (no unwinding).
+private final class ImmediateCleanup: Interruptible {
+    let cleanup: () -> Void
+    init(_ cleanup: @escaping () -> Void) { self.cleanup = cleanup }
+    func interrupt() { cleanup() }
+    func releaseForExit() {}
+}
+
+/// Ctrl-C and SIGTERM. Held transports are interrupted (INTERFACE_RESET, transfers fail at once),
+/// the command unwinds and closes them normally, and `DeviceFailure.reporting` turns the outcome
+/// into exit status 130; if it does not unwind within `grace`, the transports are released and the
+/// process exits with 130 anyway, so no board stays locked. Clean-up closures (`register { }`)
+/// run on the signal and the process exits at once.
 final class Interruption: @unchecked Sendable {
     /// The process-wide instance; signal handling is process-wide.
     static let shared = Interruption()
@@ -56,6 +65,12 @@ final class Interruption: @unchecked Sendable {
         return nextKey
     }
 
+    /// Registers a clean-up closure: on a signal it runs, then the process exits with 130 at once.
+    @discardableResult
+    func register(_ cleanup: @escaping () -> Void) -> Int {
+        register(ImmediateCleanup(cleanup))
+    }
+
     /// Removes a resource once it was released normally.
     func remove(_ key: Int) {
         lock.lock()
@@ -76,9 +91,11 @@ final class Interruption: @unchecked Sendable {
         signalNumber = number
         let resources = Array(held.values)
         lock.unlock()
-        guard first, !resources.isEmpty else {
+        let immediate = resources.contains { $0 is ImmediateCleanup }
+        guard first, !resources.isEmpty, !immediate else {
+            for resource in resources { resource.interrupt() }
             for resource in resources { resource.releaseForExit() }
-            Terminal.error("\npicoctl: interrupted")
+            Terminal.error("\npicoctl: interrupted by \(number == SIGINT ? "Ctrl-C" : "SIGTERM")")
             _exit(ExitStatus.interrupted.rawValue)
         }
         for resource in resources { resource.interrupt() }

@@ -49,7 +49,6 @@ struct MonitorCommand: ParsableCommand {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
         }
-        SignalWatch.start { _ in session.stop(interrupted: true) }
         let status = session.run(forwardInput: true)
         if status != .success { throw status.exitCode }
     }
@@ -62,7 +61,8 @@ struct MonitorCommand: ParsableCommand {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
         }
-        SignalWatch.start { _ in multiplexer.stop(interrupted: true) }
+        let key = Interruption.shared.register { multiplexer.stop(interrupted: true) }
+        defer { Interruption.shared.remove(key) }
         let status = multiplexer.run()
         if status != .success { throw status.exitCode }
     }

@@ -20,6 +20,7 @@ final class MonitorSession: Sendable {
     private let follower: LogFollower
     private let log: LogFile?
     private let state: Mutex<State>
+    private let start: Int64
 
     private struct State {
         var formatter: ConsoleFormatter
@@ -29,6 +30,8 @@ final class MonitorSession: Sendable {
         var interrupted = false
         var exitKeyPressed = false
         var stdoutClosed = false
+        var input: TerminalInput?
+        var board: String?
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -48,6 +51,7 @@ final class MonitorSession: Sendable {
             throw MonitorError(status: .unreadable, message: "cannot open log file \(options.log ?? ""): \(error)")
         }
         let start = Timestamp.monotonicNow()
+        self.start = start
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
         let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
@@ -60,7 +64,7 @@ final class MonitorSession: Sendable {
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
     /// line) or several boards share stdout (a line is one write, never mixed with another board's).
-    private var lineMode: Bool { !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+    private var lineMode: Bool { options.json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
 
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
@@ -71,11 +75,22 @@ final class MonitorSession: Sendable {
         follower.stop()
     }
 
-    /// Follows until something ends the run; returns the exit status.
+    /// Puts the terminal back at once: Ctrl-C or SIGTERM (`Interruption`) exits right after its clean-ups.
+    func interrupt() {
+        state.withLock { $0.input }?.restore()
+        stop(interrupted: true)
+    }
+
+    /// Follows until something ends the run; returns the exit status. SIGINT and SIGTERM go through
+    /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run instead of killing it.
     func run(forwardInput: Bool) -> ExitStatus {
+        signal(SIGPIPE, SIG_IGN)
+        let key = Interruption.shared.register { [self] in interrupt() }
+        defer { Interruption.shared.remove(key) }
         var input: TerminalInput?
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
+            state.withLock { $0.input = terminal }
             terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(interrupted: false) }
         }
         let lineMode = self.lineMode
@@ -91,11 +106,15 @@ final class MonitorSession: Sendable {
         case .matched(let device):
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
+            state.withLock { $0.board = label ?? device.name }
+            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
                 console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
+            state.withLock { $0.board = label ?? device.name }
+            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
             if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
@@ -106,7 +125,7 @@ final class MonitorSession: Sendable {
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
             let tail = state.withLock { $0.formatter.endOfStream() }
-            console.out(tail)
+            console.out(options.json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
             if !options.quiet && reason != "closed" {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
             }
@@ -121,7 +140,8 @@ final class MonitorSession: Sendable {
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
             let body = line.bytes + [0x0A]
-            let shown = lineMode ? state.formatter.format(body, at: time) : []
+            let shown = options.json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
+                : lineMode ? state.formatter.format(body, at: time) : []
             let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
             let verdict = state.watch.observe(line)
             if verdict != .keepGoing { state.verdict = verdict }
@@ -150,39 +170,45 @@ final class MonitorSession: Sendable {
     }
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
+        let (status, reason) = outcome(end)
+        if options.json { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        return status
+    }
+
+    /// The exit status of a run and its one-word reason, with the matching stderr line.
+    private func outcome(_ end: FollowEnd) -> (ExitStatus, String) {
         let (verdict, interrupted, exitKey, stdoutClosed) = state.withLock { ($0.verdict, $0.interrupted, $0.exitKeyPressed, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
             if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
-            return .success
+            return (.success, "expected")
         case .failed(let line):
             console.error(who + "matched --fail-on: \(line)")
-            return .patternFailed
+            return (.patternFailed, "failed")
         case .lineLimitReached:
-            return .success
+            return (.success, "lines")
         case .keepGoing:
             break
         }
         switch end {
         case .stopped:
-            if interrupted { return .interrupted }
-            _ = exitKey || stdoutClosed
-            return .success
+            if interrupted { return (.interrupted, "interrupted") }
+            return (.success, exitKey ? "exit key" : stdoutClosed ? "stdout closed" : "stopped")
         case .timedOut:
-            guard label == nil else { return .timedOut }   // `--all` reports the run's timeout once
+            guard label == nil else { return (.timedOut, "timeout") }   // `--all` reports the run's timeout once
             let what = options.expect.map { "--expect \($0)" } ?? (options.lines.map { "\($0) lines" } ?? "the end of the run")
             console.error("timed out after \(options.timeout ?? 0) s waiting for \(what)")
-            return .timedOut
+            return (.timedOut, "timeout")
         case .disconnected(let device):
             console.error(who + "\(device.devnode) went away (--no-reconnect)")
-            return .disconnected
+            return (.disconnected, "disconnected")
         case .ambiguous(let devices):
             console.error("several boards match; choose one with --serial or --port:\n"
                           + devices.map { "  \($0)" }.joined(separator: "\n"))
-            return .noDevice
+            return (.noDevice, "ambiguous")
         case .failed(let error):
             console.error(error.description)
-            return MonitorError.status(for: error)
+            return (MonitorError.status(for: error), "error")
         }
     }
 }
@@ -200,5 +226,13 @@ struct MonitorError: Error {
         case .unsupportedBaud: .usage
         default: error.isDisconnect ? .disconnected : .deviceError
         }
+    }
+}
+
+extension MonitorSession {
+    /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
+    /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
+    static func following(portPath: String, options: MonitorOptions) throws(MonitorError) -> MonitorSession {
+        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath))
     }
 }

@@ -50,24 +50,6 @@ final class TerminalInput: @unchecked Sendable {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP handled on a thread of their own with `sigwait`, so the follower can be stopped safely.
-enum SignalWatch {
-    /// Blocks the signals in the calling thread (and threads it starts later), then calls `handler` for each one.
-    static func start(_ handler: @escaping @Sendable (Int32) -> Void) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        signal(SIGPIPE, SIG_IGN)
-        let watched = set
-        DetachedThread.detach {
-            var set = watched
-            var received: Int32 = 0
-            while sigwait(&set, &received) == 0 { handler(received) }
-        }
-    }
-}
-
 /// A detached POSIX thread.
 enum DetachedThread {
     private final class Body { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }

@@ -87,4 +87,23 @@ import UF2
         let bin = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path("two.bin"))))
         #expect(bin.count == 0x300 && bin[0] == 1 && bin[2] == 0 && bin[0x100] == 0xff && bin[0x200] == 3)
     }
+
+    @Test func malformedFilesNeverCrashTheCommands() throws {
+        var state: UInt64 = 42
+        func random() -> UInt8 { state = state &* 6364136223846793005 &+ 1442695040888963407; return UInt8(truncatingIfNeeded: state >> 33) }
+        let good = try SDKConversion.elfToUF2(try ELFFile(bytes: elf()), family: .rp2040)
+        var corpus: [[UInt8]] = [[], Array(good.prefix(700)), Array(elf().prefix(60)), (0..<2000).map { _ in random() }]
+        var mutated = good
+        for _ in 0..<40 { mutated[Int(random()) * 8 % mutated.count] = random() }
+        corpus.append(mutated)
+        for (n, bytes) in corpus.enumerated() {
+            let file = try write(bytes, "bad-\(n).uf2")
+            for arguments in [["info", file], ["info", "--json", file], ["uf2", "validate", file], ["uf2", "convert", file, path("out-\(n).bin")]] {
+                let result = try Binary.run(arguments)
+                // 0 or 2; converting what is detected as BIN to BIN is a usage error (64).
+                let allowed: [Int32] = arguments[0] == "uf2" && arguments[1] == "convert" ? [0, 2, 64] : [0, 2]
+                #expect(allowed.contains(result.status), "\(arguments): status \(result.status), \(result.stderr)")
+            }
+        }
+    }
 }

@@ -93,6 +93,11 @@ import Testing
         #expect(formatter.format(Timestamp(wallNanoseconds: nanos, monotonicNanoseconds: 0)) == "16:10:05.042")
     }
 
+    @Test func iso8601IsUTCWithMilliseconds() {
+        #expect(Timestamp(wallNanoseconds: 1_795_968_605_042_000_000, monotonicNanoseconds: 0).iso8601 == "2026-11-29T16:10:05.042Z")
+        #expect(Timestamp(wallNanoseconds: 0, monotonicNanoseconds: 0).iso8601 == "1970-01-01T00:00:00.000Z")
+    }
+
     @Test func nowReadsBothClocks() {
         let a = Timestamp.now(), b = Timestamp.now()
         #expect(b.monotonicNanoseconds >= a.monotonicNanoseconds)

@@ -91,6 +91,9 @@ import Testing
         #expect(throws: FirmwareError.elfWrongClass(2)) { try ELFFile(bytes: ELFBuilder(entry: 0, elfClass: 2, segments: []).build()) }
         #expect(throws: FirmwareError.elfWrongEndianness(2)) { try ELFFile(bytes: ELFBuilder(entry: 0, endianness: 2, segments: []).build()) }
         #expect(throws: FirmwareError.elfWrongMachine(62)) { try ELFFile(bytes: ELFBuilder(machine: 62, entry: 0, segments: []).build()) }
+        var abi = ELFBuilder(entry: 0, segments: []).build()
+        abi[7] = 97
+        #expect(throws: FirmwareError.elfUnsupportedABI(97)) { try ELFFile(bytes: abi) }
         #expect(throws: FirmwareError.emptyImage) { try UF2Writer.write(MemoryImage(), options: .init(family: .rp2040)) }
         #expect(throws: FirmwareError.empty) { try SDKConversion.binToUF2([], family: .rp2040) }
     }

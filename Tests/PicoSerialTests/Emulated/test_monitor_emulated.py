@@ -165,3 +165,23 @@ def test_baud_reaches_the_cdc_driver_and_1200_reboots_into_bootsel(emulated_boar
     touched = Running(boards, [picoctl, "monitor", "--baud", "1200", "--no-reconnect", "--timeout", "10"])
     assert touched.finish() == 7, touched.stderr
     assert boards.wait(0, mode="bootsel")["mode"] == "bootsel"
+
+
+def test_json_lines_for_scripts(emulated_board, picoctl):
+    import json
+    boards = emulated_board(mode="app", heartbeat=0)
+    board = boards.board(0)
+    run = Running(boards, [picoctl, "monitor", "--json", "--expect", "^done$", "--timeout", "10"])
+    boards.wait(0, dtr=True)
+    run.wait_for(b'"event":"line"')
+    boards.tty_write(0, b"caf\xc3\xa9 ok\r\nraw \xff\xfe\r\ndone\r\n")
+    assert run.finish() == 0, run.stderr
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    assert events[0]["event"] == "connected" and events[0]["tty"] == board["tty"] and events[0]["dtr"] == "asserted"
+    assert events[0]["board"] == board["serial"] and events[0]["port"] == board["port"]
+    lines = [e for e in events if e["event"] == "line"]
+    assert [e["text"] for e in lines[1:]] == ["café ok", "raw \ufffd\ufffd", "done"]
+    assert lines[1]["utf8"] is True and "hex" not in lines[1]
+    assert lines[2]["utf8"] is False and lines[2]["hex"] == "72617720fffe"
+    assert all(e["board"] == board["serial"] and e["time"].endswith("Z") and e["mono"] >= 0 for e in lines)
+    assert events[-1] == {"event": "end", "status": 0, "reason": "expected"}
