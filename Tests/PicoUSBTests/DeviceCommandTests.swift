@@ -126,7 +126,9 @@ struct DeviceCommandTests {
             return "\(line["event"] ?? "") \(board["port"] ?? "") \(board["mode"] ?? "")"
         }
         #expect(Set(lines.prefix(2)) == ["present 1-1 bootsel", "present 1-2 app"])
-        #expect(Array(lines.dropFirst(2)) == ["left 1-2 app", "arrived 1-2 bootsel", "left 1-1 bootsel"])
+        let changes = Array(lines.dropFirst(2))
+        #expect(Set(changes) == ["left 1-2 app", "arrived 1-2 bootsel", "left 1-1 bootsel"] && changes.count == 3)
+        #expect(changes.firstIndex(of: "left 1-2 app")! < changes.firstIndex(of: "arrived 1-2 bootsel")!, "\(changes)")
     }
 
     @Test func severalBoardsWithoutSelectorAreRefusedAndListed() throws {
