@@ -31,13 +31,16 @@ struct BoardOptions: ParsableArguments {
     }
 
     /// The one board the options select, with its libusb device; refuses (exit 4) with the
-    /// candidates listed when none or several match.
-    func resolve(in context: USBContext) throws -> (device: USBDevice, board: PicoDevice) {
+    /// candidates listed when none or several match. A board this user may not open is refused
+    /// (exit 6), except, with `ttyFallback`, an app whose CDC tty can still take the 1200-baud touch.
+    func resolve(in context: USBContext, ttyFallback: Bool = false) throws -> (device: USBDevice, board: PicoDevice) {
         let scanned = try context.scan()
         switch BoardSelection(selecting: selector, from: scanned.map(\.board)) {
         case .one(let board):
             guard let pair = scanned.first(where: { $0.board == board }) else { throw DeviceFailure.noBoard("the board vanished") }
-            if let problem = board.accessProblem { throw DeviceFailure.usb(problem) }
+            if let problem = board.accessProblem, !(ttyFallback && board.mode == .app && board.ttyPath != nil) {
+                throw DeviceFailure.usb(problem)
+            }
             return pair
         case .none(let candidates):
             if candidates.isEmpty {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PicoBoot
 import PicoFlash
+import PicoSerial
 import PicoUSB
 import UF2
 
@@ -30,10 +31,10 @@ final class DeviceSession {
     /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
     init(options: BoardOptions, announce: (String) -> Void, onEvent: @escaping (FlashEvent) -> Void) throws {
         context = try USBContext()
-        var (device, board) = try options.resolve(in: context)
+        var (device, board) = try options.resolve(in: context, ttyFallback: true)
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")
-            (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context)
+            (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context, announce: announce)
         }
         guard let chip = board.chip else {
             throw DeviceFailure.device("the board at \(board.usb.portPath) is in BOOTSEL but its chip is unknown (VID:PID \(BoardTable.hex4(board.usb.vendorID)):\(BoardTable.hex4(board.usb.productID)))")
@@ -48,8 +49,20 @@ final class DeviceSession {
     }
 
     /// Sends an app to BOOTSEL and waits (hotplug, no fixed sleep) for the same board to come back.
-    static func rebootToBootsel(device: USBDevice, board: PicoDevice, context: USBContext) throws -> (USBDevice, PicoDevice) {
-        try ResetInterface.rebootToBootsel(device: device)
+    /// The reset interface is tried first; if its request fails, the 1200-baud touch on the app's
+    /// CDC tty (when it has one) does the same job.
+    static func rebootToBootsel(device: USBDevice, board: PicoDevice, context: USBContext,
+                                announce: (String) -> Void = { Terminal.error($0) }) throws -> (USBDevice, PicoDevice) {
+        do throws(PicoUSBError) {
+            if let problem = board.accessProblem { throw problem }
+            try ResetInterface.rebootToBootsel(device)
+        } catch {
+            guard let tty = board.ttyPath else { throw error }
+            announce("\(board.usb.portPath): the reset interface failed (\(error.code.name)); trying the 1200-baud touch on \(tty)")
+            do { try SerialPort.touch1200(tty) } catch let serial {
+                throw DeviceFailure.device("cannot send \(board.identity) to BOOTSEL: reset interface: \(error); 1200-baud touch: \(serial)")
+            }
+        }
         guard let found = try context.waitForBoard(board, timeout: reappearTimeout, accept: { $0.mode == .bootsel }) else {
             throw DeviceFailure.device("\(board.identity) did not come back in BOOTSEL within \(reappearTimeout) after the reset request; "
                                        + "hold BOOTSEL while plugging it in, then retry")
@@ -87,13 +100,6 @@ final class DeviceSession {
 
     /// `1-3.2 (rp2040, port 1-3.2)`: the board for messages.
     var name: String { "\(board.usb.portPath) (\(chip.name), \(board.identity))" }
-}
-
-extension ResetInterface {
-    /// Reboots into BOOTSEL, keeping both interfaces.
-    static func rebootToBootsel(device: USBDevice) throws {
-        try rebootToBootsel(device, disabling: [])
-    }
 }
 
 extension DeviceFailure {

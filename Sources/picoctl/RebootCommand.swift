@@ -29,7 +29,7 @@ struct RebootCommand: ParsableCommand {
     func run() throws {
         try DeviceFailure.reporting {
             let context = try USBContext()
-            let (device, found) = try board.resolve(in: context)
+            let (device, found) = try board.resolve(in: context, ttyFallback: target == .bootsel)
             let result: String
             switch (found.mode, target) {
             case (.app, .bootsel):
