@@ -50,6 +50,8 @@ struct BoardRecord: Encodable, Equatable {
     var tty: String?
     var accessError: String?
     var accessFix: String?
+    /// The program: an app's USB product string, or (with `--programs`) a BOOTSEL board's binary info.
+    var program: String?
 
     init(_ board: PicoDevice) {
         mode = board.mode.rawValue
@@ -70,12 +72,13 @@ struct BoardRecord: Encodable, Equatable {
         tty = board.ttyPath
         accessError = board.accessProblem?.code.name
         accessFix = board.accessProblem?.fix
+        program = board.mode == .app ? board.usb.product : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case mode, chip, identity, identityKind = "identity_kind", serial, serialUnique = "serial_unique", port, bus, address
         case vendorId = "vendor_id", productId = "product_id", manufacturer, product, tty
-        case accessError = "access_error", accessFix = "access_fix"
+        case accessError = "access_error", accessFix = "access_fix", program
     }
 
     /// Every key is always present; absent values are `null`, so the schema is the same for every board.
@@ -97,6 +100,7 @@ struct BoardRecord: Encodable, Equatable {
         try c.encode(tty, forKey: .tty)
         try c.encode(accessError, forKey: .accessError)
         try c.encode(accessFix, forKey: .accessFix)
+        try c.encode(program, forKey: .program)
     }
 }
 
@@ -107,9 +111,17 @@ enum BoardTable {
 
     static let headers = ["PORT", "BUS:ADDR", "MODE", "CHIP", "IDENTITY", "VID:PID", "PRODUCT", "TTY", "NOTE"]
 
-    /// One row per board, columns aligned.
-    static func render(_ boards: [PicoDevice], style: Style) -> String {
-        let rows = boards.map(row)
+    /// One row per board, columns aligned; with `programs`, a PROGRAM column before NOTE.
+    static func render(_ boards: [PicoDevice], style: Style, programs: [USBPortPath: String]? = nil) -> String {
+        var headers = headers
+        var rows = boards.map(row)
+        if let programs {
+            headers.insert("PROGRAM", at: headers.count - 1)
+            for (i, board) in boards.enumerated() {
+                let name = programs[board.usb.portPath] ?? (board.mode == .app ? board.usb.product : nil) ?? "-"
+                rows[i].insert(name, at: rows[i].count - 1)
+            }
+        }
         var widths = headers.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {

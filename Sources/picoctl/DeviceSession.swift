@@ -29,13 +29,19 @@ final class DeviceSession {
 
     /// Selects the board, sends a running app to BOOTSEL through its reset interface if needed,
     /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
-    init(options: BoardOptions, announce: (String) -> Void, onEvent: @escaping (FlashEvent) -> Void) throws {
-        context = try USBContext()
+    convenience init(options: BoardOptions, announce: (String) -> Void, onEvent: @escaping (FlashEvent) -> Void) throws {
+        let context = try USBContext()
         var (device, board) = try options.resolve(in: context, ttyFallback: true)
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")
             (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context, announce: announce)
         }
+        try self.init(device: device, board: board, onEvent: onEvent)
+    }
+
+    /// Opens PICOBOOT on a board already in BOOTSEL.
+    init(device: USBDevice, board: PicoDevice, onEvent: @escaping (FlashEvent) -> Void = { _ in }) throws {
+        context = device.context
         guard let chip = board.chip else {
             throw DeviceFailure.device("the board at \(board.usb.portPath) is in BOOTSEL but its chip is unknown (VID:PID \(BoardTable.hex4(board.usb.vendorID)):\(BoardTable.hex4(board.usb.productID)))")
         }

@@ -2,6 +2,23 @@ import PicoFlash
 import PicoUSB
 import UF2
 
+extension DeviceSession {
+    /// The binary info of the program in flash: the first `probe` bytes are read, more (up to
+    /// `limit`) only when the binary info says the program is longer. Returns the bytes read too.
+    func programInfo(flashSize: UInt32?, probe: UInt32, limit: UInt32) throws -> (BinaryInfo?, UInt32) {
+        let base = chip.flash.start
+        var length = min(probe, flashSize ?? probe)
+        var bytes = try executor.read(AddressRange(start: base, end: UInt64(base) + UInt64(length)))
+        var info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: chip)
+        if let end = info?.binaryEnd, end > base + length, end - base <= min(limit, flashSize ?? .max) {
+            length = end - base
+            bytes += try executor.read(AddressRange(start: base + UInt32(bytes.count), end: UInt64(end)))
+            info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: chip)
+        }
+        return (info, length)
+    }
+}
+
 /// `picoctl info --device`: the board's chip, identity and flash size (by aliasing), and the program
 /// in its flash as its binary info describes it.
 extension InfoCommand {
@@ -15,17 +32,9 @@ extension InfoCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
             defer { session.close() }
             let guess = try session.executor.guessFlashSize()
-            let base = session.chip.flash.start
             var flashSize: UInt32?
             if case .size(let size) = guess { flashSize = size }
-            var length = min(Self.deviceProbeSize, flashSize ?? Self.deviceProbeSize)
-            var bytes = try session.executor.read(AddressRange(start: base, end: UInt64(base) + UInt64(length)))
-            var info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: session.chip)
-            if let end = info?.binaryEnd, end > base + length, end - base <= min(Self.deviceReadLimit, flashSize ?? .max) {
-                length = end - base
-                bytes += try session.executor.read(AddressRange(start: base + UInt32(bytes.count), end: UInt64(end)))
-                info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: session.chip)
-            }
+            let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
             let board = session.board
             let sizeText: String
             switch guess {

