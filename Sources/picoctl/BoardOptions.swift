@@ -18,11 +18,16 @@ struct BoardOptions: ParsableArguments {
     @Option(help: "The USB device address on --bus; changes whenever the board re-enumerates.")
     var address: UInt8?
 
+    @Option(help: ArgumentHelp("When no board matches yet, wait this long for one to be plugged in (hotplug).",
+                               valueName: "seconds"))
+    var wait: Double?
+
     func validate() throws {
         if let port, USBPortPath(port) == nil {
             throw ValidationError("--port \(port) is not a USB port path such as 1-3.2 (bus, dash, port numbers separated by dots)")
         }
         if address != nil && bus == nil { throw ValidationError("--address needs --bus") }
+        if let wait, !(wait > 0 && wait <= 3600) { throw ValidationError("--wait takes seconds between 0 and 3600") }
     }
 
     /// The selection as the library's value.
@@ -34,7 +39,13 @@ struct BoardOptions: ParsableArguments {
     /// candidates listed when none or several match. A board this user may not open is refused
     /// (exit 6), except, with `ttyFallback`, an app whose CDC tty can still take the 1200-baud touch.
     func resolve(in context: USBContext, ttyFallback: Bool = false) throws -> (device: USBDevice, board: PicoDevice) {
-        let scanned = try context.scan()
+        var scanned = try context.scan()
+        if let wait, !scanned.contains(where: { $0.board.isFlashable && selector.matches($0.board) }) {
+            let selector = selector
+            if try context.waitForDevice(timeout: .milliseconds(Int(wait * 1000)), where: { $0.isFlashable && selector.matches($0) }) != nil {
+                scanned = try context.scan()
+            }
+        }
         switch BoardSelection(selecting: selector, from: scanned.map(\.board)) {
         case .one(let board):
             guard let pair = scanned.first(where: { $0.board == board }) else { throw DeviceFailure.noBoard("the board vanished") }

@@ -224,6 +224,23 @@ struct DeviceCommandTests {
         }
     }
 
+    @Test func waitOptionFlashesABoardPluggedInLater() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "off"]])
+        defer { boards.close() }
+        let (file, bytes) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try boards.picoctl(["flash", file.path]).status == 4, "nothing plugged in: no wait, no board")
+        let start = ContinuousClock.now
+        let flash = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--wait", "20", "--no-reboot"],
+                                           environment: boards.environment, timeout: .seconds(60)) { _ in
+            usleep(500_000)
+            _ = try? boards.control("plug", ["board": 0, "bootsel": true])
+        }
+        #expect(flash.status == 0, "\(flash.stderr)")
+        #expect(ContinuousClock.now - start < .seconds(10), "found on arrival, not at the end of --wait")
+        #expect(try boards.readFlash(0, size: bytes.count) == bytes)
+    }
+
     @Test func unplugInTheMiddleOfAFlashExitsWithSeven() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
         defer { boards.close() }
