@@ -15,9 +15,9 @@ public enum USBOperation: String, Hashable, Sendable {
     /// `libusb_release_interface`.
     case releaseInterface = "release the interface"
     /// A bulk transfer.
-    case bulkTransfer = "bulk transfer"
+    case bulkTransfer = "complete a bulk transfer"
     /// A control transfer.
-    case controlTransfer = "control transfer"
+    case controlTransfer = "complete a control transfer"
     /// `libusb_clear_halt`.
     case clearHalt = "clear the endpoint halt"
     /// Reading a string descriptor.

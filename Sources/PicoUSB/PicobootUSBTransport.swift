@@ -22,6 +22,9 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
     public let outEndpoint: UInt8
     /// The most recent failure, with the operation, device and fix; the protocol layer only sees `USBTransportError`.
     public private(set) var lastError: PicoUSBError?
+    /// The failures since the last transfer that succeeded, oldest first: the first is the cause,
+    /// the rest come from the recovery that followed.
+    public private(set) var failuresSinceSuccess: [PicoUSBError] = []
 
     /// PICOBOOT's INTERFACE_RESET vendor request.
     static let interfaceResetRequest: UInt8 = 0x41
@@ -91,9 +94,12 @@ public final class PicobootUSBTransport: PicobootTransport, @unchecked Sendable 
     private func record<T>(_ body: () throws(PicoUSBError) -> T) throws(USBTransportError) -> T {
         if interruption.isSet { throw .other(name: "interrupted", code: 4) }
         do {
-            return try body()
+            let result = try body()
+            failuresSinceSuccess.removeAll()
+            return result
         } catch {
             lastError = error
+            if failuresSinceSuccess.count < 8 { failuresSinceSuccess.append(error) }
             throw error.transportError
         }
     }

@@ -95,6 +95,16 @@ final class DeviceSession {
         }
     }
 
+    /// Runs executor work; a flash-layer failure becomes a `DeviceFailure` that also carries the
+    /// USB evidence (operation, device, endpoint, fix) the transport recorded.
+    func run<T>(_ body: (FlashExecutor) throws -> T) throws -> T {
+        do {
+            return try body(executor)
+        } catch let error as FlashError {
+            throw DeviceFailure.flash(error, usb: transport.failuresSinceSuccess.first ?? transport.lastError)
+        }
+    }
+
     /// Resets and releases the interface and closes the device; idempotent.
     func close() {
         transport.close()
@@ -110,8 +120,11 @@ final class DeviceSession {
 
 extension DeviceFailure {
     /// A flash-layer failure with its exit status: input problems 2, verify 1, device and USB 5–7.
-    static func flash(_ error: FlashError) -> DeviceFailure {
-        let text = error.description + (error.fix.map { "; fix: \($0)" } ?? "")
+    static func flash(_ error: FlashError, usb: PicoUSBError? = nil) -> DeviceFailure {
+        var text = error.description + (error.fix.map { "; fix: \($0)" } ?? "")
+        if case .device(let picoboot) = error, picoboot.transportError != nil, let usb {
+            text += "\n  USB: \(usb)"
+        }
         switch error {
         case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .invalidRange:
             return .invalidInput(text)

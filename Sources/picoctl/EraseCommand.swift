@@ -21,7 +21,7 @@ struct EraseCommand: ParsableCommand {
             defer { session.close() }
             let area = try range.range ?? session.wholeFlash()
             let start = ContinuousClock.now
-            try session.executor.erase(area)
+            try session.run { try $0.erase(area) }
             renderer.endBar()
             let elapsed = ContinuousClock.now - start
             if json {

@@ -51,7 +51,7 @@ struct FlashCommand: ParsableCommand {
             options.force = force
             options.family = family
             options.dryRun = dryRun
-            let summary = try session.executor.flash(image, options: options)
+            let summary = try session.run { try $0.flash(image, options: options) }
             guard !json else { return }
             if dryRun {
                 Terminal.output("dry run on \(session.name); nothing was changed")

@@ -8,11 +8,11 @@ extension DeviceSession {
     func programInfo(flashSize: UInt32?, probe: UInt32, limit: UInt32) throws -> (BinaryInfo?, UInt32) {
         let base = chip.flash.start
         var length = min(probe, flashSize ?? probe)
-        var bytes = try executor.read(AddressRange(start: base, end: UInt64(base) + UInt64(length)))
+        var bytes = try run { try $0.read(AddressRange(start: base, end: UInt64(base) + UInt64(length))) }
         var info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: chip)
         if let end = info?.binaryEnd, end > base + length, end - base <= min(limit, flashSize ?? .max) {
             length = end - base
-            bytes += try executor.read(AddressRange(start: base + UInt32(bytes.count), end: UInt64(end)))
+            bytes += try run { [count = bytes.count] in try $0.read(AddressRange(start: base + UInt32(count), end: UInt64(end))) }
             info = BinaryInfo.decode(try MemoryImage(segments: [.init(address: base, bytes: bytes)]), chip: chip)
         }
         return (info, length)
@@ -31,7 +31,7 @@ extension InfoCommand {
         try DeviceFailure.reporting {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
             defer { session.close() }
-            let guess = try session.executor.guessFlashSize()
+            let guess = try session.run { try $0.guessFlashSize() }
             var flashSize: UInt32?
             if case .size(let size) = guess { flashSize = size }
             let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)

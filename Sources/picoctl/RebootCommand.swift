@@ -44,7 +44,7 @@ struct RebootCommand: ParsableCommand {
                 let renderer = ProgressRenderer(json: false)
                 let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
                 defer { session.close() }
-                try session.executor.reboot(.application)
+                try session.run { try $0.reboot(.application) }
                 result = "\(session.name) is starting its program"
             }
             if json {

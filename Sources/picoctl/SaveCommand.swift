@@ -38,7 +38,7 @@ struct SaveCommand: ParsableCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
             let area = try range.range ?? session.wholeFlash()
-            let bytes = try session.executor.read(area)
+            let bytes = try session.run { try $0.read(area) }
             renderer.endBar()
             let file: [UInt8]
             if format == .uf2 {

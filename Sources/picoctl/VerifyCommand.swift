@@ -30,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
             let (_, image) = FlashCommand.choose(firmware, for: session.chip)
-            let report = try session.executor.verify(image)
+            let report = try session.run { try $0.verify(image) }
             renderer.endBar()
             let first = report.firstMismatches.first
             if json {

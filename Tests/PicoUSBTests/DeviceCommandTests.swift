@@ -249,7 +249,10 @@ struct DeviceCommandTests {
         try boards.control("fault", ["board": 0, "disconnect_at": 6])
         let result = try boards.picoctl(["flash", file.path])
         #expect(result.status == 7, "\(result.stderr)")
-        #expect(!result.stderr.isEmpty)
+        #expect(result.stderr.contains("disconnected"))
+        // The USB evidence: operation, where, the endpoint, libusb's code and the fix.
+        #expect(result.stderr.contains("USB: cannot complete a bulk transfer on bus 1 address 2 (port 1-1) (endpoint 0x"))
+        #expect(result.stderr.contains("LIBUSB_ERROR_NO_DEVICE") && result.stderr.contains("fix:"))
     }
 
     @Test func interruptedFlashLeavesABoardTheNextFlashUses() throws {
