@@ -52,7 +52,17 @@ final class EmulatedBoards: @unchecked Sendable {
         env2["LD_PRELOAD"] = preload
         env2["NO_COLOR"] = "1"
         environment = env2
-        socket = try Self.connect(control)
+        // The harness announces itself as it starts listening: retry a refused connection briefly.
+        var attempt = 0
+        while true {
+            do {
+                socket = try Self.connect(control)
+                break
+            } catch where attempt < 50 {
+                attempt += 1
+                usleep(50_000)
+            }
+        }
     }
 
     enum HarnessError: Error { case notStarted(String), control(String) }
