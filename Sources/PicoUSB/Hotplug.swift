@@ -4,17 +4,29 @@ import CLibUSB
 import Glibc
 #endif
 
-/// Devices that arrived, collected by the libusb hotplug callback for the waiting thread.
-private final class ArrivalBox {
-    /// `libusb_device *` references taken in the callback (`libusb_ref_device`), not yet examined.
-    var arrived: [OpaquePointer] = []
+/// Devices that arrived, collected by the libusb hotplug callback for the waiting thread. The
+/// callback may run on another thread that is handling the context's events, hence the lock.
+private final class ArrivalBox: @unchecked Sendable {
+    private let lock = PThreadMutex()
+    private var arrived: [OpaquePointer] = []
+
+    /// Records a referenced device.
+    func append(_ device: OpaquePointer) { lock.withLock { arrived.append(device) } }
+
+    /// Takes everything recorded so far.
+    func take() -> [OpaquePointer] {
+        lock.withLock {
+            defer { arrived.removeAll() }
+            return arrived
+        }
+    }
 }
 
 /// The C callback: records the device and keeps listening. No I/O here (libusb forbids it).
 private let arrivalCallback: libusb_hotplug_callback_fn = { _, device, _, userData in
     guard let device, let userData else { return 0 }
     let box = Unmanaged<ArrivalBox>.fromOpaque(userData).takeUnretainedValue()
-    box.arrived.append(libusb_ref_device(device))
+    box.append(libusb_ref_device(device))
     return 0
 }
 
@@ -48,15 +60,19 @@ extension USBContext {
         if result < 0 { throw PicoUSBError(.hotplug, code: LibUSBError(rawValue: result)) }
         defer {
             libusb_hotplug_deregister_callback(pointer, callback)
-            for device in box.arrived { libusb_unref_device(device) }
-            box.arrived.removeAll()
+            for device in box.take() { libusb_unref_device(device) }
         }
         while true {
-            while !box.arrived.isEmpty {
-                let raw = box.arrived.removeFirst()
+            var pending = box.take()
+            while !pending.isEmpty {
+                let raw = pending.removeFirst()
                 let device = USBDevice(context: self, retaining: raw)
                 libusb_unref_device(raw)
-                if let pico = Self.scanSettled(device, until: deadline), matches(pico) { return (device, pico) }
+                guard let seen = try? PicoDevice(scanning: device), matches(seen) else { continue }
+                if let pico = Self.settle(device, seen, until: deadline) {
+                    for rest in pending { libusb_unref_device(rest) }
+                    return (device, pico)
+                }
             }
             let remaining = deadline - clock.now
             if remaining <= .zero { return nil }
@@ -70,16 +86,19 @@ extension USBContext {
         }
     }
 
-    /// Scans a device that has just arrived. Permissions are applied by udev a moment after the
-    /// device appears, so a refusal is retried briefly before it is reported.
-    private static func scanSettled(_ device: USBDevice, until deadline: ContinuousClock.Instant) -> PicoDevice? {
+    /// Permissions are applied by udev a moment after a device appears: a matching device that
+    /// refuses access is scanned again for up to a second before the refusal is reported.
+    private static func settle(_ device: USBDevice, _ seen: PicoDevice, until deadline: ContinuousClock.Instant) -> PicoDevice? {
+        guard seen.accessProblem?.code == .access else { return seen }
         let clock = ContinuousClock()
         let settle = min(deadline, clock.now + .seconds(1))
-        while true {
-            guard let pico = try? PicoDevice(scanning: device) else { return nil }
-            if pico.accessProblem?.code != .access || clock.now >= settle { return pico }
-            usleep(20_000)
+        var pico = seen
+        while pico.accessProblem?.code == .access && clock.now < settle {
+            usleep(50_000)
+            guard let again = try? PicoDevice(scanning: device) else { return nil }
+            pico = again
         }
+        return pico
     }
 
     /// Waits for `board` to come back, in any mode that `accept` allows, after a reboot: matched by

@@ -29,8 +29,9 @@ final class DeviceSession {
 
     /// Selects the board, sends a running app to BOOTSEL through its reset interface if needed,
     /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
-    convenience init(options: BoardOptions, announce: (String) -> Void, onEvent: @escaping (FlashEvent) -> Void) throws {
-        let context = try USBContext()
+    convenience init(options: BoardOptions, context: USBContext? = nil, announce: (String) -> Void,
+                     onEvent: @escaping (FlashEvent) -> Void) throws {
+        let context = try context ?? USBContext()
         var (device, board) = try options.resolve(in: context, ttyFallback: true)
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")

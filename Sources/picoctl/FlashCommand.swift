@@ -34,12 +34,17 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "JSON lines on stdout instead of progress bars and text.")
     var json = false
 
+    @Flag(help: "Flash every board (narrowed by --serial/--port/--bus) at once, then print a result table; exit 1 if any failed.")
+    var all = false
+
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
+        if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
     }
 
     func run() throws {
         let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
+        if all { return try runAll(firmware) }
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: json)
             let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
@@ -59,6 +64,24 @@ struct FlashCommand: ParsableCommand {
             } else {
                 Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
             }
+        }
+    }
+
+    /// `--all`: every matching board at once; a table (or JSON lines) at the end.
+    func runAll(_ firmware: FirmwareFile) throws {
+        var options = FlashOptions()
+        options.plan.verify = !noVerify
+        options.reboot = !noReboot
+        options.force = force
+        var outcomes: [FlashAll.Outcome] = []
+        try DeviceFailure.reporting {
+            outcomes = try FlashAll(firmware: firmware, options: options, json: json).run(selector: board.selector)
+        }
+        if !json { Terminal.output(FlashAll.table(outcomes)) }
+        let failed = outcomes.filter { $0.word == "failed" }
+        if !failed.isEmpty {
+            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.port.description).joined(separator: ", "))
+            throw ExitStatus.failure.exitCode
         }
     }
 

@@ -241,6 +241,32 @@ struct DeviceCommandTests {
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
     }
 
+    @Test func flashAllFlashesEveryBoardAtOnceAndNamesTheFailures() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"], ["kind": "sim-rp2040"], ["kind": "sim-rp2350", "mode": "app"],
+                                         ["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, bytes) = try Self.image(size: 8192)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try boards.control("fault", ["board": 3, "deny": true])
+        let first = try boards.picoctl(["flash", file.path, "--all", "--no-reboot"])
+        #expect(first.status == 1, "one board refuses this user")
+        let rows = first.stdout.split(separator: "\n").map(String.init)
+        #expect(rows.first?.hasPrefix("BOARD") == true && rows.count == 5)
+        #expect(rows.filter { $0.contains(" flashed ") }.count == 3)
+        #expect(rows.last?.hasPrefix("1-4") == true && rows.last?.contains("failed") == true)
+        #expect(first.stderr.contains("1 of 4 boards failed: 1-4"))
+        #expect(first.stderr.contains("LIBUSB_ERROR_ACCESS"))
+        for index in 0..<3 { #expect(try boards.readFlash(index, size: bytes.count) == bytes) }
+
+        try boards.control("fault", ["board": 3, "deny": false])
+        let again = try boards.picoctl(["flash", file.path, "--all", "--no-reboot", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let results = Self.jsonLines(again.stdout).filter { $0["event"] as? String == "board-result" }
+        #expect(results.count == 4)
+        #expect(results.filter { $0["result"] as? String == "up to date" }.count == 3)
+        #expect(results.first { $0["board"] as? String == "1-4" }?["result"] as? String == "flashed")
+    }
+
     @Test func unplugInTheMiddleOfAFlashExitsWithSeven() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
         defer { boards.close() }
