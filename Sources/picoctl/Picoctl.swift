@@ -9,5 +9,6 @@ struct Picoctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command lives in its own file.
+            DoctorCommand.self,
         ])
 }
