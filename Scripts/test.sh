@@ -21,3 +21,6 @@ Firmware/build.sh
 
 # Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
 [ "${FUZZ_SECONDS:-60}" = 0 ] || Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
+# udev rules, applied by the real udevadm to emulated devices (needs root; skipped otherwise).
+.venv/bin/python -m pytest -q Tests/UdevRules

@@ -57,7 +57,7 @@ public struct PicoUSBError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func fix(for code: LibUSBError) -> String? {
         switch code {
         case .access:
-            "give your user access with a udev rule: echo 'SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"2e8a\", MODE=\"0660\", TAG+=\"uaccess\"' | sudo tee /etc/udev/rules.d/60-picoctl.rules && sudo udevadm control --reload && sudo udevadm trigger, then replug the board"
+            "install picoctl's udev rules (udev/60-picoctl.rules into /etc/udev/rules.d/, or Scripts/install.sh), run `sudo udevadm control --reload && sudo udevadm trigger` and replug the board; `picoctl doctor` checks the setup"
         case .busy:
             "another process holds the interface (picotool, a second picoctl, a serial monitor?): close it and retry"
         case .noDevice:

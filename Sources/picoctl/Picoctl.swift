@@ -18,5 +18,6 @@ struct Picoctl: ParsableCommand {
             EraseCommand.self,
             RebootCommand.self,
             MonitorCommand.self,
+            DoctorCommand.self,
         ])
 }

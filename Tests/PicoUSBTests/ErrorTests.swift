@@ -20,7 +20,7 @@ import Testing
         let error = PicoUSBError(.open, device: "bus 1 address 4 (port 1-3.2)", code: .access)
         #expect(error.description.hasPrefix("cannot open the device on bus 1 address 4 (port 1-3.2): LIBUSB_ERROR_ACCESS"))
         #expect(error.fix?.contains("/etc/udev/rules.d/") == true)
-        #expect(error.fix?.contains("2e8a") == true)
+        #expect(error.fix?.contains("picoctl doctor") == true)
     }
 
     @Test func busyErrorNamesAnotherProcess() {

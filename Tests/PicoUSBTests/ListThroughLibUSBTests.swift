@@ -82,11 +82,11 @@ struct ListThroughLibUSBTests {
 
         let table = try lab.unprivileged("list")
         #expect(table.stdout.contains("no access: LIBUSB_ERROR_ACCESS"))
-        #expect(table.stderr.contains("1-3.2: cannot open") && table.stderr.contains("udev rule"))
+        #expect(table.stderr.contains("1-3.2: cannot open") && table.stderr.contains("udev rules"))
 
         let erase = try lab.unprivileged("erase", "--port", "1-3.2")
         #expect(erase.status == 6)
-        #expect(erase.stderr.contains("LIBUSB_ERROR_ACCESS") && erase.stderr.contains("fix: give your user access"))
+        #expect(erase.stderr.contains("LIBUSB_ERROR_ACCESS") && erase.stderr.contains("fix: install picoctl's udev rules"))
     }
 
     @Test func thirtyTwoBoardsListQuickly() throws {
