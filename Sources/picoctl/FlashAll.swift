@@ -33,6 +33,16 @@ struct FlashAll {
         var outcomes: [Outcome] { lock.withLock { items } }
     }
 
+    /// A count shared by worker threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        /// Adds one, from any thread.
+        func increment() { lock.withLock { count += 1 } }
+        /// The count so far.
+        var value: Int { lock.withLock { count } }
+    }
+
     let firmware: FirmwareFile
     let options: FlashOptions
     let json: Bool

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Dispatch
+import Foundation
 import PicoFlash
 import PicoUSB
 
@@ -23,30 +25,18 @@ struct RebootCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Flag(help: "Print the result as one JSON object on stdout.")
+    @Flag(help: "Print the result as one JSON object on stdout (one per board with --all).")
     var json = false
+
+    @Flag(help: "Reboot every board (narrowed by --serial/--port/--bus) at once; exit 1 if any failed.")
+    var all = false
 
     func run() throws {
         try DeviceFailure.reporting {
             let context = try USBContext()
+            if all { return try rebootAll(context) }
             let (device, found) = try board.resolve(in: context, ttyFallback: target == .bootsel)
-            let result: String
-            switch (found.mode, target) {
-            case (.app, .bootsel):
-                let (_, back) = try DeviceSession.rebootToBootsel(device: device, board: found, context: context)
-                result = "\(found.identity) is in BOOTSEL at \(back.usb.portPath)"
-            case (.app, .app):
-                try ResetInterface.rebootToApp(device)
-                result = "\(found.identity) was told to restart its program"
-            case (_, .bootsel):
-                result = "\(found.usb.portPath) (\(found.identity)) is already in BOOTSEL"
-            case (_, .app):
-                let renderer = ProgressRenderer(json: false)
-                let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
-                defer { session.close() }
-                try session.run { try $0.reboot(.application) }
-                result = "\(session.name) is starting its program"
-            }
+            let result = try Self.reboot(device, found, to: target, context: context)
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("rebooted"), "target": .string(target.rawValue), "port": .string(found.usb.portPath.description),
@@ -54,6 +44,59 @@ struct RebootCommand: ParsableCommand {
             } else {
                 Terminal.output(result)
             }
+        }
+    }
+
+    /// Reboots one board; returns the sentence for the user.
+    static func reboot(_ device: USBDevice, _ found: PicoDevice, to target: Target, context: USBContext) throws -> String {
+        switch (found.mode, target) {
+        case (.app, .bootsel):
+            let (_, back) = try DeviceSession.rebootToBootsel(device: device, board: found, context: context)
+            return "\(found.identity) is in BOOTSEL at \(back.usb.portPath)"
+        case (.app, .app):
+            try ResetInterface.rebootToApp(device)
+            return "\(found.identity) was told to restart its program"
+        case (_, .bootsel):
+            return "\(found.usb.portPath) (\(found.identity)) is already in BOOTSEL"
+        case (_, .app):
+            if let problem = found.accessProblem { throw DeviceFailure.usb(problem) }
+            let session = try DeviceSession(device: device, board: found)
+            defer { session.close() }
+            try session.run { try $0.reboot(.application) }
+            return "\(session.name) is starting its program"
+        }
+    }
+
+    /// `--all`: every matching board at once, one thread each on the shared session; a line per board.
+    func rebootAll(_ context: USBContext) throws {
+        let scanned = try context.scan().filter { $0.board.isFlashable && board.selector.matches($0.board) }
+        guard !scanned.isEmpty else {
+            throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
+        }
+        let failures = FlashAll.Counter()
+        let group = DispatchGroup()
+        for (device, found) in scanned {
+            group.enter()
+            Thread { [target, json] in
+                defer { group.leave() }
+                var fields: [String: JSONValue] = ["event": .string("rebooted"), "target": .string(target.rawValue),
+                                                   "port": .string(found.usb.portPath.description),
+                                                   "identity": .string(found.identity.description)]
+                do {
+                    let sentence = try Self.reboot(device, found, to: target, context: context)
+                    if !json { Terminal.output(sentence) }
+                } catch {
+                    failures.increment()
+                    fields["event"] = .string("failed")
+                    fields["error"] = .string(FlashAll.message(error))
+                    if !json { Terminal.error("\(found.usb.portPath): failed: \(FlashAll.message(error))") }
+                }
+                if json { Terminal.output(Terminal.jsonLine(JSONValue.object(fields))) }
+            }.start()
+        }
+        group.wait()
+        if failures.value > 0 {
+            throw DeviceFailure.failed("\(failures.value) of \(scanned.count) boards could not be rebooted")
         }
     }
 }

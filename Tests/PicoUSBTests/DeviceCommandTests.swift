@@ -266,6 +266,18 @@ struct DeviceCommandTests {
         #expect(results.first { $0["board"] as? String == "1-4" }?["result"] as? String == "flashed")
     }
 
+    @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "app"], ["kind": "sim-rp2350", "mode": "app"],
+                                         ["kind": "sim-rp2040", "mode": "bootsel"]])
+        defer { boards.close() }
+        let result = try boards.picoctl(["reboot", "--all", "--bootsel", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = Self.jsonLines(result.stdout)
+        #expect(lines.count == 3 && lines.allSatisfy { $0["event"] as? String == "rebooted" })
+        for index in 0..<3 { try boards.wait(index, ["mode": "bootsel"]) }
+        #expect(try boards.status().map { $0["boots"] as? Int } == [2, 2, 1], "the BOOTSEL board was left alone")
+    }
+
     @Test func unplugInTheMiddleOfAFlashExitsWithSeven() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
         defer { boards.close() }
