@@ -101,6 +101,8 @@ struct FlashAll {
             Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))
         } else if case .failure(let error) = outcome.result {
             Terminal.error("\(outcome.port): failed: \(Self.message(error))")
+        } else if Terminal.stderrIsTTY {
+            Terminal.error("\(outcome.port): \(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s")
         }
     }
 
