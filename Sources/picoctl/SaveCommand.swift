@@ -6,9 +6,9 @@ import UF2
 struct SaveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "save",
-        abstract: "Read a board's flash (whole, or --range) into OUT: .bin raw bytes, .uf2 blocks for the board's family.")
+        abstract: "Read a board's flash (whole, or --range) into OUT: .bin raw bytes, .uf2 blocks for the board's family, .elf one loadable segment.")
 
-    @Argument(help: "The output file; its extension (.bin or .uf2) picks the format; - writes BIN to stdout.")
+    @Argument(help: "The output file; its extension (.bin, .uf2 or .elf) picks the format; - writes BIN to stdout.")
     var output: String
 
     @OptionGroup var board: BoardOptions
@@ -19,7 +19,7 @@ struct SaveCommand: ParsableCommand {
 
     func validate() throws {
         if output != "-" && format == nil {
-            throw ValidationError("cannot tell the format of \(output): use a .bin or .uf2 file name")
+            throw ValidationError("cannot tell the format of \(output): use a .bin, .uf2 or .elf file name")
         }
     }
 
@@ -29,6 +29,7 @@ struct SaveCommand: ParsableCommand {
         let lower = output.lowercased()
         if lower.hasSuffix(".bin") { return .bin }
         if lower.hasSuffix(".uf2") { return .uf2 }
+        if lower.hasSuffix(".elf") { return .elf }
         return nil
     }
 
@@ -45,6 +46,8 @@ struct SaveCommand: ParsableCommand {
                 do { file = try SDKConversion.binToUF2(bytes, address: area.start, family: session.chip.defaultFamily) } catch {
                     throw DeviceFailure.invalidInput("cannot make UF2 blocks of \(area): \(error)")
                 }
+            } else if format == .elf {
+                file = ELFOutput.file(bytes, address: area.start)
             } else {
                 file = bytes
             }

@@ -60,6 +60,15 @@ struct DeviceCommandTests {
         #expect([UInt8](try Data(contentsOf: saved)) == bytes)
 
         #expect(try boards.picoctl(["verify", file.path]).status == 0)
+        // The same range saved as UF2 and as ELF verifies against the board too.
+        for ext in ["uf2", "elf"] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).\(ext)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            #expect(try boards.picoctl(["save", out.path, "--range", "0x10000000", "0x10002000"]).status == 0)
+            let back = try boards.picoctl(["verify", out.path, "--json"])
+            #expect(back.status == 0, "\(ext): \(back.stderr)")
+            #expect(Self.jsonLines(back.stdout).first?["bytes"] as? Int == 8192, "\(ext)")
+        }
         var sector = try boards.readFlash(0, size: 4096)
         sector[100] ^= 0xff
         try boards.control("write_flash", ["board": 0, "offset": 0, "b64": Data(sector).base64EncodedString()])
