@@ -4,7 +4,7 @@ import PicoUSB
 
 /// Board selection shared by every device command: `--serial`, `--port`, `--bus`/`--address`.
 struct BoardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350).",
+    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory.",
                                valueName: "id"))
     var serial: String?
 
@@ -22,7 +22,23 @@ struct BoardOptions: ParsableArguments {
                                valueName: "seconds"))
     var wait: Double?
 
-    func validate() throws {
+    @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
+                               valueName: "path"))
+    var inventory: String?
+
+    /// Replaces an inventory name given to --serial (or --port) by what it stands for.
+    mutating func validate() throws {
+        let portName = port.flatMap { USBPortPath($0) == nil ? $0 : nil }
+        if serial != nil || portName != nil {
+            let names: Inventory
+            do { names = try Inventory.load(explicit: inventory) } catch { throw ValidationError("\(error)") }
+            let resolved = serial.flatMap { names.target(named: $0) } ?? portName.flatMap { names.target(named: $0) }
+            switch resolved {
+            case .serial(let id)?: serial = id; if portName != nil { port = nil }
+            case .port(let path)?: port = path.description; serial = serial.flatMap { names.target(named: $0) == nil ? $0 : nil }
+            case nil: break
+            }
+        }
         if let port, USBPortPath(port) == nil {
             throw ValidationError("--port \(port) is not a USB port path such as 1-3.2 (bus, dash, port numbers separated by dots)")
         }

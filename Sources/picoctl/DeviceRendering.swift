@@ -50,6 +50,8 @@ struct BoardRecord: Encodable, Equatable {
     var tty: String?
     var accessError: String?
     var accessFix: String?
+    /// The board's name in the inventory.
+    var name: String?
     /// The program: an app's USB product string, or (with `--programs`) a BOOTSEL board's binary info.
     var program: String?
 
@@ -78,7 +80,7 @@ struct BoardRecord: Encodable, Equatable {
     enum CodingKeys: String, CodingKey {
         case mode, chip, identity, identityKind = "identity_kind", serial, serialUnique = "serial_unique", port, bus, address
         case vendorId = "vendor_id", productId = "product_id", manufacturer, product, tty
-        case accessError = "access_error", accessFix = "access_fix", program
+        case accessError = "access_error", accessFix = "access_fix", program, name
     }
 
     /// Every key is always present; absent values are `null`, so the schema is the same for every board.
@@ -101,6 +103,7 @@ struct BoardRecord: Encodable, Equatable {
         try c.encode(accessError, forKey: .accessError)
         try c.encode(accessFix, forKey: .accessFix)
         try c.encode(program, forKey: .program)
+        try c.encode(name, forKey: .name)
     }
 }
 
@@ -112,9 +115,14 @@ enum BoardTable {
     static let headers = ["PORT", "BUS:ADDR", "MODE", "CHIP", "IDENTITY", "VID:PID", "PRODUCT", "TTY", "NOTE"]
 
     /// One row per board, columns aligned; with `programs`, a PROGRAM column before NOTE.
-    static func render(_ boards: [PicoDevice], style: Style, programs: [USBPortPath: String]? = nil) -> String {
+    static func render(_ boards: [PicoDevice], style: Style, programs: [USBPortPath: String]? = nil,
+                       names: Inventory = Inventory()) -> String {
         var headers = headers
         var rows = boards.map(row)
+        if !names.entries.isEmpty {
+            headers.insert("NAME", at: 0)
+            for (i, board) in boards.enumerated() { rows[i].insert(names.name(of: board) ?? "-", at: 0) }
+        }
         if let programs {
             headers.insert("PROGRAM", at: headers.count - 1)
             for (i, board) in boards.enumerated() {

@@ -26,6 +26,8 @@ final class DeviceSession {
     /// The flash executor; `onEvent` is the renderer's.
     let executor: FlashExecutor
     private var interruptKey: Int?
+    /// The board's name in the inventory, for messages.
+    var inventoryName: String?
 
     /// Selects the board, sends a running app to BOOTSEL through its reset interface if needed,
     /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
@@ -33,11 +35,14 @@ final class DeviceSession {
                      onEvent: @escaping (FlashEvent) -> Void) throws {
         let context = try context ?? USBContext()
         var (device, board) = try options.resolve(in: context, ttyFallback: true)
+        let names = (try? Inventory.load(explicit: options.inventory)) ?? Inventory()
+        let selectedName = names.name(of: board)
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")
             (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context, announce: announce)
         }
         try self.init(device: device, board: board, onEvent: onEvent)
+        inventoryName = selectedName ?? names.name(of: board)
     }
 
     /// Opens PICOBOOT on a board already in BOOTSEL.
@@ -116,7 +121,7 @@ final class DeviceSession {
     deinit { close() }
 
     /// `1-3.2 (rp2040, port 1-3.2)`: the board for messages.
-    var name: String { "\(board.usb.portPath) (\(chip.name), \(board.identity))" }
+    var name: String { (inventoryName.map { "\($0) " } ?? "") + "\(board.usb.portPath) (\(chip.name), \(board.identity))" }
 }
 
 extension DeviceFailure {

@@ -19,6 +19,10 @@ struct ListCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --watch, stop after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
+                               valueName: "path"))
+    var inventory: String?
+
     @Flag(help: "Also name the program in the flash of each BOOTSEL board (binary info read over PICOBOOT; slower). Apps are named by their USB product string.")
     var programs = false
 
@@ -32,13 +36,19 @@ struct ListCommand: ParsableCommand {
         try DeviceFailure.reporting {
             let context = try USBContext()
             if watch { return try runWatch(context) }
+            let names: Inventory
+            do { names = try Inventory.load(explicit: inventory) } catch {
+                Terminal.error("picoctl: \(error)")
+                throw ExitStatus.invalidInput.exitCode
+            }
             let scanned = try context.scan()
             let boards = scanned.map(\.board)
-            let names = programs ? Self.programNames(scanned) : [:]
+            let programNames = programs ? Self.programNames(scanned) : [:]
             if json {
                 let records = boards.map { board in
                     var record = BoardRecord(board)
-                    record.program = names[board.usb.portPath] ?? (board.mode == .app ? board.usb.product : nil)
+                    record.program = programNames[board.usb.portPath] ?? (board.mode == .app ? board.usb.product : nil)
+                    record.name = names.name(of: board)
                     return record
                 }
                 Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: records)))
@@ -48,7 +58,8 @@ struct ListCommand: ParsableCommand {
                 Terminal.error("no Pico-family USB devices found")
                 return
             }
-            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain, programs: programs ? names : nil))
+            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain,
+                                              programs: programs ? programNames : nil, names: names))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }
                 Terminal.error("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)"

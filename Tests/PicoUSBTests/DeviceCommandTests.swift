@@ -275,6 +275,28 @@ struct DeviceCommandTests {
         #expect(results.first { $0["board"] as? String == "1-4" }?["result"] as? String == "flashed")
     }
 
+    @Test func inventoryNameSelectsTheBoardAndNamesItInMessages() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"], ["kind": "sim-rp2040"], ["kind": "sim-rp2350", "mode": "app"]])
+        defer { boards.close() }
+        let chipID = try #require(try boards.status()[2]["unique_id"] as? String)
+        let inventory = FileManager.default.temporaryDirectory.appendingPathComponent("boards-\(UUID().uuidString).toml")
+        try "second = \"port:1-2\"\nbench-3 = \"\(chipID)\"\n".write(to: inventory, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: inventory) }
+        let (file, bytes) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let second = try boards.picoctl(["flash", file.path, "--serial", "second", "--no-reboot", "--inventory", inventory.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.hasPrefix("second 1-2 "))
+        #expect(try boards.readFlash(1, size: bytes.count) == bytes)
+        #expect(try boards.readFlash(0, size: 16) == [UInt8](repeating: 0xff, count: 16))
+
+        // An app named by its unique id keeps its name through the trip to BOOTSEL.
+        let bench = try boards.picoctl(["flash", file.path, "--serial", "bench-3", "--no-reboot", "--inventory", inventory.path])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        #expect(bench.stdout.hasPrefix("bench-3 1-3 "))
+    }
+
     @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "app"], ["kind": "sim-rp2350", "mode": "app"],
                                          ["kind": "sim-rp2040", "mode": "bootsel"]])
