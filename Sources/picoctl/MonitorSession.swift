@@ -27,11 +27,11 @@ final class MonitorSession: Sendable {
         var logFormatter: ConsoleFormatter
         var watch: LineWatch
         var verdict: WatchVerdict = .keepGoing
-        var interrupted = false
-        var exitKeyPressed = false
+        var stopCause: StopCause?
         var stdoutClosed = false
         var input: TerminalInput?
         var board: String?
+        var endReason = ""
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -69,17 +69,30 @@ final class MonitorSession: Sendable {
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
 
-    /// Stops the run from another thread (a signal, the exit key, `--all` ending).
-    func stop(interrupted: Bool) {
-        state.withLock { if interrupted { $0.interrupted = true } else { $0.exitKeyPressed = true } }
+    /// Why a run was stopped from outside its own events.
+    enum StopCause: String, Sendable {
+        /// Ctrl-] on the terminal.
+        case exitKey = "exit key"
+        /// Ctrl-C or SIGTERM.
+        case interrupted
+        /// `monitor --all`: another board's line decided the run, or its timeout passed.
+        case otherBoard = "other board"
+    }
+
+    /// Stops the run from another thread.
+    func stop(_ cause: StopCause) {
+        state.withLock { $0.stopCause = $0.stopCause ?? cause }
         follower.stop()
     }
 
     /// Puts the terminal back at once: Ctrl-C or SIGTERM (`Interruption`) exits right after its clean-ups.
     func interrupt() {
         state.withLock { $0.input }?.restore()
-        stop(interrupted: true)
+        stop(.interrupted)
     }
+
+    /// Why the run ended, one word (the `reason` of the JSON end event); empty while running.
+    var endReason: String { state.withLock { $0.endReason } }
 
     /// Follows until something ends the run; returns the exit status. SIGINT and SIGTERM go through
     /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run instead of killing it.
@@ -91,7 +104,7 @@ final class MonitorSession: Sendable {
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
             state.withLock { $0.input = terminal }
-            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(interrupted: false) }
+            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(.exitKey) }
         }
         let lineMode = self.lineMode
         let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
@@ -171,13 +184,15 @@ final class MonitorSession: Sendable {
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
         let (status, reason) = outcome(end)
-        if options.json { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        // Under `--all` the multiplexer writes the one end event of the run.
+        if options.json && label == nil { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        state.withLock { $0.endReason = reason }
         return status
     }
 
     /// The exit status of a run and its one-word reason, with the matching stderr line.
     private func outcome(_ end: FollowEnd) -> (ExitStatus, String) {
-        let (verdict, interrupted, exitKey, stdoutClosed) = state.withLock { ($0.verdict, $0.interrupted, $0.exitKeyPressed, $0.stdoutClosed) }
+        let (verdict, cause, stdoutClosed) = state.withLock { ($0.verdict, $0.stopCause, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
             if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
@@ -192,8 +207,8 @@ final class MonitorSession: Sendable {
         }
         switch end {
         case .stopped:
-            if interrupted { return (.interrupted, "interrupted") }
-            return (.success, exitKey ? "exit key" : stdoutClosed ? "stdout closed" : "stopped")
+            if cause == .interrupted { return (.interrupted, "interrupted") }
+            return (.success, cause?.rawValue ?? (stdoutClosed ? "stdout closed" : "stopped"))
         case .timedOut:
             guard label == nil else { return (.timedOut, "timeout") }   // `--all` reports the run's timeout once
             let what = options.expect.map { "--expect \($0)" } ?? (options.lines.map { "\($0) lines" } ?? "the end of the run")
