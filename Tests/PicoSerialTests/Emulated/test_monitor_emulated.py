@@ -201,3 +201,17 @@ def test_all_with_json_ends_with_one_end_event(emulated_board, picoctl):
     assert ends == [{"event": "end", "status": 0, "reason": "expected"}]
     assert events[-1] == ends[0]
     assert {e["board"] for e in events if e["event"] == "connected"} == {b["serial"] for b in boards.status()}
+
+
+def test_follows_the_board_through_bootsel_and_back_as_after_a_flash(emulated_board, picoctl):
+    boards = emulated_board(mode="app", heartbeat=0)
+    port = boards.board(0)["port"]
+    run = Running(boards, [picoctl, "monitor", "-v", "--port", port, "--expect", " boot 3$", "--timeout", "30"])
+    run.wait_for(b" boot 1")
+    boards.reboot(0, to="bootsel")                        # the tty goes; a BOOTSEL device has none
+    boards.wait(0, mode="bootsel")
+    boards.reboot(0, to="app")                            # back on a new ttyACM, same port
+    run.wait_for(b" boot 3", timeout=20)
+    assert run.finish() == 0, run.stderr
+    assert run.stderr.count("disconnected from") == 1
+    assert "reconnected to" in run.stderr and "ms after the tty appeared" in run.stderr
