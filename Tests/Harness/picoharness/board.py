@@ -88,7 +88,7 @@ class Board:
 
     def describe(self) -> dict:
         """What tests need to know about the board right now."""
-        e = self.enum
+        e = self.enum if self.visible else None
         # A board counts as present once its uevents are out and its nodes are served.
         mode = self.mode if self.visible else "off"
         return {"index": self.index, "kind": self.kind, "chip": self.chip, "mode": mode,
