@@ -131,9 +131,10 @@ class Board:
             if self.deny_errno:
                 self._apply_deny()
             if tty_index is not None:
-                self.tty_handler = TtyHandler(self.set_lines, self.on_baud)
+                self.tty_handler = TtyHandler(self.set_lines)
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
-                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data)
+                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data,
+                                   self.on_baud)
                 self.start_program()
             self.testbed.announce("add", self.records)
             self.visible = True

@@ -104,10 +104,25 @@ def test_flashed_companion_boots_and_prints_over_cdc(emulated_board, companion_i
     assert f"picoctl-companion 0.1.0 id {app['unique_id']} chip RP2040-B1" in text, text
     assert "heartbeat 1 uptime_ms" in text and "heartbeat 2 uptime_ms" in text
     print(f"\ncompanion: flashed {len(image)} bytes in {out[3]['seconds']:.2f} s, app up {boot:.2f} s after REBOOT")
+    touch = ("import os, sys, termios\n"
+             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
+             "a = termios.tcgetattr(fd); a[4] = a[5] = termios.B1200\n"
+             "termios.tcsetattr(fd, termios.TCSANOW, a)\n")
+    r = boards.run([boards_python(), "-c", touch, app["tty"]], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert boards.wait(0, mode="bootsel", timeout=30)["boots"] == 3       # the 1200-baud touch
+    assert "error" not in script(boards, [{"op": "reboot", "delay_ms": 50}])[0]
+    assert boards.wait(0, mode="app", timeout=30)["boots"] == 4          # flash kept its program
     r = boards.python(["-c", "import usb.core; d = usb.core.find(idVendor=0x2e8a, idProduct=0x000a); "
                              "d.ctrl_transfer(0x21, 0x01, 0, 2, None, 1000)"], timeout=30)
     assert r.returncode == 0, r.stderr
-    assert boards.wait(0, mode="bootsel", timeout=30)["boots"] == 3       # RESET_TO_BOOTSEL
+    assert boards.wait(0, mode="bootsel", timeout=30)["boots"] == 5       # RESET_TO_BOOTSEL
+    boards.unplug(0)
+    boards.plug(0)
+    assert boards.wait(0, mode="app", timeout=30)["serial"] == app["unique_id"]
+    boards.unplug(0)
+    boards.plug(0, bootsel=True)                                         # button held at power-on
+    assert boards.wait(0, mode="bootsel", timeout=30)["serial"] != app["unique_id"]
 
 
 def boards_python():
