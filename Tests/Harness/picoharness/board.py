@@ -62,6 +62,7 @@ class Board:
         self.events = events                     # callable(dict)
         self.lock = threading.RLock()
         self.mode = "off"
+        self.visible = False
         self.ram_app = False
         self.boots = 0
         self.dtr = self.rts = False
@@ -87,8 +88,10 @@ class Board:
 
     def describe(self) -> dict:
         """What tests need to know about the board right now."""
-        e = self.enum
-        return {"index": self.index, "kind": self.kind, "chip": self.chip, "mode": self.mode,
+        e = self.enum if self.visible else None
+        # A board counts as present once its uevents are out and its nodes are served.
+        mode = self.mode if self.visible else "off"
+        return {"index": self.index, "kind": self.kind, "chip": self.chip, "mode": mode,
                 "serial": self.serial if self.mode != "off" else None,
                 "unique_id": f"{self.unique_id:016X}", "port": f"{self.bus}-{self.port}",
                 "bus": self.bus, "address": e.devnum if e else None, "devnode": e.devnode if e else None,
@@ -97,21 +100,28 @@ class Board:
                 "usb": dict(self.handler.stats) if self.handler else None}
 
     # Enumeration -----------------------------------------------------------------------------------
-    def connect(self, mode: str, disable_mask: int = 0) -> None:
-        """Appears on the bus in `mode` ("bootsel" or "app"), with uevents and, for an app, a tty."""
+    def connect(self, mode: str, disable_mask: int = 0, descriptors=None, function=None,
+                tty: bool | None = None) -> None:
+        """Appears on the bus in `mode` ("bootsel" or "app"), with uevents and, for an app, a tty.
+
+        Backends that read real descriptors pass `descriptors` and the `function` serving them."""
         with self.lock:
             if self.mode != "off":
                 return
             self.boots += 1
             self.mode = mode
-            if mode == "bootsel":
+            if descriptors is not None:
+                d = descriptors
+                self.function = function
+            elif mode == "bootsel":
                 d = desc.bootsel(self.chip, self.serial, disable_mask)
                 self.function = self.make_bootsel_function(d)
             else:
                 d = desc.app(self.chip, self.serial, self.options.app_product)
                 self.function = self.make_app_function(d)
             drivers = {i.number: i.driver for i in d.interfaces if i.driver}
-            tty_index = self.ttys.take() if mode == "app" else None
+            with_tty = mode == "app" if tty is None else tty
+            tty_index = self.ttys.take() if with_tty else None
             self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index)
             self.records = self.enum.records()
             self.handler = UsbDevfsHandler(self.function, drivers)
@@ -121,11 +131,13 @@ class Board:
             if self.deny_errno:
                 self._apply_deny()
             if tty_index is not None:
-                self.tty_handler = TtyHandler(self.set_lines, self.on_baud)
+                self.tty_handler = TtyHandler(self.set_lines)
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
-                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data)
+                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data,
+                                   self.on_baud)
                 self.start_program()
             self.testbed.announce("add", self.records)
+            self.visible = True
             self.events({"board": self.index, "event": "connect", "mode": mode,
                          "devnode": self.enum.devnode, "tty": self.enum.tty_path, "serial": self.serial})
 
@@ -135,6 +147,7 @@ class Board:
             if self.mode == "off":
                 return
             enum, records = self.enum, self.records
+            self.visible = False
             if self.program:
                 self.program.close()
                 self.program = None
