@@ -7,8 +7,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from conftest import Running, make_bootable
 
 
@@ -153,9 +151,6 @@ def test_all_timeout_is_reported_once(emulated_board, picoctl):
     assert run.stderr.count("timed out") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="umockdev 0.17 runs tcsetattr on the backing pty without calling the tty "
-                                       "ioctl handler (only TIOCM* reach it), so the harness never sees the line "
-                                       "coding; the baud itself is checked on real ptys in SerialPortTests")
 def test_baud_reaches_the_cdc_driver_and_1200_reboots_into_bootsel(emulated_board, picoctl):
     boards = emulated_board(mode="app", heartbeat=0)
     normal = Running(boards, [picoctl, "monitor", "--baud", "921600", "--lines", "1", "--timeout", "10"])
