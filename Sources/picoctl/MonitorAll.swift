@@ -13,6 +13,8 @@ import SystemPackage
 /// on Ctrl-C, or, with `--no-reconnect`, once every board has gone.
 final class MonitorAll: Sendable {
     let options: MonitorOptions
+    /// JSON lines on stdout (`--json`).
+    let json: Bool
     private let console = ConsoleOutput()
     private let udev: UDev
     private let hotplug: HotplugMonitor
@@ -33,8 +35,9 @@ final class MonitorAll: Sendable {
     }
 
     /// Starts the hotplug monitor first, so no board plugged in from now on is missed.
-    init(options: MonitorOptions) throws(MonitorError) {
+    init(options: MonitorOptions, json: Bool) throws(MonitorError) {
         self.options = options
+        self.json = json
         do {
             udev = try UDev()
             hotplug = try HotplugMonitor(udev: udev)
@@ -92,7 +95,7 @@ final class MonitorAll: Sendable {
         if interrupted { return .interrupted }
         let status = decided ?? last
         if status == .timedOut { console.error("timed out after \(options.timeout ?? 0) s") }
-        if options.json {
+        if json {
             console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: status == .timedOut ? "timeout" : reason)))
         }
         return status
@@ -104,7 +107,7 @@ final class MonitorAll: Sendable {
         let session: MonitorSession
         do {
             let color = state.withLock { Self.palette[$0.sessions.count % Self.palette.count] }
-            session = try MonitorSession(options: options, identity: identity, label: device.name, labelColor: color)
+            session = try MonitorSession(options: options, identity: identity, json: json, label: device.name, labelColor: color)
         } catch {
             console.error("\(device.devnode): \(error.message)")
             return

@@ -16,6 +16,8 @@ final class MonitorSession: Sendable {
     let options: MonitorOptions
     let identity: BoardIdentity
     let label: String?
+    /// JSON lines on stdout instead of the board's text (`--json` of the command).
+    let json: Bool
     let console = ConsoleOutput()
     private let follower: LogFollower
     private let log: LogFile?
@@ -36,8 +38,10 @@ final class MonitorSession: Sendable {
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
-    init(options: MonitorOptions, identity: BoardIdentity, label: String? = nil, labelColor: String? = nil) throws(MonitorError) {
+    init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
+         labelColor: String? = nil) throws(MonitorError) {
         self.options = options
+        self.json = json
         self.identity = identity
         self.label = label
         do {
@@ -64,7 +68,7 @@ final class MonitorSession: Sendable {
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
     /// line) or several boards share stdout (a line is one write, never mixed with another board's).
-    private var lineMode: Bool { options.json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+    private var lineMode: Bool { json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
 
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
@@ -120,14 +124,14 @@ final class MonitorSession: Sendable {
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             state.withLock { $0.board = label ?? device.name }
-            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
+            if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
                 console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
             state.withLock { $0.board = label ?? device.name }
-            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
+            if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
             if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
@@ -138,7 +142,7 @@ final class MonitorSession: Sendable {
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
             let tail = state.withLock { $0.formatter.endOfStream() }
-            console.out(options.json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
+            console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
             if !options.quiet && reason != "closed" {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
             }
@@ -153,7 +157,7 @@ final class MonitorSession: Sendable {
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
             let body = line.bytes + [0x0A]
-            let shown = options.json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
+            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
                 : lineMode ? state.formatter.format(body, at: time) : []
             let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
             let verdict = state.watch.observe(line)
@@ -185,7 +189,7 @@ final class MonitorSession: Sendable {
     private func finish(_ end: FollowEnd) -> ExitStatus {
         let (status, reason) = outcome(end)
         // Under `--all` the multiplexer writes the one end event of the run.
-        if options.json && label == nil { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        if json && label == nil { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
         state.withLock { $0.endReason = reason }
         return status
     }
@@ -247,7 +251,7 @@ struct MonitorError: Error {
 extension MonitorSession {
     /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
     /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
-    static func following(portPath: String, options: MonitorOptions) throws(MonitorError) -> MonitorSession {
-        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath))
+    static func following(portPath: String, options: MonitorOptions, json: Bool) throws(MonitorError) -> MonitorSession {
+        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath), json: json)
     }
 }

@@ -23,6 +23,7 @@ def monitor(picoctl, *args, timeout=10):
     (["--lines", "0"], "--lines must be at least 1"),
     (["--port", "not-a-port"], "is not a USB port path"),
     (["ttyACM0"], "absolute path"),
+    (["--json", "--hex"], "--json carries times and text"),
 ])
 def test_bad_command_lines_are_usage_errors(picoctl, args, message):
     result = monitor(picoctl, *args)
