@@ -233,9 +233,12 @@ final class MonitorSession: Sendable {
 }
 
 /// A monitor that could not start, with its exit status.
-struct MonitorError: Error {
+struct MonitorError: Error, CustomStringConvertible {
     let status: ExitStatus
     let message: String
+
+    /// The sentence the user reads.
+    var description: String { message }
 
     /// The exit status for a serial error: access denied, missing node, or a device error.
     static func status(for error: SerialError) -> ExitStatus {
