@@ -24,7 +24,7 @@ struct MonitorCommand: ParsableCommand {
     @OptionGroup(title: "Board selection")
     var board: BoardOptions
 
-    @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name.")
+    @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name (stdin is not forwarded).")
     var all = false
 
     @OptionGroup(title: "Console")
