@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "UF2", targets: ["UF2"]),
         .library(name: "PicoBoot", targets: ["PicoBoot"]),
         .library(name: "PicoFlash", targets: ["PicoFlash"]),
+        .library(name: "PicoSerial", targets: ["PicoSerial"]),
         .executable(name: "picoctl", targets: ["picoctl"]),
     ],
     dependencies: [
@@ -44,9 +45,6 @@ let package = Package(
             "UF2", "PicoBoot", "PicoFlash", "PicoUSB", "PicoSerial", "PicoSim", "PicoDoctor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-
-        // Serial throughput from a pty through the real follower: `swift run -c release SerialBenchmarks`.
-        .executableTarget(name: "SerialBenchmarks", dependencies: ["PicoSerial"], path: "Benchmarks/SerialBenchmarks"),
 
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),

@@ -19,5 +19,13 @@ let package = Package(
             ],
             path: "Benchmarks/UF2Benchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "SerialBenchmarks",
+            dependencies: [
+                .product(name: "PicoSerial", package: "picoctl"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/SerialBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
     ]
 )

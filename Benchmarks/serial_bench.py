@@ -10,6 +10,8 @@
    figure (uevent received to DTR raised, from --verbose).
 
     .venv/bin/python Benchmarks/serial_bench.py [--megabytes 32] [--plugs 20]
+
+The library-level throughput (no process, no stdout) is the SerialBenchmarks target of the Benchmarks package.
 """
 from __future__ import annotations
 

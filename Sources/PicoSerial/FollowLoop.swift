@@ -14,6 +14,8 @@ struct FollowLoop {
     private var retry: (device: SerialDevice, at: Int64)?
     private var end: FollowEnd?
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Bytes for the board that the port has not taken yet (written when it polls writable).
+    private var outgoing: [UInt8] = []
 
     init(options: FollowOptions, udev: UDev, monitor: HotplugMonitor?, wake: FileDescriptor) {
         self.options = options
@@ -32,7 +34,10 @@ struct FollowLoop {
         while end == nil {
             var fds = [pollfd(fd: wake.rawValue, events: Int16(POLLIN), revents: 0)]
             if let monitor { fds.append(pollfd(fd: monitor.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
-            if let port { fds.append(pollfd(fd: port.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
+            if let port {
+                let events = outgoing.isEmpty ? POLLIN : POLLIN | POLLOUT
+                fds.append(pollfd(fd: port.fileDescriptor.rawValue, events: Int16(events), revents: 0))
+            }
             let now = Timestamp.monotonicNow()
             var wait: Int64 = -1
             if let deadline { wait = max(0, deadline - now) }
@@ -53,15 +58,15 @@ struct FollowLoop {
                 drainWake()
                 let (bytes, stop) = takeOutbox()
                 if stop { perform(machine.stop(), handler); break }
-                if let port, !bytes.isEmpty {
-                    do throws(SerialError) { try port.write(bytes) } catch { perform(machine.ioFailed(error), handler) }
-                }
+                if port != nil { outgoing += bytes }   // bytes sent while no port is open are dropped
+                flushOutgoing(handler)
             }
             if let monitor, fds[1].revents != 0 {
                 for event in monitor.drain() where end == nil { perform(machine.hotplug(event), handler) }
             }
             if let portFD = port?.fileDescriptor.rawValue,
                let entry = fds.last, entry.fd == portFD, entry.revents != 0 {
+                if entry.revents & Int16(POLLOUT) != 0 { flushOutgoing(handler) }
                 drainPort(handler)
             }
             if let pending = retry, after >= pending.at, end == nil {
@@ -102,6 +107,17 @@ struct FollowLoop {
         }
     }
 
+    /// Writes what the port takes of `outgoing` without blocking; the rest waits for POLLOUT.
+    private mutating func flushOutgoing(_ handler: (FollowEvent) -> FollowDecision) {
+        guard let port, !outgoing.isEmpty, end == nil else { return }
+        do throws(SerialError) {
+            let written = try port.writeSome(outgoing)
+            outgoing.removeFirst(written)
+        } catch {
+            perform(machine.ioFailed(error), handler)
+        }
+    }
+
     private func drainWake() {
         var scratch = [UInt8](repeating: 0, count: 64)
         while let n = try? scratch.withUnsafeMutableBytes({ try wake.read(into: $0) }), n > 0 {}
@@ -129,6 +145,7 @@ struct FollowLoop {
             case .close:
                 port?.close()
                 port = nil
+                outgoing.removeAll()
             case .emit(let event):
                 if handler(event) == .stop { perform(machine.stop(), handler) }
             case .finish(let result):

@@ -97,6 +97,20 @@ public final class SerialPort: @unchecked Sendable {
         }
     }
 
+    /// Writes what the output queue takes now, without waiting; returns how many bytes were written.
+    public func writeSome(_ bytes: some Collection<UInt8>) throws(SerialError) -> Int {
+        let data = Array(bytes)
+        let result = data.withUnsafeBytes { raw in Result { try fileDescriptor.write(raw, retryOnInterrupt: true) } }
+        switch result {
+        case .success(let n):
+            return n
+        case .failure(let error):
+            let errno = error as? Errno ?? .ioError
+            if errno == .resourceTemporarilyUnavailable { return 0 }
+            throw .ioFailed(path: path, call: "write", errno: errno)
+        }
+    }
+
     /// Writes all of `bytes`, waiting with `poll(2)` while the output queue is full.
     public func write(_ bytes: some Collection<UInt8>) throws(SerialError) {
         let data = Array(bytes)

@@ -13,6 +13,8 @@ import SystemPackage
 /// on Ctrl-C, or, with `--no-reconnect`, once every board has gone.
 final class MonitorAll: Sendable {
     let options: MonitorOptions
+    /// JSON lines on stdout (`--json`).
+    let json: Bool
     private let console = ConsoleOutput()
     private let udev: UDev
     private let hotplug: HotplugMonitor
@@ -29,11 +31,13 @@ final class MonitorAll: Sendable {
         var stopping = false
         var interrupted = false
         var lastStatus: ExitStatus = .success
+        var reason = "stopped"
     }
 
     /// Starts the hotplug monitor first, so no board plugged in from now on is missed.
-    init(options: MonitorOptions) throws(MonitorError) {
+    init(options: MonitorOptions, json: Bool) throws(MonitorError) {
         self.options = options
+        self.json = json
         do {
             udev = try UDev()
             hotplug = try HotplugMonitor(udev: udev)
@@ -53,7 +57,7 @@ final class MonitorAll: Sendable {
             state.interrupted = state.interrupted || interrupted
             return Array(state.sessions.values)
         }
-        for session in sessions { session.stop(interrupted: interrupted) }
+        for session in sessions { session.stop(interrupted ? .interrupted : .otherBoard) }
         _ = try? [UInt8(1)].withUnsafeBytes { try wake.write.write($0) }
     }
 
@@ -83,14 +87,17 @@ final class MonitorAll: Sendable {
                 state.stopping = true
                 return Array(state.sessions.values)
             }
-            for session in late { session.stop(interrupted: false) }
+            for session in late { session.stop(.otherBoard) }
         }
         // Wait for every session to end (a decision, the timeout or a signal stops them).
         while state.withLock({ $0.running > 0 }) { ended.wait() }
-        let (decided, interrupted, last) = state.withLock { ($0.decided, $0.interrupted, $0.lastStatus) }
+        let (decided, interrupted, last, reason) = state.withLock { ($0.decided, $0.interrupted, $0.lastStatus, $0.reason) }
         if interrupted { return .interrupted }
         let status = decided ?? last
         if status == .timedOut { console.error("timed out after \(options.timeout ?? 0) s") }
+        if json {
+            console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: status == .timedOut ? "timeout" : reason)))
+        }
         return status
     }
 
@@ -100,7 +107,7 @@ final class MonitorAll: Sendable {
         let session: MonitorSession
         do {
             let color = state.withLock { Self.palette[$0.sessions.count % Self.palette.count] }
-            session = try MonitorSession(options: options, identity: identity, label: device.name, labelColor: color)
+            session = try MonitorSession(options: options, identity: identity, json: json, label: device.name, labelColor: color)
         } catch {
             console.error("\(device.devnode): \(error.message)")
             return
@@ -114,22 +121,23 @@ final class MonitorAll: Sendable {
         guard accepted else { return }
         DetachedThread.detach { [self] in
             let status = session.run(forwardInput: false)
-            finished(key, status)
+            finished(key, status, session)
         }
     }
 
-    private func finished(_ key: String, _ status: ExitStatus) {
+    private func finished(_ key: String, _ status: ExitStatus, _ session: MonitorSession) {
         let others = state.withLock { state -> [MonitorSession] in
             state.running -= 1
             state.sessions[key] = nil
             state.lastStatus = status
+            if state.decided == nil { state.reason = session.endReason }
             // A line that decided the run (expect, fail-on, lines) ends every other board's session.
             guard status == .success || status == .patternFailed, !state.stopping else { return [] }
             state.decided = status
             state.stopping = true
             return Array(state.sessions.values)
         }
-        for session in others { session.stop(interrupted: false) }
+        for session in others { session.stop(.otherBoard) }
         if !others.isEmpty || state.withLock({ $0.running == 0 && options.noReconnect }) {
             _ = try? [UInt8(1)].withUnsafeBytes { try wake.write.write($0) }
         }

@@ -24,13 +24,17 @@ struct MonitorCommand: ParsableCommand {
     @OptionGroup(title: "Board selection")
     var board: BoardOptions
 
-    @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name.")
+    @Flag(name: .long, help: "Follow every Raspberry Pi board, present or plugged in later; lines prefixed with the board's name (stdin is not forwarded).")
     var all = false
 
     @OptionGroup(title: "Console")
     var monitor: MonitorOptions
 
+    @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
+    var json = false
+
     func validate() throws {
+        try monitor.validate(json: json)
         if let tty, !tty.hasPrefix("/") { throw ValidationError("the tty must be an absolute path such as /dev/ttyACM0") }
         if board.bus != nil || board.address != nil {
             throw ValidationError("--bus/--address name one enumeration of a board, and a followed board re-enumerates: use --serial or --port")
@@ -44,7 +48,7 @@ struct MonitorCommand: ParsableCommand {
         if all { return try runAll() }
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty))
+            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty), json: json)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
@@ -56,7 +60,7 @@ struct MonitorCommand: ParsableCommand {
     private func runAll() throws {
         let multiplexer: MonitorAll
         do {
-            multiplexer = try MonitorAll(options: monitor)
+            multiplexer = try MonitorAll(options: monitor, json: json)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

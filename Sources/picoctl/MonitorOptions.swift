@@ -68,9 +68,6 @@ struct MonitorOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Exit 0 after N lines.", valueName: "N"))
     var lines: Int?
 
-    @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
-    var json = false
-
     @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
     var noInput = false
 
@@ -81,8 +78,12 @@ struct MonitorOptions: ParsableArguments {
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let lines, lines < 1 { throw ValidationError("--lines must be at least 1") }
         do { _ = try watchOptions() } catch { throw ValidationError("bad pattern: \(error)") }
-        if json && (hex || timestamps != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
         if hex && showEOL == .lf { throw ValidationError("--hex shows bytes as they are; drop --eol lf") }
+    }
+
+    /// Refuses output options that `--json` replaces (the command owning `--json` calls this).
+    func validate(json: Bool) throws {
+        if json && (hex || timestamps != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
     }
 
     /// The compiled `--expect`, `--fail-on` and `--lines`.

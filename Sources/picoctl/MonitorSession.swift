@@ -16,6 +16,8 @@ final class MonitorSession: Sendable {
     let options: MonitorOptions
     let identity: BoardIdentity
     let label: String?
+    /// JSON lines on stdout instead of the board's text (`--json` of the command).
+    let json: Bool
     let console = ConsoleOutput()
     private let follower: LogFollower
     private let log: LogFile?
@@ -27,17 +29,19 @@ final class MonitorSession: Sendable {
         var logFormatter: ConsoleFormatter
         var watch: LineWatch
         var verdict: WatchVerdict = .keepGoing
-        var interrupted = false
-        var exitKeyPressed = false
+        var stopCause: StopCause?
         var stdoutClosed = false
         var input: TerminalInput?
         var board: String?
+        var endReason = ""
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
-    init(options: MonitorOptions, identity: BoardIdentity, label: String? = nil, labelColor: String? = nil) throws(MonitorError) {
+    init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
+         labelColor: String? = nil) throws(MonitorError) {
         self.options = options
+        self.json = json
         self.identity = identity
         self.label = label
         do {
@@ -64,22 +68,35 @@ final class MonitorSession: Sendable {
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
     /// line) or several boards share stdout (a line is one write, never mixed with another board's).
-    private var lineMode: Bool { options.json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+    private var lineMode: Bool { json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
 
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
 
-    /// Stops the run from another thread (a signal, the exit key, `--all` ending).
-    func stop(interrupted: Bool) {
-        state.withLock { if interrupted { $0.interrupted = true } else { $0.exitKeyPressed = true } }
+    /// Why a run was stopped from outside its own events.
+    enum StopCause: String, Sendable {
+        /// Ctrl-] on the terminal.
+        case exitKey = "exit key"
+        /// Ctrl-C or SIGTERM.
+        case interrupted
+        /// `monitor --all`: another board's line decided the run, or its timeout passed.
+        case otherBoard = "other board"
+    }
+
+    /// Stops the run from another thread.
+    func stop(_ cause: StopCause) {
+        state.withLock { $0.stopCause = $0.stopCause ?? cause }
         follower.stop()
     }
 
     /// Puts the terminal back at once: Ctrl-C or SIGTERM (`Interruption`) exits right after its clean-ups.
     func interrupt() {
         state.withLock { $0.input }?.restore()
-        stop(interrupted: true)
+        stop(.interrupted)
     }
+
+    /// Why the run ended, one word (the `reason` of the JSON end event); empty while running.
+    var endReason: String { state.withLock { $0.endReason } }
 
     /// Follows until something ends the run; returns the exit status. SIGINT and SIGTERM go through
     /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run instead of killing it.
@@ -91,7 +108,7 @@ final class MonitorSession: Sendable {
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
             state.withLock { $0.input = terminal }
-            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(interrupted: false) }
+            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(.exitKey) }
         }
         let lineMode = self.lineMode
         let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
@@ -107,14 +124,14 @@ final class MonitorSession: Sendable {
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             state.withLock { $0.board = label ?? device.name }
-            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
+            if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
                 console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
             state.withLock { $0.board = label ?? device.name }
-            if options.json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
+            if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
             if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
@@ -125,7 +142,7 @@ final class MonitorSession: Sendable {
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
             let tail = state.withLock { $0.formatter.endOfStream() }
-            console.out(options.json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
+            console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
             if !options.quiet && reason != "closed" {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
             }
@@ -140,7 +157,7 @@ final class MonitorSession: Sendable {
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
             let body = line.bytes + [0x0A]
-            let shown = options.json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
+            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
                 : lineMode ? state.formatter.format(body, at: time) : []
             let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
             let verdict = state.watch.observe(line)
@@ -171,13 +188,15 @@ final class MonitorSession: Sendable {
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
         let (status, reason) = outcome(end)
-        if options.json { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        // Under `--all` the multiplexer writes the one end event of the run.
+        if json && label == nil { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
+        state.withLock { $0.endReason = reason }
         return status
     }
 
     /// The exit status of a run and its one-word reason, with the matching stderr line.
     private func outcome(_ end: FollowEnd) -> (ExitStatus, String) {
-        let (verdict, interrupted, exitKey, stdoutClosed) = state.withLock { ($0.verdict, $0.interrupted, $0.exitKeyPressed, $0.stdoutClosed) }
+        let (verdict, cause, stdoutClosed) = state.withLock { ($0.verdict, $0.stopCause, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
             if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
@@ -192,8 +211,8 @@ final class MonitorSession: Sendable {
         }
         switch end {
         case .stopped:
-            if interrupted { return (.interrupted, "interrupted") }
-            return (.success, exitKey ? "exit key" : stdoutClosed ? "stdout closed" : "stopped")
+            if cause == .interrupted { return (.interrupted, "interrupted") }
+            return (.success, cause?.rawValue ?? (stdoutClosed ? "stdout closed" : "stopped"))
         case .timedOut:
             guard label == nil else { return (.timedOut, "timeout") }   // `--all` reports the run's timeout once
             let what = options.expect.map { "--expect \($0)" } ?? (options.lines.map { "\($0) lines" } ?? "the end of the run")
@@ -214,9 +233,12 @@ final class MonitorSession: Sendable {
 }
 
 /// A monitor that could not start, with its exit status.
-struct MonitorError: Error {
+struct MonitorError: Error, CustomStringConvertible {
     let status: ExitStatus
     let message: String
+
+    /// The sentence the user reads.
+    var description: String { message }
 
     /// The exit status for a serial error: access denied, missing node, or a device error.
     static func status(for error: SerialError) -> ExitStatus {
@@ -232,7 +254,7 @@ struct MonitorError: Error {
 extension MonitorSession {
     /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
     /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
-    static func following(portPath: String, options: MonitorOptions) throws(MonitorError) -> MonitorSession {
-        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath))
+    static func following(portPath: String, options: MonitorOptions, json: Bool) throws(MonitorError) -> MonitorSession {
+        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath), json: json)
     }
 }

@@ -114,4 +114,29 @@ import Testing
         #expect(end == .stopped)
         #expect(Timestamp.monotonicNow() - start < 5_000_000_000)
     }
+
+    @Test func aBoardThatDoesNotReadCannotStallTheFollower() throws {
+        // 1 MB for a board that never reads its input: the port's queue fills, and the follower
+        // must go on reading what the board prints instead of waiting to write.
+        let pty = try PseudoTerminal()
+        let follower = try follower(pty, timeoutMs: 10_000)
+        let board = Locked<Background?>(nil)
+        var lines = 0
+        let end = follower.run { event in
+            switch event {
+            case .connected:
+                follower.send([UInt8](repeating: 0x78, count: 1_000_000))
+                board.withLock { $0 = Background { for i in 0..<200 { try? pty.print("alive \(i)\r\n"); usleep(1000) } } }
+            case .line(let line, _):
+                lines += 1
+                if line.text == "alive 199" { return .stop }
+            default:
+                break
+            }
+            return .continue
+        }
+        board.current?.join()
+        #expect(end == .stopped, "the follower kept reading while its writes were pending")
+        #expect(lines == 200)
+    }
 }

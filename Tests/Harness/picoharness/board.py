@@ -62,6 +62,7 @@ class Board:
         self.events = events                     # callable(dict)
         self.lock = threading.RLock()
         self.mode = "off"
+        self.visible = False
         self.ram_app = False
         self.boots = 0
         self.dtr = self.rts = False
@@ -87,8 +88,10 @@ class Board:
 
     def describe(self) -> dict:
         """What tests need to know about the board right now."""
-        e = self.enum
-        return {"index": self.index, "kind": self.kind, "chip": self.chip, "mode": self.mode,
+        e = self.enum if self.visible else None
+        # A board counts as present once its uevents are out and its nodes are served.
+        mode = self.mode if self.visible else "off"
+        return {"index": self.index, "kind": self.kind, "chip": self.chip, "mode": mode,
                 "serial": self.serial if self.mode != "off" else None,
                 "unique_id": f"{self.unique_id:016X}", "port": f"{self.bus}-{self.port}",
                 "bus": self.bus, "address": e.devnum if e else None, "devnode": e.devnode if e else None,
@@ -128,11 +131,13 @@ class Board:
             if self.deny_errno:
                 self._apply_deny()
             if tty_index is not None:
-                self.tty_handler = TtyHandler(self.set_lines, self.on_baud)
+                self.tty_handler = TtyHandler(self.set_lines)
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
-                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data)
+                self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data,
+                                   self.on_baud)
                 self.start_program()
             self.testbed.announce("add", self.records)
+            self.visible = True
             self.events({"board": self.index, "event": "connect", "mode": mode,
                          "devnode": self.enum.devnode, "tty": self.enum.tty_path, "serial": self.serial})
 
@@ -142,6 +147,7 @@ class Board:
             if self.mode == "off":
                 return
             enum, records = self.enum, self.records
+            self.visible = False
             if self.program:
                 self.program.close()
                 self.program = None

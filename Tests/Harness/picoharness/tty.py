@@ -1,14 +1,16 @@
 """A pty-backed `/dev/ttyACM*`: the app's CDC port as a program on the host sees it.
 
 umockdev backs a tty record with a pty and keeps the master side. An ioctl handler on the node
-lets the harness see what a real CDC-ACM driver would tell the board: DTR/RTS (SET_CONTROL_LINE_STATE)
-and the line coding (SET_LINE_CODING, for the 1200-baud touch). Every other tty ioctl runs on
-the client's pty as it would on a real tty.
+lets the harness see DTR/RTS (what cdc_acm turns into SET_CONTROL_LINE_STATE); every other tty
+ioctl runs on the client's pty as on a real tty. glibc's tcsetattr() calls ioctl() internally,
+out of the preload's reach, so the line coding (SET_LINE_CODING, the 1200-baud touch) is read
+from the pty itself: the master side sees the speed the client set on its side.
 """
 from __future__ import annotations
 
 import errno
 import os
+import sys
 import select
 import struct
 import termios
@@ -21,10 +23,9 @@ import gi
 gi.require_version("UMockdev", "1.0")
 from gi.repository import GLib, UMockdev  # noqa: E402
 
-TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
 TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET = 0x5415, 0x5416, 0x5417, 0x5418
 TIOCM_DTR, TIOCM_RTS, TIOCM_CTS, TIOCM_CAR, TIOCM_DSR = 0x002, 0x004, 0x020, 0x040, 0x100
-CBAUD, CBAUDEX = 0o010017, 0o010000
+DEBUG = bool(os.environ.get("PICOHARNESS_DEBUG"))
 BAUD_CODES = {getattr(termios, n): int(n[1:]) for n in dir(termios)
               if n.startswith("B") and n[1:].isdigit()}
 
@@ -32,16 +33,16 @@ BAUD_CODES = {getattr(termios, n): int(n[1:]) for n in dir(termios)
 class TtyHandler(UMockdev.IoctlBase):
     """Ioctl handler of one emulated ttyACM: modem lines and line coding, the rest passed through."""
 
-    def __init__(self, on_lines: Callable[[bool, bool], None], on_baud: Callable[[int], None]):
+    def __init__(self, on_lines: Callable[[bool, bool], None]):
         super().__init__()
         self.on_lines = on_lines
-        self.on_baud = on_baud
         self.lines = 0
-        self.baud = 115200
         self.gone = False
 
     def do_handle_ioctl(self, client) -> bool:
         request = client.get_request()
+        if DEBUG:
+            print(f"tty ioctl {request:#x}", file=sys.stderr, flush=True)
         try:
             if self.gone:
                 client.complete(-1, errno.EIO)
@@ -60,16 +61,6 @@ class TtyHandler(UMockdev.IoctlBase):
                         self.on_lines(bool(new & TIOCM_DTR), bool(new & TIOCM_RTS))
                 client.complete(0, 0)
                 return True
-            if request in (TCSETS, TCSETSW, TCSETSF):
-                data = client.get_arg().resolve(0, 36)
-                cflag = struct.unpack_from("<I", bytes(data.retrieve()), 8)[0]
-                baud = BAUD_CODES.get(cflag & CBAUD)
-                result, err = client.execute()
-                client.complete(result, err)
-                if result == 0 and baud is not None and baud != self.baud:
-                    self.baud = baud
-                    self.on_baud(baud)
-                return True
             result, err = client.execute()
             client.complete(result, err)
         except GLib.Error as e:               # the client vanished mid-call
@@ -80,8 +71,11 @@ class TtyHandler(UMockdev.IoctlBase):
 class PtyPort:
     """The board's side of one ttyACM: bytes to the host, bytes from the host, DTR state."""
 
-    def __init__(self, master_fd: int, on_host_data: Callable[[bytes], None]):
+    def __init__(self, master_fd: int, on_host_data: Callable[[bytes], None],
+                 on_baud: Callable[[int], None] | None = None):
         self.fd = master_fd
+        self.on_baud = on_baud
+        self.baud = None
         attrs = termios.tcgetattr(self.fd)
         ttymod.setraw(self.fd)
         del attrs
@@ -107,10 +101,24 @@ class PtyPort:
         self.dropped += len(data) - total
         return total
 
+    def _check_baud(self) -> None:
+        try:
+            speed = termios.tcgetattr(self.fd)[5]
+        except (termios.error, OSError):
+            return
+        baud = BAUD_CODES.get(speed)
+        if self.baud is None:
+            self.baud = baud
+        elif baud != self.baud:
+            self.baud = baud
+            if self.on_baud and baud is not None:
+                self.on_baud(baud)
+
     def _pump(self) -> None:
         while not self.closed.is_set():
+            self._check_baud()
             try:
-                r, _, _ = select.select([self.fd], [], [], 0.1)
+                r, _, _ = select.select([self.fd], [], [], 0.05)
             except (OSError, ValueError):
                 return
             if not r:

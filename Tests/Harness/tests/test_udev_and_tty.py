@@ -106,3 +106,17 @@ def test_harness_process_stops_with_its_owner(emulated_board):
     boards.close()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_1200_baud_touch_set_with_tcsetattr_reboots_to_bootsel(emulated_board):
+    boards = emulated_board(count=1, mode="app", heartbeat=0)
+    app = boards.board(0)
+    touch = ("import os, sys, termios\n"
+             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)\n"
+             "a = termios.tcgetattr(fd); a[4] = a[5] = termios.B1200\n"
+             "termios.tcsetattr(fd, termios.TCSANOW, a)\n")
+    r = boards.run([boards_python(boards)[0], "-c", touch, app["tty"]], timeout=20)
+    assert r.returncode == 0, r.stderr
+    b = boards.wait(0, mode="bootsel", timeout=10)
+    assert b["port"] == app["port"] and b["boots"] == 2
+    assert [e["baud"] for e in boards.events() if e["event"] == "baud"] == [1200]

@@ -23,6 +23,7 @@ def monitor(picoctl, *args, timeout=10):
     (["--lines", "0"], "--lines must be at least 1"),
     (["--port", "not-a-port"], "is not a USB port path"),
     (["ttyACM0"], "absolute path"),
+    (["--json", "--hex"], "--json carries times and text"),
 ])
 def test_bad_command_lines_are_usage_errors(picoctl, args, message):
     result = monitor(picoctl, *args)
@@ -57,3 +58,33 @@ def test_a_pty_path_is_followed_and_stdout_closing_ends_the_run(picoctl):
     os.close(master)
     assert first == b"one\r\n"
     assert proc.stderr.read() == b""
+
+
+@pytest.mark.parametrize("no_color", [None, "1"])
+def test_colours_only_on_a_terminal_and_never_with_no_color(picoctl, no_color):
+    board_master, board_slave = pty.openpty()
+    tty.setraw(board_master)
+    board_path = os.ttyname(board_slave)
+    os.close(board_slave)
+    out_master, out_slave = pty.openpty()                  # stdout is a terminal
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    proc = subprocess.Popen([picoctl, "monitor", board_path, "--timestamps=mono", "--no-input", "--expect", "ready",
+                             "--timeout", "10"], stdout=out_slave, stderr=subprocess.PIPE, env=env)
+    os.close(out_slave)
+    os.write(board_master, b"ready\r\n")
+    assert proc.wait(timeout=15) == 0
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(out_master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(out_master)
+    os.close(board_master)
+    assert b"ready" in shown
+    assert (b"\x1b[" in shown) == (no_color is None)

@@ -7,8 +7,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 from conftest import Running, make_bootable
 
 
@@ -153,9 +151,6 @@ def test_all_timeout_is_reported_once(emulated_board, picoctl):
     assert run.stderr.count("timed out") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="umockdev 0.17 runs tcsetattr on the backing pty without calling the tty "
-                                       "ioctl handler (only TIOCM* reach it), so the harness never sees the line "
-                                       "coding; the baud itself is checked on real ptys in SerialPortTests")
 def test_baud_reaches_the_cdc_driver_and_1200_reboots_into_bootsel(emulated_board, picoctl):
     boards = emulated_board(mode="app", heartbeat=0)
     normal = Running(boards, [picoctl, "monitor", "--baud", "921600", "--lines", "1", "--timeout", "10"])
@@ -185,3 +180,33 @@ def test_json_lines_for_scripts(emulated_board, picoctl):
     assert lines[2]["utf8"] is False and lines[2]["hex"] == "72617720fffe"
     assert all(e["board"] == board["serial"] and e["time"].endswith("Z") and e["mono"] >= 0 for e in lines)
     assert events[-1] == {"event": "end", "status": 0, "reason": "expected"}
+
+
+def test_all_with_json_ends_with_one_end_event(emulated_board, picoctl):
+    import json
+    boards = emulated_board(count=2, mode="app", heartbeat=0)
+    run = Running(boards, [picoctl, "monitor", "--all", "--json", "--expect", "^go$", "--timeout", "10"])
+    boards.wait(0, dtr=True)
+    boards.wait(1, dtr=True)
+    run.wait_for(b'"event":"line"')
+    boards.tty_write(1, "go\r\n")
+    assert run.finish() == 0, run.stderr
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    ends = [e for e in events if e["event"] == "end"]
+    assert ends == [{"event": "end", "status": 0, "reason": "expected"}]
+    assert events[-1] == ends[0]
+    assert {e["board"] for e in events if e["event"] == "connected"} == {b["serial"] for b in boards.status()}
+
+
+def test_follows_the_board_through_bootsel_and_back_as_after_a_flash(emulated_board, picoctl):
+    boards = emulated_board(mode="app", heartbeat=0)
+    port = boards.board(0)["port"]
+    run = Running(boards, [picoctl, "monitor", "-v", "--port", port, "--expect", " boot 3$", "--timeout", "30"])
+    run.wait_for(b" boot 1")
+    boards.reboot(0, to="bootsel")                        # the tty goes; a BOOTSEL device has none
+    boards.wait(0, mode="bootsel")
+    boards.reboot(0, to="app")                            # back on a new ttyACM, same port
+    run.wait_for(b" boot 3", timeout=20)
+    assert run.finish() == 0, run.stderr
+    assert run.stderr.count("disconnected from") == 1
+    assert "reconnected to" in run.stderr and "ms after the tty appeared" in run.stderr
