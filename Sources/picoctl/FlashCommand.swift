@@ -37,14 +37,25 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "Flash every board (narrowed by --serial/--port/--bus) at once, then print a result table; exit 1 if any failed.")
     var all = false
 
+    @Flag(name: .customLong("monitor"), help: "After flashing and rebooting, follow the board's USB console (the options below apply; exit as `picoctl monitor`).")
+    var followConsole = false
+
+    @OptionGroup(title: "Console (with --monitor)")
+    var console: MonitorOptions
+
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
+        if followConsole && (all || dryRun || noReboot) {
+            throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
+        }
+        if followConsole { try console.validate(json: json) }
     }
 
     func run() throws {
         let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
         if all { return try runAll(firmware) }
+        var followPort: String?
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: json)
             let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
@@ -57,6 +68,7 @@ struct FlashCommand: ParsableCommand {
             options.family = family
             options.dryRun = dryRun
             let summary = try session.run { try $0.flash(image, options: options) }
+            if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
             if dryRun {
                 Terminal.output("dry run on \(session.name); nothing was changed")
@@ -65,6 +77,7 @@ struct FlashCommand: ParsableCommand {
                 Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
             }
         }
+        if let followPort { try follow(port: followPort) }
     }
 
     /// `--all`: every matching board at once; a table (or JSON lines) at the end.

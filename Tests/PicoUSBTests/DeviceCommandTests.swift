@@ -297,6 +297,20 @@ struct DeviceCommandTests {
         #expect(bench.stdout.hasPrefix("bench-3 1-3 "))
     }
 
+    @Test func flashThenMonitorSeesTheNewProgramsOutput() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350", "heartbeat": 0.2]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try boards.picoctl(["flash", file.path, "--monitor", "--expect", "tick 2", "--timeout", "20"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("rebooted"))
+        #expect(result.stdout.contains("tick 2"))
+        #expect(result.stderr.contains("matched --expect"))
+        let refused = try boards.picoctl(["flash", file.path, "--monitor", "--no-reboot"])
+        #expect(refused.status == 64)
+    }
+
     @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "app"], ["kind": "sim-rp2350", "mode": "app"],
                                          ["kind": "sim-rp2040", "mode": "bootsel"]])

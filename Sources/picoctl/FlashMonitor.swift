@@ -1,0 +1,17 @@
+import PicoSerial
+
+extension FlashCommand {
+    /// `flash --monitor`: follow the freshly rebooted board's console by its USB port path (the
+    /// same port in BOOTSEL and running the app), as `picoctl monitor --port` does.
+    func follow(port: String) throws {
+        let session: MonitorSession
+        do {
+            session = try MonitorSession(options: console, identity: BoardIdentity(portPath: port), json: json)
+        } catch {
+            ConsoleOutput().error(error.message)
+            throw error.status.exitCode
+        }
+        let status = session.run(forwardInput: false)
+        if status != .success { throw status.exitCode }
+    }
+}
