@@ -70,7 +70,9 @@ public enum UF2Validator {
             }
         }
         if blockCount > 0 && groups.isEmpty && !report.hasAbsoluteBlock && sink.count(of: "bad-magic") == blockCount {
-            sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file")
+            sink.remove(rule: "bad-magic")  // one finding says it better than one per block
+            let hint = ELFFile.hasMagic(bytes) ? " (it is an ELF file: make a UF2 with `picoctl uf2 convert`)" : ""
+            sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file\(hint)")
         }
         if groupOrder.count > 1 {
             let names = groupOrder.map { $0 == 1 << 32 ? "no family" : Family(rawValue: UInt32($0)).description }
@@ -158,6 +160,8 @@ struct FindingSink {
     var perRule: [String: Int] = [:]
 
     func count(of rule: String) -> Int { perRule[rule] ?? 0 }
+
+    mutating func remove(rule: String) { findings.removeAll { $0.rule == rule } }
 
     mutating func add(_ severity: UF2ValidationReport.Finding.Severity, _ rule: String, _ message: @autoclosure () -> String,
                       block: Int? = nil, address: UInt32? = nil) {
