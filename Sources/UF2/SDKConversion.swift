@@ -111,8 +111,10 @@ public enum SDKConversion {
         var image = load.image
         // Sector completion happens before packaging, as in picotool.
         var pages = UF2Writer.pageAddresses(of: image, completeSectors: load.kind == .flash)
-        if let packageAddress, let first = pages.first, packageAddress != first {
+        if let packageAddress, let first = pages.first, let last = pages.last, packageAddress != first {
             let delta = packageAddress &- first
+            let end = UInt64(packageAddress) + UInt64(last - first) + 256
+            guard end <= 0x1_0000_0000 else { throw .segmentOutsideMemory(address: packageAddress, end: end, chip: "any") }
             image = relocated(image, by: delta)
             pages = pages.map { $0 &+ delta }
         }

@@ -70,7 +70,9 @@ public enum UF2Validator {
             }
         }
         if blockCount > 0 && groups.isEmpty && !report.hasAbsoluteBlock && sink.count(of: "bad-magic") == blockCount {
-            sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file")
+            sink.remove(rule: "bad-magic")  // one finding says it better than one per block
+            let hint = ELFFile.hasMagic(bytes) ? " (it is an ELF file: make a UF2 with `picoctl uf2 convert`)" : ""
+            sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file\(hint)")
         }
         if groupOrder.count > 1 {
             let names = groupOrder.map { $0 == 1 << 32 ? "no family" : Family(rawValue: UInt32($0)).description }
@@ -80,6 +82,7 @@ public enum UF2Validator {
             let family: Family? = key == 1 << 32 ? nil : Family(rawValue: UInt32(key))
             report.families.append(UF2FamilyChecks.check(groups[index], family: family, bytes: bytes, into: &sink))
         }
+        checkMD5(sink.md5Checks, bytes: bytes, into: &sink)
         report.findings = sink.findings
         return report
     }
@@ -128,7 +131,9 @@ public enum UF2Validator {
             } else if length == 0 || UInt64(region) + UInt64(length) > 0x1_0000_0000 {
                 sink.add(.error, "md5", "\(at): MD5 region \(hex32(region)) + \(length) bytes is empty or past the address space", block: h.index, address: h.address)
             } else {
-                sink.add(.info, "md5", "\(at): MD5 of \(hex32(region))..\(hex64(UInt64(region) + UInt64(length))) present (checked against the device's flash, not the file)", block: h.index, address: h.address)
+                let digest = Array(raw[(md5Offset + 8)..<(md5Offset + 24)])
+                let family: UInt32? = h.flags.contains(.familyIDPresent) ? h.familyWord : nil
+                sink.md5Checks.append(.init(block: h.index, address: h.address, region: region, length: length, digest: digest, family: family))
             }
         }
         if h.flags.contains(.extensionTagsPresent) {
@@ -152,12 +157,53 @@ public enum UF2Validator {
     }
 }
 
+extension UF2Validator {
+    /// Checks each MD5 area against the bytes the file itself puts in that region, when it covers it.
+    static func checkMD5(_ checks: [FindingSink.MD5Check], bytes: [UInt8], into sink: inout FindingSink) {
+        guard !checks.isEmpty else { return }
+        let file = try? FirmwareFile.read(bytes: bytes, type: .uf2)
+        for check in checks {
+            let at = "block \(check.block) at \(hex32(check.address))"
+            let range = "\(hex32(check.region))..\(hex64(UInt64(check.region) + UInt64(check.length)))"
+            let image = check.family.flatMap { file?.imagesByFamily[Family(rawValue: $0)] } ?? file?.image
+            let parts = check.length <= 64 << 20 ? image?.segments(in: check.region, length: Int(check.length)) ?? [] : []
+            guard parts.count == 1, parts[0].address == check.region, parts[0].bytes.count == Int(check.length) else {
+                sink.add(.info, "md5", "\(at): MD5 of \(range) present; the file does not hold all of that region, so only a device can check it", block: check.block, address: check.address)
+                continue
+            }
+            let actual = MD5.digest(parts[0].bytes[...])
+            if actual == check.digest {
+                sink.add(.info, "md5", "\(at): MD5 of \(range) matches the file's bytes", block: check.block, address: check.address)
+            } else {
+                sink.add(.error, "md5", "\(at): MD5 of \(range) is \(hexBytes(check.digest)) but the file's bytes there give \(hexBytes(actual)); a bootloader comparing it would skip or rewrite the wrong data", block: check.block, address: check.address)
+            }
+        }
+    }
+
+    static func hexBytes(_ bytes: [UInt8]) -> String {
+        bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    }
+}
+
 /// Collects findings, capping each rule at `UF2Validator.findingsPerRule`.
 struct FindingSink {
+    /// An MD5 area to check once the whole file has been read.
+    struct MD5Check {
+        var block: Int
+        var address: UInt32
+        var region: UInt32
+        var length: UInt32
+        var digest: [UInt8]
+        var family: UInt32?
+    }
+
+    var md5Checks: [MD5Check] = []
     var findings: [UF2ValidationReport.Finding] = []
     var perRule: [String: Int] = [:]
 
     func count(of rule: String) -> Int { perRule[rule] ?? 0 }
+
+    mutating func remove(rule: String) { findings.removeAll { $0.rule == rule } }
 
     mutating func add(_ severity: UF2ValidationReport.Finding.Severity, _ rule: String, _ message: @autoclosure () -> String,
                       block: Int? = nil, address: UInt32? = nil) {

@@ -23,8 +23,8 @@ struct UF2ValidateCommand: ParsableCommand {
     @Flag(help: "Print the report as one JSON document.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "Show info findings too.")
-    var verbose = false
+    @Flag(name: .shortAndLong, help: "Hide info findings (the E10 block recognised, several families, MD5 present).")
+    var quiet = false
 
     func run() throws {
         let bytes: [UInt8]
@@ -37,7 +37,7 @@ struct UF2ValidateCommand: ParsableCommand {
         if json {
             print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
         } else {
-            print(UF2ValidationRenderer.text(report, file: file, strict: strict, verbose: verbose,
+            print(UF2ValidationRenderer.text(report, file: file, strict: strict, quiet: quiet,
                                              color: FirmwareCLI.useColor), terminator: "")
         }
         if !valid { throw ExitStatus.invalidInput.exitCode }
@@ -47,9 +47,9 @@ struct UF2ValidateCommand: ParsableCommand {
 /// Renders a `UF2ValidationReport` for people and for programs.
 enum UF2ValidationRenderer {
     /// Human text: one line per finding, then a verdict line.
-    static func text(_ report: UF2ValidationReport, file: String, strict: Bool, verbose: Bool, color: Bool) -> String {
+    static func text(_ report: UF2ValidationReport, file: String, strict: Bool, quiet: Bool, color: Bool) -> String {
         var out = ""
-        for f in report.findings where verbose || f.severity != .info {
+        for f in report.findings where !quiet || f.severity != .info {
             let label: String
             switch f.severity {
             case .error: label = color ? "\u{1B}[31merror\u{1B}[0m" : "error"

@@ -88,6 +88,24 @@ import UF2
         #expect(bin.count == 0x300 && bin[0] == 1 && bin[2] == 0 && bin[0x100] == 0xff && bin[0x200] == 3)
     }
 
+    @Test func rp2350ImageDefinitionInInfo() throws {
+        // A RISC-V RP2350 BIN: IMAGE_DEF after a 0x110-byte vector table.
+        var bytes = [UInt8](repeating: 0, count: 0x110)
+        for w: UInt32 in [MetadataBlock.startMarker, 0x1101_0142, 0x0000_01ff, 0, MetadataBlock.endMarker] {
+            for b in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(b)))) }
+        }
+        let file = try write(bytes, "riscv.bin")
+        let result = try Binary.run(["info", "--json", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["format"] as? String == "bin" && json["chip"] as? String == "rp2350")
+        #expect((json["families"] as? [[String: Any]])?.first?["name"] as? String == "rp2350-riscv")
+        let definition = try #require(json["imageDefinition"] as? [String: Any])
+        #expect(definition["cpu"] as? String == "riscv" && definition["imageType"] as? String == "exe" && definition["address"] as? String == "0x10000110")
+        let text = try Binary.run(["info", file])
+        #expect(text.stdout.contains("exe, rp2350, riscv"))
+    }
+
     @Test func malformedFilesNeverCrashTheCommands() throws {
         var state: UInt64 = 42
         func random() -> UInt8 { state = state &* 6364136223846793005 &+ 1442695040888963407; return UInt8(truncatingIfNeeded: state >> 33) }

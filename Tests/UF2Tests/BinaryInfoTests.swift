@@ -51,11 +51,27 @@ import Testing
     }
 
     @Test func pinFunctionNames() {
+        // Spot checks against picotool's tables.
         #expect(PinFunctions.name(function: 2, pin: 4, rp2040: true) == "UART1 TX")
+        #expect(PinFunctions.name(function: 2, pin: 9, rp2040: true) == "UART1 RX")
+        #expect(PinFunctions.name(function: 2, pin: 12, rp2040: true) == "UART0 TX")
+        #expect(PinFunctions.name(function: 2, pin: 29, rp2040: true) == "UART0 RX")
         #expect(PinFunctions.name(function: 1, pin: 18, rp2040: true) == "SPI0 SCK")
+        #expect(PinFunctions.name(function: 1, pin: 27, rp2040: true) == "SPI1 TX")
         #expect(PinFunctions.name(function: 3, pin: 7, rp2040: true) == "I2C1 SCL")
+        #expect(PinFunctions.name(function: 4, pin: 17, rp2040: true) == "PWM0 B")
+        #expect(PinFunctions.name(function: 8, pin: 21, rp2040: true) == "CLOCK GPOUT0")
+        #expect(PinFunctions.name(function: 9, pin: 5, rp2040: true) == "USB VBUS EN")
+        #expect(PinFunctions.name(function: 0, pin: 3, rp2040: true) == "Unknown pin function 0")
+        #expect(PinFunctions.name(function: 2, pin: 30, rp2040: true) == "Unknown pin function 2")
         #expect(PinFunctions.name(function: 4, pin: 33, rp2040: false) == "PWM8 B")
-        #expect(PinFunctions.name(function: 0, pin: 12, rp2040: false) == "HSTX")
+        #expect(PinFunctions.name(function: 4, pin: 42, rp2040: false) == "PWM9 A")
+        #expect(PinFunctions.name(function: 2, pin: 37, rp2040: false) == "UART1 RX")
+        #expect(PinFunctions.name(function: 0, pin: 12, rp2040: false) == "HSTX0")
+        #expect(PinFunctions.name(function: 0, pin: 2, rp2040: false) == "JTAG TDI")
+        #expect(PinFunctions.name(function: 9, pin: 47, rp2040: false) == "XIP CS1")
+        #expect(PinFunctions.name(function: 11, pin: 10, rp2040: false) == "UART1 TX")
+        #expect(PinFunctions.name(function: 11, pin: 9, rp2040: false) == "Unknown pin function 11")
         #expect(PinFunctions.name(function: 15, pin: 0, rp2040: true) == "Unknown pin function 15")
     }
 

@@ -26,7 +26,7 @@ import Testing
         #expect(report.findings.contains { $0.rule == "missing-block" && $0.message.contains(": 1;") })
         #expect(!report.isValid())
         #expect(rules(UF2Validator.validate([]), .error) == ["empty"])
-        #expect(rules(UF2Validator.validate([UInt8](repeating: 0x55, count: 1024)), .error).contains("not-uf2"))
+        #expect(rules(UF2Validator.validate([UInt8](repeating: 0x55, count: 1024)), .error) == ["not-uf2"])
     }
 
     @Test func numberingAndCounts() {
@@ -107,12 +107,27 @@ import Testing
     }
 
     @Test func md5Area() {
-        var b = block(0x1000_0000, 0, of: 1, flags: [.familyIDPresent, .md5Present])
-        b.data.replaceSubrange(452..<460, with: [0, 0, 0, 0x10, 0, 1, 0, 0])
-        let report = UF2Validator.validate(uf2([b]))
-        #expect(report.findings.contains { $0.rule == "md5" && $0.severity == .info })
+        // The block's MD5 area covers its own first 64 bytes (0x10001000..0x10001040).
+        var b = block(0x1000_1000, 0, of: 1, fill: 0x5a, flags: [.familyIDPresent, .md5Present])
+        b.data.replaceSubrange(452..<460, with: [0x00, 0x10, 0x00, 0x10, 0x40, 0, 0, 0])
+        b.data.replaceSubrange(460..<476, with: MD5.digest([UInt8](repeating: 0x5a, count: 64)[...]))
+        let good = UF2Validator.validate(uf2([b]))
+        #expect(good.findings.contains { $0.rule == "md5" && $0.severity == .info && $0.message.contains("matches") })
+        #expect(good.isValid(strict: true))
+        b.data[470] ^= 1
+        #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .error && $0.block == 0 })
+        b.data.replaceSubrange(452..<460, with: [0, 0, 0, 0x11, 0, 1, 0, 0])  // a region the file does not hold
+        #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .info && $0.message.contains("only a device") })
         b.data.replaceSubrange(456..<460, with: [0, 0, 0, 0])
         #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .error })
+    }
+
+    @Test func md5KnownVectors() {
+        func hex(_ s: String) -> String { UF2Validator.hexBytes(MD5.digest(Array(s.utf8)[...])) }
+        #expect(hex("") == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(hex("abc") == "900150983cd24fb0d6963f7d28e17f72")
+        #expect(hex("The quick brown fox jumps over the lazy dog") == "9e107d9d372bb6826bd81d3542a419d6")
+        #expect(hex(String(repeating: "a", count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
     }
 
     @Test func findingsAreCappedPerRule() {
