@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "UF2", targets: ["UF2"]),
         .library(name: "PicoBoot", targets: ["PicoBoot"]),
         .library(name: "PicoFlash", targets: ["PicoFlash"]),
+        .library(name: "PicoSim", targets: ["PicoSim"]),
         .executable(name: "picoctl", targets: ["picoctl"]),
     ],
     dependencies: [
