@@ -41,6 +41,8 @@ extension SimulatedBoard {
         }
         do {
             try start(packet)
+            // Like the bootrom: the command's task runs until its acknowledgement goes out.
+            status.inProgress = true
         } catch {
             reject(error.status)
         }
