@@ -9,5 +9,7 @@ struct Picoctl: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each command lives in its own file.
+            InfoCommand.self,
+            UF2Command.self,
         ])
 }

@@ -1,0 +1,71 @@
+/// Why a firmware file could not be read or converted. Each case carries its evidence, and
+/// `description` is the sentence a user reads, with the fix where there is one.
+public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The file has no bytes at all.
+    case empty
+    /// The content is none of UF2, ELF or BIN (only raised when a type must be detected and cannot be).
+    case unrecognizedFormat
+    /// No block of the UF2 file has all three magics.
+    case noValidUF2Blocks(fileSize: Int)
+    /// The ELF header is shorter than 52 bytes or its program header table lies past the end.
+    case elfTruncated(needed: UInt64, fileSize: Int)
+    /// The ELF file is not 32-bit (class byte at offset 4).
+    case elfWrongClass(UInt8)
+    /// The ELF file is not little-endian (data byte at offset 5).
+    case elfWrongEndianness(UInt8)
+    /// The ELF machine is neither Arm (40) nor RISC-V (243).
+    case elfWrongMachine(UInt16)
+    /// The ELF version words are not 1.
+    case elfBadVersion
+    /// A program header's file bytes lie past the end of the file.
+    case elfSegmentPastEnd(index: Int, offset: UInt32, size: UInt32, fileSize: Int)
+    /// Two loadable segments claim the same address.
+    case overlappingSegments(address: UInt32, previousEnd: UInt64)
+    /// A segment lies outside the memory of the target chip.
+    case segmentOutsideMemory(address: UInt32, end: UInt64, chip: String)
+    /// A flash image has file contents for RAM (the SDK refuses it too).
+    case contentsInUninitializedMemory(address: UInt32)
+    /// The ELF entry point is not in any loaded segment, so flash or RAM image cannot be decided.
+    case entryPointNotMapped(entry: UInt32)
+    /// An RP2040 RAM image must be entered at its lowest address.
+    case ramEntryPointNotLowest(entry: UInt32, expected: UInt32)
+    /// The RP2040 bootrom cannot enter an image in XIP SRAM.
+    case ramEntryInXIPSRAM(entry: UInt32)
+    /// The image defines no byte to write.
+    case emptyImage
+    /// A BIN placed at `offset` would run past the 32-bit address space.
+    case binTooLarge(offset: UInt32, size: Int)
+
+    /// The sentence a user reads.
+    public var description: String {
+        switch self {
+        case .empty: "the file is empty (0 bytes)"
+        case .unrecognizedFormat: "not a UF2, ELF or BIN file; name the type with --type"
+        case .noValidUF2Blocks(let size):
+            "no UF2 block with valid magics in \(size) bytes (is this really a UF2 file? try --type bin)"
+        case .elfTruncated(let needed, let size): "ELF file truncated: needs \(needed) bytes, has \(size)"
+        case .elfWrongClass(let c):
+            "ELF class \(c) is not 32-bit (1); RP2040/RP2350 images are 32-bit little-endian ELF files"
+        case .elfWrongEndianness(let e): "ELF data encoding \(e) is not little-endian (1)"
+        case .elfWrongMachine(let m):
+            "ELF machine \(m) is neither Arm (40) nor RISC-V (243): this file was built for another processor"
+        case .elfBadVersion: "ELF version is not 1"
+        case .elfSegmentPastEnd(let i, let off, let size, let fileSize):
+            "ELF program header \(i): \(size) bytes at file offset \(hex32(off)) run past the end of the file (\(fileSize) bytes); the file is truncated"
+        case .overlappingSegments(let address, let end):
+            "segments overlap: one starts at \(hex32(address)) before the previous one ends at \(hex64(end))"
+        case .segmentOutsideMemory(let a, let e, let chip):
+            "segment \(hex32(a))..\(hex64(e)) lies outside \(chip) flash and RAM; check the linker script or --family"
+        case .contentsInUninitializedMemory(let a):
+            "a flash image has file contents for RAM at \(hex32(a)) (the SDK refuses it too); link the data into flash with a RAM load address"
+        case .entryPointNotMapped(let e):
+            "entry point \(hex32(e)) is not in a loaded segment, so it is neither a flash nor a RAM image"
+        case .ramEntryPointNotLowest(let entry, let expected):
+            "an RP2040 RAM image must start at its entry point: expected \(hex32(expected)), entry is \(hex32(entry))"
+        case .ramEntryInXIPSRAM(let e):
+            "the RP2040 bootrom cannot enter a RAM image in XIP SRAM (entry \(hex32(e)))"
+        case .emptyImage: "the image has no bytes to write"
+        case .binTooLarge(let off, let size): "\(size) bytes at \(hex32(off)) run past the 32-bit address space"
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// A firmware file read into memory: its format, the bytes it puts on the chip, and its families.
+///
+/// ```swift
+/// let file = try FirmwareFile.read(bytes: contents)          // UF2, ELF or BIN, detected
+/// print(file.format, file.families, file.image.byteCount)
+/// let uf2 = try UF2Writer.write(file.image, options: .init(family: file.family ?? .rp2040))
+/// ```
+public struct FirmwareFile: Sendable {
+    /// The three formats.
+    public enum Format: String, Hashable, Sendable, CaseIterable {
+        /// USB Flashing Format: 512-byte blocks.
+        case uf2
+        /// An ELF executable.
+        case elf
+        /// Raw bytes placed at an offset.
+        case bin
+    }
+
+    /// The file's format.
+    public var format: Format
+    /// The bytes for the main family (UF2: the first chip family in the file; ELF: the SDK's load image).
+    public var image: MemoryImage
+    /// Every family, in order of first appearance (UF2), or the one implied by the content (ELF, BIN).
+    public var families: [Family]
+    /// Each UF2 family's own image (the E10 absolute block and not-main-flash blocks excluded).
+    public var imagesByFamily: [Family: MemoryImage]
+    /// UF2: the number of 512-byte blocks in the file.
+    public var blockCount: Int?
+    /// UF2: true when the file starts with the RP2350-E10 absolute block.
+    public var hasAbsoluteBlock: Bool
+    /// ELF: the entry point.
+    public var entryPoint: UInt32?
+    /// ELF: the machine.
+    public var machine: ELFFile.Machine?
+    /// Flash or RAM image (from the ELF entry point, else from the lowest address).
+    public var kind: SDKConversion.ImageKind
+    /// ELF: why the SDK would refuse to convert this file, when it would (the image then holds every segment).
+    public var conversionProblem: FirmwareError?
+
+    /// The main family.
+    public var family: Family? { families.first { $0.chip != nil } ?? families.first }
+
+    /// The chip the main family targets, else the chip the addresses imply.
+    public var chip: Chip? { family?.chip ?? (family == .absolute || family == .data ? .rp2350 : nil) }
+
+    /// The format the content shows: ELF magic, a first UF2 block's magics, else BIN.
+    public static func detectFormat(_ bytes: [UInt8]) -> Format {
+        if ELFFile.hasMagic(bytes) { return .elf }
+        if bytes.count >= 8, bytes.u32(at: 0) == UF2Block.magicStart0, bytes.u32(at: 4) == UF2Block.magicStart1 { return .uf2 }
+        return .bin
+    }
+
+    /// Reads any firmware file. `type` overrides detection; `offset` places a BIN (default
+    /// 0x10000000); `family` overrides the family an ELF or BIN would be given.
+    public static func read(bytes: [UInt8], type: Format? = nil, offset: UInt32 = 0x1000_0000,
+                            family: Family? = nil) throws(FirmwareError) -> FirmwareFile {
+        guard !bytes.isEmpty else { throw .empty }
+        switch type ?? detectFormat(bytes) {
+        case .uf2: return try readUF2(bytes)
+        case .elf: return try readELF(bytes, family: family)
+        case .bin:
+            let image = try SDKConversion.binImage(bytes, address: offset)
+            let fam = family ?? guessFamily(image: image, machine: nil)
+            return FirmwareFile(format: .bin, image: image, families: [fam], imagesByFamily: [fam: image],
+                                blockCount: nil, hasAbsoluteBlock: false, entryPoint: nil, machine: nil,
+                                kind: kindByAddress(image), conversionProblem: nil)
+        }
+    }
+
+    static func kindByAddress(_ image: MemoryImage) -> SDKConversion.ImageKind {
+        guard let low = image.lowestAddress else { return .flash }
+        return Chip.rp2350.flash.contains(low) ? .flash : .ram
+    }
+
+    static func readELF(_ bytes: [UInt8], family: Family?) throws(FirmwareError) -> FirmwareFile {
+        let elf = try ELFFile(bytes: bytes)
+        let all = try elf.memoryImage()
+        let fam = family ?? guessFamily(image: all, machine: elf.machine)
+        var file = FirmwareFile(format: .elf, image: all, families: [fam], imagesByFamily: [fam: all],
+                                blockCount: nil, hasAbsoluteBlock: false, entryPoint: elf.entry, machine: elf.machine,
+                                kind: kindByAddress(all), conversionProblem: nil)
+        do {
+            let load = try SDKConversion.loadImage(of: elf, family: fam)
+            file.image = load.image
+            file.imagesByFamily = [fam: load.image]
+            file.kind = load.kind
+        } catch {
+            file.conversionProblem = error
+        }
+        return file
+    }
+
+    /// The family an image implies: RISC-V or an RP2350 IMAGE_DEF or RP2350-only addresses mean
+    /// RP2350; otherwise RP2040.
+    public static func guessFamily(image: MemoryImage, machine: ELFFile.Machine?) -> Family {
+        if machine == .riscV { return .rp2350RiscV }
+        if let block = MetadataBlock.find(in: image), let family = block.impliedFamily { return family }
+        for segment in image.segments {
+            let inRP2040 = Chip.rp2040.isLoadable(segment.address, length: UInt64(segment.bytes.count))
+            if !inRP2040 && Chip.rp2350.isLoadable(segment.address, length: UInt64(segment.bytes.count)) { return .rp2350ArmS }
+        }
+        return .rp2040
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import UF2
+
+/// `picoctl info FILE`: what a firmware file holds, from its families to its binary info.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show what a firmware file (UF2, ELF, BIN) holds: families, memory, binary info, boot2, IMAGE_DEF.",
+        discussion: """
+            The type is detected from the content (ELF magic, UF2 magics, else BIN); --type overrides it. \
+            A BIN is placed at --offset (default 0x10000000). --json prints one JSON document whose keys \
+            are listed in the README.
+            Exit status: 0 shown, 2 the file is not a firmware image it can read, 3 unreadable.
+            """)
+
+    @Argument(help: "The firmware file ('-' for stdin).")
+    var file: String
+
+    @Option(name: .customLong("type"), help: "File type, overriding detection (uf2, elf, bin).")
+    var fileType: FirmwareFile.Format?
+
+    @Option(help: "BIN only: load address (default 0x10000000).")
+    var offset: String?
+
+    @Option(help: "Family to assume for ELF/BIN (name or number); default from the content.")
+    var family: String?
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func validate() throws {
+        if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
+        if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)'") }
+    }
+
+    func run() throws {
+        let (bytes, firmware) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
+                                                     family: family.flatMap(Family.init(parsing:)))
+        let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
+        print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
+    }
+}
+
+/// Everything `info` shows, gathered once for both renderers.
+struct FirmwareFacts {
+    var file: String
+    var size: Int
+    var firmware: FirmwareFile
+    var chip: Chip?
+    var binaryInfo: BinaryInfo?
+    var boot2: Boot2?
+    var metadata: MetadataBlock?
+
+    init(file: String, size: Int, firmware: FirmwareFile) {
+        self.file = file
+        self.size = size
+        self.firmware = firmware
+        chip = firmware.family.flatMap { $0.chip } ?? (firmware.family == .absolute || firmware.family == .data ? .rp2350 : nil)
+        binaryInfo = BinaryInfo.decode(firmware.image, chip: chip)
+        if chip == .rp2040 || chip == nil, firmware.image.lowestAddress == Boot2.address { boot2 = Boot2(image: firmware.image) }
+        if chip != .rp2040 { metadata = MetadataBlock.find(in: firmware.image) }
+    }
+
+    /// `flash`, `sram`, `xip-sram`, `rom` or `other` for an address on this chip.
+    func region(_ address: UInt32) -> String {
+        let c = chip ?? .rp2350
+        if c.flash.contains(address) { return "flash" }
+        if c.sram.contains(address) { return "sram" }
+        if c.xipSRAM.contains(address) { return "xip-sram" }
+        if c.rom.contains(address) { return "rom" }
+        return "other"
+    }
+}

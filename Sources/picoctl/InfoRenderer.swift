@@ -1,0 +1,131 @@
+import UF2
+
+/// Renders `FirmwareFacts` as text for people and as the stable JSON document of `info --json`.
+enum InfoRenderer {
+    static func hex(_ v: UInt32) -> String { String(v, radix: 16).paddedHex }
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16).paddedHex }
+
+    /// Text: one `key: value` line per fact, sections for binary info, boot2 and IMAGE_DEF.
+    static func text(_ f: FirmwareFacts) -> String {
+        var lines: [String] = []
+        func add(_ key: String, _ value: String?) { if let value { lines.append(key.padding(14) + value) } }
+        let fw = f.firmware
+        add("file:", "\(f.file) (\(f.size) bytes)")
+        add("format:", fw.format.rawValue + (fw.blockCount.map { ", \($0) blocks" } ?? ""))
+        add("family:", fw.families.map(\.description).joined(separator: ", "))
+        add("chip:", f.chip?.name ?? "unknown")
+        add("image:", "\(fw.kind.rawValue), \(fw.image.byteCount) bytes")
+        if let entry = fw.entryPoint { add("entry:", hex(entry) + (fw.machine.map { " (\($0 == .arm ? "arm" : "risc-v"))" } ?? "")) }
+        if fw.hasAbsoluteBlock { add("abs block:", "RP2350-E10 absolute block present") }
+        for segment in fw.image.segments {
+            add("range:", "\(hex(segment.address))..\(hex(segment.end)) \(f.region(segment.address)) (\(segment.bytes.count) bytes)")
+        }
+        for (family, image) in fw.imagesByFamily.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where fw.families.count > 1 {
+            add("  " + (family.name ?? family.description) + ":", "\(image.byteCount) bytes at \(image.lowestAddress.map(hex) ?? "-")")
+        }
+        if let problem = fw.conversionProblem { add("warning:", problem.description) }
+        if let boot2 = f.boot2 {
+            add("boot2:", boot2.isValid ? "present, CRC valid (\(hex(boot2.storedCRC)))"
+                : "present, CRC WRONG: stored \(hex(boot2.storedCRC)), computed \(hex(boot2.computedCRC)); the board will not boot")
+        } else if f.chip == .rp2040 && fw.kind == .flash {
+            add("boot2:", "absent")
+        }
+        if let block = f.metadata {
+            let t = block.imageType
+            add("image def:", t.map { "\($0.imageType), \($0.chip), \($0.cpu), \($0.security)\($0.tryBeforeYouBuy ? ", try-before-you-buy" : "")" } ?? "block without image type")
+            add("  block at:", hex(block.address) + ", items: " + block.items.map(\.name).joined(separator: ", "))
+        }
+        if let bi = f.binaryInfo {
+            lines.append("binary info:  (header at \(hex(bi.headerAddress)))")
+            add("  name:", bi.programName); add("  version:", bi.programVersion)
+            add("  url:", bi.url); add("  description:", bi.programDescription)
+            for feature in bi.features { add("  feature:", feature) }
+            add("  build date:", bi.buildDate)
+            for attribute in bi.buildAttributes { add("  build attr:", attribute) }
+            add("  sdk version:", bi.sdkVersion); add("  board:", bi.board); add("  boot2:", bi.boot2Name)
+            add("  binary start:", hex(bi.binaryStart)); add("  binary end:", bi.binaryEnd.map(hex))
+            for pin in bi.pins { add("  pins:", "\(pin.rangesText): \(pin.label)") }
+            for group in bi.namedGroups {
+                add("  group:", group.label + (group.members.isEmpty ? "" : ": " + group.members.joined(separator: ", ")))
+            }
+            for device in bi.blockDevices { add("  block dev:", "\(device.name) \(hex(device.address)) +\(device.size)") }
+            for value in bi.otherValues {
+                add("  value:", "tag \(hex16(value.tag)) id \(hex(value.id)): " + (value.label.map { "\($0) = " } ?? "") + value.value)
+            }
+        } else {
+            lines.append("binary info:  none")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func hex16(_ v: UInt16) -> String { "0x" + String(v, radix: 16) }
+
+    /// The `info --json` document; keys are documented in the README and never renamed.
+    static func json(_ f: FirmwareFacts) -> FirmwareJSON {
+        let fw = f.firmware
+        return .object([
+            ("file", .string(f.file)),
+            ("size", .int(f.size)),
+            ("format", .string(fw.format.rawValue)),
+            ("families", .array(fw.families.map { .object([("name", .optional($0.name)), ("id", .hex($0.rawValue))]) })),
+            ("chip", .optional(f.chip?.name)),
+            ("kind", .string(fw.kind.rawValue)),
+            ("blockCount", .optional(fw.blockCount)),
+            ("absoluteBlock", .bool(fw.hasAbsoluteBlock)),
+            ("entryPoint", .hex(fw.entryPoint)),
+            ("machine", .optional(fw.machine.map { $0 == .arm ? "arm" : "riscv" })),
+            ("imageBytes", .int(fw.image.byteCount)),
+            ("ranges", .array(fw.image.segments.map { s in
+                .object([("start", .hex(s.address)), ("end", .hex64(s.end)), ("size", .int(s.bytes.count)), ("region", .string(f.region(s.address)))])
+            })),
+            ("conversionProblem", .optional(fw.conversionProblem?.description)),
+            ("boot2", f.boot2.map { b in
+                .object([("valid", .bool(b.isValid)), ("storedCRC", .hex(b.storedCRC)), ("computedCRC", .hex(b.computedCRC))])
+            } ?? .null),
+            ("imageDefinition", f.metadata.map { m in
+                .object([("address", .hex(m.address)), ("imageType", .optional(m.imageType?.imageType)),
+                         ("chip", .optional(m.imageType?.chip)), ("cpu", .optional(m.imageType?.cpu)),
+                         ("security", .optional(m.imageType?.security)), ("tryBeforeYouBuy", m.imageType.map { .bool($0.tryBeforeYouBuy) } ?? .null),
+                         ("items", .array(m.items.map { .string($0.name) }))])
+            } ?? .null),
+            ("binaryInfo", f.binaryInfo.map(binaryInfoJSON) ?? .null),
+        ])
+    }
+
+    static func binaryInfoJSON(_ bi: BinaryInfo) -> FirmwareJSON {
+        .object([
+            ("headerAddress", .hex(bi.headerAddress)),
+            ("programName", .optional(bi.programName)),
+            ("programVersion", .optional(bi.programVersion)),
+            ("programURL", .optional(bi.url)),
+            ("programDescription", .optional(bi.programDescription)),
+            ("features", .array(bi.features.map(FirmwareJSON.string))),
+            ("buildDate", .optional(bi.buildDate)),
+            ("buildAttributes", .array(bi.buildAttributes.map(FirmwareJSON.string))),
+            ("sdkVersion", .optional(bi.sdkVersion)),
+            ("board", .optional(bi.board)),
+            ("boot2Name", .optional(bi.boot2Name)),
+            ("binaryStart", .hex(bi.binaryStart)),
+            ("binaryEnd", .hex(bi.binaryEnd)),
+            ("pins", .array(bi.pins.map { .object([("pins", .string($0.rangesText)), ("numbers", .array($0.pins.map(FirmwareJSON.int))), ("function", .string($0.label))]) })),
+            ("namedGroups", .array(bi.namedGroups.map { g in
+                .object([("label", .string(g.label)), ("parentID", .hex(g.parentID)), ("groupID", .hex(g.groupID)),
+                         ("flags", .int(Int(g.flags))), ("members", .array(g.members.map(FirmwareJSON.string)))])
+            })),
+            ("blockDevices", .array(bi.blockDevices.map { d in
+                .object([("name", .string(d.name)), ("address", .hex(d.address)), ("size", .int(Int(d.size))), ("flags", .int(Int(d.flags)))])
+            })),
+            ("otherValues", .array(bi.otherValues.map { v in
+                .object([("type", .int(Int(v.type))), ("tag", .int(Int(v.tag))), ("id", .hex(v.id)), ("label", .optional(v.label)), ("value", .string(v.value))])
+            })),
+            ("copyTable", .array(bi.copyTable.map { c in
+                .object([("source", .hex(c.source)), ("destinationStart", .hex(c.destinationStart)), ("destinationEnd", .hex(c.destinationEnd))])
+            })),
+        ])
+    }
+}
+
+extension String {
+    /// Pads with spaces on the right to `width`.
+    fileprivate func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}

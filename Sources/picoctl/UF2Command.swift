@@ -1,0 +1,55 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import UF2
+
+/// `picoctl uf2`: commands on firmware files.
+struct UF2Command: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uf2",
+        abstract: "Validate and convert firmware images (UF2, ELF, BIN).",
+        subcommands: [UF2ValidateCommand.self, UF2ConvertCommand.self])
+}
+
+/// `--type` values.
+extension FirmwareFile.Format: ExpressibleByArgument {}
+
+/// Helpers shared by the firmware-file commands (`info`, `uf2 validate`, `uf2 convert`).
+enum FirmwareCLI {
+    /// Parses a 32-bit number given in hex (`0x...`) or decimal; underscores allowed.
+    static func parseNumber(_ text: String) -> UInt32? {
+        let lower = String(text.lowercased().filter { $0 != "_" })
+        if lower.hasPrefix("0x") { return UInt32(lower.dropFirst(2), radix: 16) }
+        return UInt32(lower)
+    }
+
+    /// Writes one line to stderr.
+    static func diagnose(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    }
+
+    /// True when stdout is a terminal and NO_COLOR is unset or empty.
+    static var useColor: Bool {
+        if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
+        return isatty(1) == 1
+    }
+
+    /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(path) } catch {
+            diagnose("error: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
+        do {
+            return (bytes, try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family))
+        } catch {
+            diagnose("error: \(path): \(error)")
+            throw ExitStatus.invalidInput.exitCode
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import UF2
+
+/// `picoctl uf2 convert IN OUT`: ELF→UF2, BIN→UF2, UF2→BIN, ELF→BIN, byte-identical to the SDK for UF2 output.
+struct UF2ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert ELF or BIN to UF2 (as the pico-sdk does), or UF2/ELF to BIN.",
+        discussion: """
+            ELF→UF2 and BIN→UF2 produce the same bytes as the pico-sdk build (picotool uf2 convert): one block \
+            per touched 256-byte page, zero filled, 4 KiB sectors of flash ELF images completed. For RP2350 \
+            flash images the RP2350-E10 absolute block is written first, as SDK builds do, aimed at 0x10ffff00 \
+            unless --abs-block names another address; --no-abs-block leaves it out.
+            UF2→BIN and ELF→BIN write the image from its lowest to its highest address, gaps filled with --fill.
+            Exit status: 0 converted, 2 invalid input, 3 a file could not be read or written.
+            """)
+
+    @Argument(help: "Input file (UF2, ELF or BIN; type detected from content).")
+    var input: String
+
+    @Argument(help: "Output file; its type comes from the extension (.uf2 / .bin) or --out-type.")
+    var output: String
+
+    @Option(name: .customLong("type"), help: "Input type, overriding detection (uf2, elf, bin).")
+    var inputType: FirmwareFile.Format?
+
+    @Option(name: .customLong("out-type"), help: "Output type (uf2, bin), overriding the extension.")
+    var outputType: FirmwareFile.Format?
+
+    @Option(help: "Family name or number (rp2040, rp2350-arm-s, rp2350-riscv, 0xe48bff56, ...); default from the content.")
+    var family: String?
+
+    @Option(help: "BIN input: load address (default 0x10000000). ELF input: move the image to start there.")
+    var offset: String?
+
+    @Flag(name: .customLong("abs-block"),
+          help: "RP2350: write the RP2350-E10 absolute block (already the default for RP2350 flash images); an address may follow.")
+    var absBlock = false
+
+    @Argument(help: ArgumentHelp("Address of the absolute block, after --abs-block (default 0x10ffff00).", valueName: "abs-block-addr"))
+    var absBlockAddress: String?
+
+    @Flag(name: .customLong("no-abs-block"), help: "Leave out the RP2350-E10 absolute block.")
+    var noAbsBlock = false
+
+    @Option(help: "UF2/ELF→BIN: byte for gaps between segments (default 0).")
+    var fill: String?
+
+    func validate() throws {
+        if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
+        if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
+        if let fill, FirmwareCLI.parseNumber(fill).map({ $0 <= 0xff }) != true { throw ValidationError("--fill '\(fill)' is not a byte (0..255)") }
+        if let text = absBlockAddress {
+            guard absBlock else { throw ValidationError("unexpected argument '\(text)' (an address goes after --abs-block)") }
+            guard FirmwareCLI.parseNumber(text) != nil else { throw ValidationError("--abs-block '\(text)' is not an address") }
+        }
+        if noAbsBlock && absBlock { throw ValidationError("--abs-block and --no-abs-block contradict each other") }
+        if resolvedOutputType == nil { throw ValidationError("cannot tell the output type of '\(output)': use --out-type uf2|bin") }
+    }
+
+    var resolvedOutputType: FirmwareFile.Format? {
+        if let outputType { return outputType }
+        let lower = output.lowercased()
+        if lower.hasSuffix(".uf2") { return .uf2 }
+        if lower.hasSuffix(".bin") { return .bin }
+        return nil
+    }
+
+    func run() throws {
+        let requestedFamily = family.flatMap(Family.init(parsing:))
+        let offsetValue = offset.flatMap(FirmwareCLI.parseNumber)
+        let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue ?? 0x1000_0000, family: requestedFamily)
+        let outType = resolvedOutputType!
+        let out: [UInt8]
+        do {
+            out = try convert(bytes: bytes, file: file, to: outType, family: requestedFamily, offset: offsetValue)
+        } catch let error as FirmwareError {
+            FirmwareCLI.diagnose("error: \(input): \(error)")
+            throw ExitStatus.invalidInput.exitCode
+        }
+        do { try FileIO.write(out, to: output) } catch {
+            FirmwareCLI.diagnose("error: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
+        FirmwareCLI.diagnose("wrote \(output): \(out.count) bytes (\(file.format.rawValue) → \(outType.rawValue))")
+    }
+
+    private func convert(bytes: [UInt8], file: FirmwareFile, to outType: FirmwareFile.Format,
+                         family requested: Family?, offset: UInt32?) throws -> [UInt8] {
+        let family = requested ?? file.family ?? .rp2040
+        let absAddress: UInt32? = noAbsBlock ? nil
+            : absBlockAddress.flatMap(FirmwareCLI.parseNumber) ?? UF2Writer.defaultAbsoluteBlockAddress
+        switch (file.format, outType) {
+        case (.elf, .uf2):
+            let elf = try ELFFile(bytes: bytes)
+            return try SDKConversion.elfToUF2(elf, family: family, packageAddress: offset, absoluteBlockAddress: absAddress)
+        case (.bin, .uf2):
+            return try SDKConversion.binToUF2(bytes, address: offset ?? 0x1000_0000, family: family, absoluteBlockAddress: absAddress)
+        case (.elf, .bin):
+            if let problem = file.conversionProblem { throw problem }
+            return try flattened(file.image)
+        case (.uf2, .bin):
+            return try flattened(file.image)
+        default:
+            FirmwareCLI.diagnose("error: nothing to convert: \(input) is already \(file.format.rawValue)")
+            throw ExitStatus.usage.exitCode
+        }
+    }
+
+    private func flattened(_ image: MemoryImage) throws -> [UInt8] {
+        let fillByte = UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)
+        guard let flat = SDKConversion.flatten(image, fill: fillByte) else { throw FirmwareError.emptyImage }
+        FirmwareCLI.diagnose("image starts at \(String(flat.address, radix: 16, uppercase: false).paddedHex)")
+        return flat.bytes
+    }
+}
+
+extension String {
+    /// `10000000` → `0x10000000`.
+    var paddedHex: String { "0x" + String(repeating: "0", count: max(0, 8 - count)) + self }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import UF2
+
+/// `picoctl uf2 validate FILE`: every UF2 rule, each finding with block number and address.
+struct UF2ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a UF2 file against every rule a Raspberry Pi bootrom applies.",
+        discussion: """
+            Checks the three magics, payload sizes, alignment, block numbering and counts per family, flags \
+            (not-main-flash, file container, MD5, extension tags), family ids, overlapping pages, addresses \
+            outside the chip's flash and RAM, truncated files, RP2040-E14 partial sectors, the RP2350-E10 \
+            absolute block, RP2040 RAM entry and the boot2 CRC.
+            Exit status: 0 valid (warnings allowed unless --strict), 2 invalid, 3 unreadable.
+            """)
+
+    @Argument(help: "The UF2 file ('-' for stdin).")
+    var file: String
+
+    @Flag(help: "Fail on warnings too.")
+    var strict = false
+
+    @Flag(help: "Print the report as one JSON document.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show info findings too.")
+    var verbose = false
+
+    func run() throws {
+        let bytes: [UInt8]
+        do { bytes = try FileIO.read(file) } catch {
+            FirmwareCLI.diagnose("error: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
+        let report = UF2Validator.validate(bytes)
+        let valid = report.isValid(strict: strict)
+        if json {
+            print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
+        } else {
+            print(UF2ValidationRenderer.text(report, file: file, strict: strict, verbose: verbose,
+                                             color: FirmwareCLI.useColor), terminator: "")
+        }
+        if !valid { throw ExitStatus.invalidInput.exitCode }
+    }
+}
+
+/// Renders a `UF2ValidationReport` for people and for programs.
+enum UF2ValidationRenderer {
+    /// Human text: one line per finding, then a verdict line.
+    static func text(_ report: UF2ValidationReport, file: String, strict: Bool, verbose: Bool, color: Bool) -> String {
+        var out = ""
+        for f in report.findings where verbose || f.severity != .info {
+            let label: String
+            switch f.severity {
+            case .error: label = color ? "\u{1B}[31merror\u{1B}[0m" : "error"
+            case .warning: label = color ? "\u{1B}[33mwarning\u{1B}[0m" : "warning"
+            case .info: label = "info"
+            }
+            out += "\(file): \(label) [\(f.rule)]: \(f.message)\n"
+        }
+        for fam in report.families {
+            out += "\(file): family \(fam.family?.description ?? "none"): \(fam.blocks) blocks (count \(fam.declaredCount)), \(fam.payloadBytes) bytes at \(hexText(fam.lowestAddress))..\(hexText(fam.endAddress))\n"
+        }
+        let verdict = report.isValid(strict: strict) ? "valid" : "INVALID"
+        out += "\(file): \(verdict): \(report.blockCount) blocks, \(report.errors.count) errors, \(report.warnings.count) warnings\(strict ? " (strict)" : "")\n"
+        return out
+    }
+
+    /// The JSON document: `file`, `valid`, `strict`, `fileSize`, `blockCount`, `errors`, `warnings`,
+    /// `absoluteBlock`, `families[]` and `findings[]` (`severity`, `rule`, `block`, `address`, `message`).
+    static func json(_ report: UF2ValidationReport, file: String, strict: Bool) -> FirmwareJSON {
+        .object([
+            ("file", .string(file)),
+            ("valid", .bool(report.isValid(strict: strict))),
+            ("strict", .bool(strict)),
+            ("fileSize", .int(report.fileSize)),
+            ("blockCount", .int(report.blockCount)),
+            ("errors", .int(report.errors.count)),
+            ("warnings", .int(report.warnings.count)),
+            ("absoluteBlock", .bool(report.hasAbsoluteBlock)),
+            ("families", .array(report.families.map { fam in
+                .object([
+                    ("family", .optional(fam.family?.name ?? fam.family.map { "0x" + String($0.rawValue, radix: 16) })),
+                    ("id", fam.family.map { .hex($0.rawValue) } ?? .null),
+                    ("blocks", .int(fam.blocks)),
+                    ("declaredCount", .int(Int(fam.declaredCount))),
+                    ("payloadBytes", .int(fam.payloadBytes)),
+                    ("start", .hex(fam.lowestAddress)),
+                    ("end", .hex64(fam.endAddress)),
+                ])
+            })),
+            ("findings", .array(report.findings.map { f in
+                .object([
+                    ("severity", .string(f.severity.rawValue)),
+                    ("rule", .string(f.rule)),
+                    ("block", .optional(f.block)),
+                    ("address", .hex(f.address)),
+                    ("message", .string(f.message)),
+                ])
+            })),
+        ])
+    }
+
+    static func hexText(_ value: UInt32) -> String { String(value, radix: 16).paddedHex }
+    static func hexText(_ value: UInt64) -> String { String(value, radix: 16).paddedHex }
+}
