@@ -68,6 +68,10 @@ public final class FlashExecutor {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
                 if options.useHelper, let helper, try device({ () throws(PicobootError) in try helper.load(over: connection, chip: chip) }) {
                     plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+                    // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
+                    if !options.dryRun && plan.pageCount > 0 {
+                        try device { () throws(PicobootError) in try connection.exitXIP() }
+                    }
                 } else {
                     plan = try checkAndPlan(image, options: options.plan)
                 }

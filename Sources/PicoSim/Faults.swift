@@ -69,6 +69,9 @@ public struct BoardStatistics: Hashable, Sendable {
     public var bytesToHost: UInt64 = 0
     /// Commands rejected with a stall.
     public var stalls = 0
+    /// Erases and programs that arrived while the flash was in XIP mode (no EXIT_XIP before them);
+    /// the model carries them out, but an RP2040 host must not rely on that.
+    public var flashOperationsInXIPMode = 0
 
     /// Zero counters.
     public init() {}

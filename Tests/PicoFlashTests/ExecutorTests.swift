@@ -131,6 +131,7 @@ final class Rig {
         #expect(rig.board.statistics.pagePrograms == 16)
         #expect(rig.flashBytes(base, new.count) == new)
         #expect(summary.plan.sectorsSkipped == 15)
+        #expect(rig.board.statistics.flashOperationsInXIPMode == 0)
     }
 
     @Test func partialSectorKeepsTheUsersBytesOnTheDevice() throws {
