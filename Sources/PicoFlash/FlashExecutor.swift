@@ -89,7 +89,7 @@ public final class FlashExecutor {
         var wire = connection.statistics
         wire.subtract(wireBefore)
         let summary = FlashSummary(plan: plan, wallTime: clock.now - start, estimate: plan.estimate(timing: timing),
-                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted)
+                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted, dryRun: options.dryRun)
         onEvent(.finished(summary))
         return summary
     }

@@ -190,7 +190,8 @@ extension SimulatedBoard {
         return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
     }
 
-    /// A GET_INFO answer: word 0 is the word count; SYS answers chip id words.
+    /// A GET_INFO answer: word 0 is the word count. An approximation: SYS answers the flags word and
+    /// the 64-bit chip id only; other types answer an empty list.
     func info(kind: UInt8, length: Int) -> [UInt8] {
         var words: [UInt32]
         switch kind {

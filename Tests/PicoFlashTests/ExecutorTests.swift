@@ -180,6 +180,7 @@ final class Rig {
         #expect(summary.plan.pageCount == 16)
         #expect(rig.board.statistics.pagePrograms == 0)
         #expect(!summary.rebooted)
+        #expect(summary.dryRun && summary.description.contains("nothing was changed"))
         #expect(rig.board.flash.prefix(4096).allSatisfy { $0 == 0xFF })
     }
 

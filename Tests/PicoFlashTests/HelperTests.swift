@@ -112,6 +112,7 @@ func helperRig(flashSize: UInt32 = 4 << 20) -> Rig {
         options.dryRun = true
         let summary = try rig.executor.flash(image(base, pattern(1 << 20, seed: 2)), options: options)
         #expect(summary.estimate.erase == .milliseconds(150) * 16 + .microseconds(500) * 3)
-        #expect(summary.plan.summary().contains("helperBlocks"))
+        #expect(summary.plan.summary().contains("RAM helper, 64 KiB blocks"))
+        #expect(summary.plan.summary().contains("RAM helper CRCs"))
     }
 }
