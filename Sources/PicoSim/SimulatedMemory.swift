@@ -37,10 +37,12 @@ extension SimulatedBoard {
         return spent
     }
 
-    /// READ: ROM, flash (aliased), SRAM or XIP SRAM.
+    /// READ: ROM, flash (aliased; page-aligned start), SRAM or XIP SRAM.
     func readMemory(address: UInt32, size: UInt32) throws(Rejection) -> [UInt8] {
         let length = UInt64(size)
         if chip.flash.contains(address, length: length) {
+            // The bootrom reads flash a page at a time from a page-aligned address.
+            guard address % chip.pageSize == 0 else { throw Rejection(status: .badAlignment) }
             var out: [UInt8] = []
             out.reserveCapacity(Int(size))
             var cursor = address, remaining = Int(size)

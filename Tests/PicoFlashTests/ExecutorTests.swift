@@ -226,6 +226,9 @@ final class Rig {
         let data = pattern(8192, seed: 5)
         rig.board.preload(flashAt: base, data)
         #expect(try rig.executor.read(AddressRange(start: base, end: UInt64(base) + 8192), chunk: 3000) == data)
+        // An unaligned start reads from its page and drops the lead.
+        #expect(try rig.executor.read(AddressRange(start: base + 13, end: UInt64(base) + 5000)) == Array(data[13..<5000]))
+        #expect(try rig.executor.verify(image(base + 77, Array(data[77..<3000]))).matches)
         #expect(try rig.executor.guessFlashSize() == .size(1 << 20))
         try rig.executor.erase(AddressRange(start: base, end: UInt64(base) + 4096))
         #expect(rig.flashBytes(base, 4096).allSatisfy { $0 == 0xFF })

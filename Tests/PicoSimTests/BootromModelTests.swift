@@ -36,6 +36,9 @@ import UF2
         #expect(rejection { try connection.write(address: base, bytes: [1, 2, 3]) } == .badAlignment)
         #expect(rejection { try connection.write(address: 0x3000_0000, bytes: [1]) } == .invalidAddress)
         #expect(rejection { _ = try connection.read(address: 0x4000_0000, count: 4) } == .invalidAddress)
+        #expect(rejection { _ = try connection.read(address: base + 4, count: 4) } == .badAlignment)
+        #expect(rejection { _ = try connection.read(address: base + 256, count: 5) } == nil)
+        #expect(rejection { _ = try connection.read(address: 0x2000_0003, count: 5) } == nil)
         #expect(rejection { try connection.erase(address: 0x2000_0000, size: 4096) } == .invalidAddress)
         // RAM takes any alignment.
         #expect(rejection { try connection.write(address: 0x2000_0003, bytes: [1, 2, 3]) } == nil)
