@@ -41,6 +41,8 @@ public enum BoardEvent: Hashable, Sendable {
     case command(number: Int, id: PicobootCommandID, token: UInt32)
     /// A command was rejected with `status`; both endpoints stalled.
     case rejected(number: Int, status: PicobootStatus)
+    /// A command failed with `status` but was acknowledged as if it had worked (`silentTaskFailures`).
+    case silentlyIgnored(number: Int, status: PicobootStatus)
     /// The host reset the interface.
     case interfaceReset
     /// The host cleared the endpoint halts.

@@ -83,7 +83,7 @@ extension SimulatedBoard {
             xipExited = false
             state = .acknowledgingToHost
         case .flashErase:
-            try erase(address: address, size: size)
+            try taskWithoutData { () throws(Rejection) in try erase(address: address, size: size) }
             state = .acknowledgingToHost
         case .read:
             var data = try readMemory(address: address, size: size)
@@ -116,7 +116,9 @@ extension SimulatedBoard {
             pendingWork = duration
             state = .acknowledgingToHost
         case .vectorizeFlash:
-            guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
+            try taskWithoutData { () throws(Rejection) in
+                guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
+            }
             state = .acknowledgingToHost
         case .getInfo:
             state = .sending(info(kind: packet.argumentByte(at: 0), length: Int(packet.transferLength)))
@@ -127,6 +129,18 @@ extension SimulatedBoard {
             state = data.isEmpty ? .awaitingHostAcknowledgement : .sending(data)
         default:
             throw Rejection(status: .unknownCommand)
+        }
+    }
+
+    /// Runs the checks and work of a command without a data phase. With `silentTaskFailures` (the
+    /// RP2040 bootrom's behaviour: its acknowledgement callback ignores the task's result) a failure
+    /// is acknowledged as if it had worked, and nothing happens.
+    func taskWithoutData(_ body: () throws(Rejection) -> Void) throws(Rejection) {
+        do {
+            try body()
+        } catch {
+            guard silentTaskFailures else { throw error }
+            events.append(.silentlyIgnored(number: commandNumber, status: error.status))
         }
     }
 

@@ -114,6 +114,19 @@ func deviceError(_ error: any Error) -> PicobootError? {
         #expect(rig.flashBytes(base, 4096) == pattern(4096, seed: 2))
     }
 
+    @Test func eraseRangesAreCheckedBeforeABoardThatIgnoresFailuresSeesThem() throws {
+        let rig = rigWithOldImage()
+        rig.board.silentTaskFailures = true
+        #expect(throws: FlashError.invalidRange(AddressRange(start: base + 256, end: UInt64(base) + 4352),
+                                                reason: "start and length must be multiples of 4096")) {
+            try rig.executor.erase(AddressRange(start: base + 256, end: UInt64(base) + 4352))
+        }
+        #expect(rig.board.statistics.commands == 0)
+        // A flash over such a board still ends verified.
+        try rig.executor.flash(newImage)
+        #expect(rig.flashBytes(base, 4096) == pattern(4096, seed: 2))
+    }
+
     @Test func rp2350RefusesRP2040OnlyCommands() throws {
         let rig = Rig(chip: .rp2350)
         let connection = rig.executor.connection

@@ -62,6 +62,18 @@ import UF2
         #expect(try connection.readStatus().status == .ok)   // a reset clears the status
     }
 
+    @Test func rp2040QuirkAcknowledgesFailedErases() throws {
+        let (board, connection) = connect()
+        board.silentTaskFailures = true
+        board.preload(flashAt: base, [1, 2, 3, 4])
+        try connection.erase(address: base + 256, size: 4096)        // no stall, nothing erased
+        #expect(try connection.readStatus().status == .ok)
+        #expect(board.events.contains(.silentlyIgnored(number: 1, status: .badAlignment)))
+        #expect(try connection.read(address: base, count: 4) == [1, 2, 3, 4])
+        // Data commands still stall on a bad address.
+        #expect(rejection { _ = try connection.read(address: base + 8, count: 4) } == .badAlignment)
+    }
+
     @Test func stallPersistsUntilClearedOrReset() throws {
         let (board, connection) = connect()
         try board.bulkOut(FlashErase(address: base + 1, size: 4096).packet(token: 1).bytes, timeout: .seconds(1))
