@@ -105,3 +105,21 @@ extension FlashExecutor {
         _ = try device { () throws(PicobootError) in try connection.execute(command) }
     }
 }
+
+extension FlashExecutor {
+    /// Chip, CPU, flash-device and boot information through GET_INFO (RP2350 only).
+    public func systemInfo(_ items: SystemInfo.Items = .standard) throws(FlashError) -> SystemInfo {
+        guard !chip.hasExec else { throw .unsupported(operation: "GET_INFO", chip: chip) }
+        return try withExclusiveAccess { () throws(FlashError) -> SystemInfo in
+            let answer = try device { () throws(PicobootError) in
+                try connection.execute(GetInfo(.system, params: (items.rawValue, 0, 0), length: 256))
+            }
+            guard let info = SystemInfo(answer: answer) else {
+                throw .device(PicobootError(reason: .shortTransfer(expected: 8, received: answer.count), command: .getInfo,
+                                            commandText: "GET_INFO SYS", address: nil, token: connection.nextToken &- 1,
+                                            phase: .data))
+            }
+            return info
+        }
+    }
+}

@@ -121,7 +121,8 @@ extension SimulatedBoard {
             }
             state = .acknowledgingToHost
         case .getInfo:
-            state = .sending(info(kind: packet.argumentByte(at: 0), length: Int(packet.transferLength)))
+            state = .sending(info(kind: packet.argumentByte(at: 0), mask: packet.argumentWord(at: 4),
+                                  length: Int(packet.transferLength)))
         case .otpRead:
             let count = Int(packet.argumentHalfword(at: 2)), ecc = packet.argumentByte(at: 4) != 0
             guard Int(packet.transferLength) == count * (ecc ? 2 : 4) else { throw Rejection(status: .invalidTransferLength) }
@@ -204,18 +205,22 @@ extension SimulatedBoard {
         return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
     }
 
-    /// A GET_INFO answer: word 0 is the word count. An approximation: SYS answers the flags word and
-    /// the 64-bit chip id only; other types answer an empty list.
-    func info(kind: UInt8, length: Int) -> [UInt8] {
+    /// A GET_INFO answer: word 0 is the word count. SYS answers the requested items with the chip id
+    /// split over device id (low word) and wafer id (high word), an Arm CPU and a flash device word;
+    /// other types answer an empty list.
+    func info(kind: UInt8, mask: UInt32, length: Int) -> [UInt8] {
         var words: [UInt32]
         switch kind {
         case GetInfo.Kind.system.rawValue:
-            words = [0x1, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)]
+            let supported = SystemInfo.Items(rawValue: mask).intersection([.chipInfo, .critical, .cpuInfo, .flashDeviceInfo,
+                                                                           .bootRandom, .bootInfo])
+            words = SystemInfo.encode(items: supported,
+                                      chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)))
         default:
-            words = []
+            words = [0]
         }
         var out: [UInt8] = []
-        for word in [UInt32(words.count)] + words {
+        for word in words {
             out += [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
                     UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
         }

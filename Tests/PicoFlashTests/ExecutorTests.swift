@@ -266,3 +266,14 @@ final class Rig {
         #expect(rig.board.exclusiveAccess == .shared)
     }
 }
+
+@Suite struct SystemInfoOperationTests {
+    @Test func rp2350AnswersChipInformation() throws {
+        let rig = Rig(chip: .rp2350)
+        let info = try rig.executor.systemInfo()
+        #expect(info.items == .standard)
+        #expect(info.chip?.device == UInt32(truncatingIfNeeded: rig.board.uniqueID))
+        #expect(info.boot?.count == 4)
+        #expect(throws: FlashError.unsupported(operation: "GET_INFO", chip: .rp2040)) { try Rig().executor.systemInfo() }
+    }
+}

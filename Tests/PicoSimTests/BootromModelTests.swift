@@ -102,10 +102,14 @@ import UF2
 
     @Test func getInfoAndOTP() throws {
         let (board, connection) = connect(.rp2350)
-        let info = try connection.execute(GetInfo(.system, params: (1, 0, 0), length: 32))
+        let info = try connection.execute(GetInfo(.system, params: (SystemInfo.Items.chipInfo.rawValue, 0, 0), length: 32))
         #expect(info.count == 32)
-        #expect(info[0] == 3)   // word 0 is the word count
-        #expect(UInt32(info[8]) | UInt32(info[9]) << 8 | UInt32(info[10]) << 16 | UInt32(info[11]) << 24 == UInt32(truncatingIfNeeded: board.uniqueID))
+        #expect(info[0] == 4)   // word 0 counts the flags word and the three chip words
+        let decoded = try #require(SystemInfo(answer: info))
+        #expect(decoded.items == .chipInfo)
+        #expect(decoded.chip?.device == UInt32(truncatingIfNeeded: board.uniqueID))
+        #expect(decoded.chip?.wafer == UInt32(truncatingIfNeeded: board.uniqueID >> 32))
+        #expect(decoded.cpu == nil)
         #expect(try connection.execute(OTPRead(row: 0, count: 4)).count == 8)
     }
 
