@@ -38,8 +38,11 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
 
+        // Host checks behind `picoctl doctor`: reads sysfs, /proc and udev rules directly.
+        .target(name: "PicoDoctor"),
+
         .executableTarget(name: "picoctl", dependencies: [
-            "UF2", "PicoBoot", "PicoFlash", "PicoUSB", "PicoSerial", "PicoSim",
+            "UF2", "PicoBoot", "PicoFlash", "PicoUSB", "PicoSerial", "PicoSim", "PicoDoctor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "PicoSimTests", dependencies: ["PicoSim", "PicoBoot", "UF2"]),
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"]),
         .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"]),
+        .testTarget(name: "PicoDoctorTests", dependencies: ["PicoDoctor"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),
     ]

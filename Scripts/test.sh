@@ -8,3 +8,6 @@ command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 
 swift build --build-tests
 swift test --skip-build --parallel
+
+# udev rules, applied by the real udevadm to emulated devices (needs root; skipped otherwise).
+.venv/bin/python -m pytest -q Tests/UdevRules

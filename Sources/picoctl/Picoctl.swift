@@ -11,5 +11,6 @@ struct Picoctl: ParsableCommand {
             // Each command lives in its own file.
             InfoCommand.self,
             UF2Command.self,
+            DoctorCommand.self,
         ])
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs picoctl: the release binary, the udev rules (and reloads udev), shell completions
+# and a man page generated from the argument parser.
+#
+#   Scripts/install.sh                 install under /usr/local (PREFIX=... to change)
+#   Scripts/install.sh --uninstall     remove everything this script installed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PREFIX="${PREFIX:-/usr/local}"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+RULES=/etc/udev/rules.d/60-picoctl.rules
+BIN="$PREFIX/bin/picoctl"
+MAN="$PREFIX/share/man/man1/picoctl.1"
+BASH_COMP="$PREFIX/share/bash-completion/completions/picoctl"
+ZSH_COMP="$PREFIX/share/zsh/site-functions/_picoctl"
+FISH_COMP="$PREFIX/share/fish/vendor_completions.d/picoctl.fish"
+
+reload_udev() {
+    if command -v udevadm >/dev/null && [ -d /run/udev ]; then
+        $SUDO udevadm control --reload-rules && $SUDO udevadm trigger --subsystem-match=usb --subsystem-match=tty || true
+    fi
+}
+
+if [ "${1:-}" = "--uninstall" ]; then
+    $SUDO rm -f "$BIN" "$MAN" "$BASH_COMP" "$ZSH_COMP" "$FISH_COMP" "$RULES"
+    reload_udev
+    echo "picoctl removed from $PREFIX and $RULES"
+    exit 0
+fi
+
+Scripts/setup.sh
+command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
+swift build -c release --product picoctl
+built="$(swift build -c release --show-bin-path)/picoctl"
+
+$SUDO install -D -m 0755 "$built" "$BIN"
+$SUDO install -D -m 0644 udev/60-picoctl.rules "$RULES"
+reload_udev
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+"$built" --generate-completion-script bash > "$tmp/bash"
+"$built" --generate-completion-script zsh > "$tmp/zsh"
+"$built" --generate-completion-script fish > "$tmp/fish"
+$SUDO install -D -m 0644 "$tmp/bash" "$BASH_COMP"
+$SUDO install -D -m 0644 "$tmp/zsh" "$ZSH_COMP"
+$SUDO install -D -m 0644 "$tmp/fish" "$FISH_COMP"
+swift package plugin generate-manual >/dev/null
+manual=$(find .build/plugins/GenerateManual/outputs -name picoctl.1 | head -n 1)
+$SUDO install -D -m 0644 "$manual" "$MAN"
+
+echo "installed $BIN, $RULES, completions (bash, zsh, fish) and $MAN"
+getent group plugdev >/dev/null && ! id -nG | grep -qw plugdev && \
+    echo "note: add yourself to plugdev for access outside a desktop session: sudo usermod -aG plugdev \$USER"
+exit 0

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import PicoDoctor
+import PicoSerial
+import PicoUSB
+
+/// `picoctl doctor`: checks the host and says how to fix what stops picoctl from reaching boards.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check USB access, udev rules, groups, ModemManager and mounted BOOTSEL drives.",
+        discussion: "Exit status 0 when nothing needs fixing, 1 when something does (warnings alone do not count).")
+
+    @Flag(help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+        var report = Doctor(root: .current).run()
+        report.findings.insert(Finding(check: "libraries", severity: PicoSerial.udevAvailable ? .ok : .problem,
+                                       summary: "libusb \(PicoUSB.libraryVersion), libudev " + (PicoSerial.udevAvailable ? "available" : "cannot initialise"),
+                                       fix: PicoSerial.udevAvailable ? nil : "sudo apt install libudev1"), at: 0)
+        if json {
+            struct Document: Encodable { var needsFixing: Bool; var findings: [Finding]; var devices: [UsbScan.Device] }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let document = Document(needsFixing: report.needsFixing, findings: report.findings, devices: report.devices)
+            print(String(decoding: try encoder.encode(document), as: UTF8.self))
+        } else {
+            let colour = Terminal.stdoutSupportsColour
+            for finding in report.findings {
+                let mark: String = switch finding.severity {
+                case .ok: colour ? "\u{1B}[32mok\u{1B}[0m     " : "ok      "
+                case .warning: colour ? "\u{1B}[33mwarning\u{1B}[0m" : "warning "
+                case .problem: colour ? "\u{1B}[31mPROBLEM\u{1B}[0m" : "PROBLEM "
+                }
+                print("\(mark) \(finding.summary)")
+                if let fix = finding.fix, finding.severity != .ok { print("         fix: \(fix)") }
+            }
+            print(report.needsFixing ? "\nSomething needs fixing (see above)." : "\nNothing needs fixing.")
+        }
+        if report.needsFixing { throw ExitStatus.failure.exitCode }
+    }
+}
+
+/// What the terminal we write to can do.
+enum Terminal {
+    /// True when stdout is a terminal and NO_COLOR is unset.
+    static var stdoutSupportsColour: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+    }
+
+    /// True when stderr is a terminal and NO_COLOR is unset.
+    static var stderrSupportsColour: Bool {
+        isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+    }
+}
