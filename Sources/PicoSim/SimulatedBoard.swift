@@ -30,6 +30,7 @@ public final class SimulatedBoard: PicobootTransport {
     /// Off by default, so failures show; turn it on to test that a host checks before and verifies after.
     public var silentTaskFailures = false
     /// Runs when the host sends EXEC (RP2040): gets the board and the address, returns a status and the time taken.
+    /// Without one, EXEC returns at once, as a routine that only returns would (see `SimulatedHelper`).
     public var execHandler: ((SimulatedBoard, UInt32) -> (PicobootStatus, Duration))?
 
     /// Flash contents (`flashSize` bytes).

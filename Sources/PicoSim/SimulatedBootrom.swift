@@ -116,6 +116,7 @@ extension SimulatedBoard {
             pendingWork = duration
             state = .acknowledgingToHost
         case .vectorizeFlash:
+            // The address is checked; the copied function table itself is not modelled.
             try taskWithoutData { () throws(Rejection) in
                 guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
             }
