@@ -17,7 +17,9 @@ for tool in "$CLANG" "$LLD" "$OBJCOPY"; do
     [ -x "$tool" ] || { echo "build.sh: $tool not found (the Swift toolchain ships it)" >&2; exit 1; }
 done
 
-VERSION="0.1.0"
+# The version lives in Sources/Main.swift (the banner); the binary info takes it from there.
+VERSION="$(sed -n 's/.*static let version: StaticString = "\(.*\)".*/\1/p' "$HERE/Sources/Main.swift")"
+[ -n "$VERSION" ] || { echo "build.sh: no version in Sources/Main.swift" >&2; exit 1; }
 BUILD_DATE="${SOURCE_DATE_EPOCH:+$(date -u -d "@$SOURCE_DATE_EPOCH" '+%b %e %Y')}"
 BUILD_DATE="${BUILD_DATE:-$(date -u '+%b %e %Y')}"
 URL="https://github.com/picoctl/picoctl/tree/main/Firmware"
