@@ -311,6 +311,24 @@ struct DeviceCommandTests {
         #expect(refused.status == 64)
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func progressBarsAreDrawnOnATerminalOnly() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 32 * 1024)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // script(1) gives picoctl a pseudo-terminal for stdout and stderr.
+        let onTerminal = try EmulatedBoards.run(URL(fileURLWithPath: "/usr/bin/script"),
+                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --no-reboot", "/dev/null"],
+                                                environment: boards.environment, timeout: .seconds(60))
+        #expect(onTerminal.status == 0)
+        #expect(onTerminal.stdout.contains("\r\u{1B}[2Kwrite   ["), "a redrawn bar per phase")
+        #expect(onTerminal.stdout.contains("verify  [##############################] 100%  32/32 KiB"))
+        let piped = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("["), "no bars when stderr is not a terminal")
+    }
+
     @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "app"], ["kind": "sim-rp2350", "mode": "app"],
                                          ["kind": "sim-rp2040", "mode": "bootsel"]])
