@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PicoBoot", targets: ["PicoBoot"]),
         .library(name: "PicoFlash", targets: ["PicoFlash"]),
         .library(name: "PicoSerial", targets: ["PicoSerial"]),
+        .library(name: "PicoSim", targets: ["PicoSim"]),
         .executable(name: "picoctl", targets: ["picoctl"]),
     ],
     dependencies: [

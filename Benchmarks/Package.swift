@@ -27,5 +27,16 @@ let package = Package(
             ],
             path: "Benchmarks/SerialBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "FlashBenchmarks",
+            dependencies: [
+                .product(name: "PicoBoot", package: "picoctl"),
+                .product(name: "PicoFlash", package: "picoctl"),
+                .product(name: "PicoSim", package: "picoctl"),
+                .product(name: "UF2", package: "picoctl"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/FlashBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
     ]
 )

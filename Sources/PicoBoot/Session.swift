@@ -26,7 +26,7 @@ public struct PicobootSession: Sendable {
         case sendAck
         /// Read the command status with the GET_COMMAND_STATUS control request.
         case readStatus
-        /// Send INTERFACE_RESET and clear both endpoint halts.
+        /// Clear both endpoint halts and send INTERFACE_RESET (which also drops exclusive access).
         case resetInterface
         /// The command completed.
         case finished

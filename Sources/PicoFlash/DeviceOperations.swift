@@ -34,12 +34,20 @@ extension FlashExecutor {
             var address = range.start
             while UInt64(address) < range.end {
                 let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
-                out += try device { () throws(PicobootError) in try connection.read(address: address, count: size) }
+                out += try readAligned(address: address, count: size)
                 address += size
                 onEvent(.progress(.read, done: UInt64(out.count), total: range.count))
             }
             return out
         }
+    }
+
+    /// One READ of `count` bytes at `address`; flash reads start on a page boundary (the bootrom
+    /// refuses others with BAD_ALIGNMENT), so an unaligned start reads from the page and drops the lead.
+    func readAligned(address: UInt32, count: UInt32) throws(FlashError) -> [UInt8] {
+        let lead = chip.flash.contains(address) ? address % chip.pageSize : 0
+        let bytes = try device { () throws(PicobootError) in try connection.read(address: address - lead, count: count + lead) }
+        return Array(bytes[Int(lead)...])
     }
 
     /// Erases `range` of flash (4096-aligned), reporting `.erase` progress.
@@ -95,5 +103,23 @@ extension FlashExecutor {
             command = Reboot2(.ramImage, delayMilliseconds: delayMilliseconds, p0: entry, p1: size)
         }
         _ = try device { () throws(PicobootError) in try connection.execute(command) }
+    }
+}
+
+extension FlashExecutor {
+    /// Chip, CPU, flash-device and boot information through GET_INFO (RP2350 only).
+    public func systemInfo(_ items: SystemInfo.Items = .standard) throws(FlashError) -> SystemInfo {
+        guard !chip.hasExec else { throw .unsupported(operation: "GET_INFO", chip: chip) }
+        return try withExclusiveAccess { () throws(FlashError) -> SystemInfo in
+            let answer = try device { () throws(PicobootError) in
+                try connection.execute(GetInfo(.system, params: (items.rawValue, 0, 0), length: 256))
+            }
+            guard let info = SystemInfo(answer: answer) else {
+                throw .device(PicobootError(reason: .shortTransfer(expected: 8, received: answer.count), command: .getInfo,
+                                            commandText: "GET_INFO SYS", address: nil, token: connection.nextToken &- 1,
+                                            phase: .data))
+            }
+            return info
+        }
     }
 }

@@ -68,6 +68,8 @@ public struct FlashSummary: Hashable, Sendable {
     public var imageBytes: Int
     /// Whether the board was rebooted.
     public var rebooted: Bool
+    /// True when only planned (`--dry-run`): nothing was erased or written.
+    public var dryRun = false
 
     /// Image bytes per second of wall time.
     public var throughput: Double {
@@ -80,6 +82,10 @@ public struct FlashSummary: Hashable, Sendable {
 
     /// `flashed 1048576 bytes in 2.1 s (499 KiB/s), 12 of 256 sectors skipped (5%), modelled board time 14.2 s`.
     public var description: String {
+        if dryRun {
+            return "dry run: \(plan.pageCount) page(s) would be written and \(plan.sectorsToErase.count) sector(s) erased; "
+                + "modelled board time \(format(estimate.total)); nothing was changed"
+        }
         let kib = Int((throughput / 1024).rounded())
         var text = "\(plan.kind == .ram ? "loaded" : "flashed") \(imageBytes) bytes in \(format(wallTime)) (\(kib) KiB/s)"
         if plan.kind == .flash {

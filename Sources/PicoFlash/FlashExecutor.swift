@@ -68,6 +68,10 @@ public final class FlashExecutor {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
                 if options.useHelper, let helper, try device({ () throws(PicobootError) in try helper.load(over: connection, chip: chip) }) {
                     plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+                    // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
+                    if !options.dryRun && plan.pageCount > 0 {
+                        try device { () throws(PicobootError) in try connection.exitXIP() }
+                    }
                 } else {
                     plan = try checkAndPlan(image, options: options.plan)
                 }
@@ -85,49 +89,70 @@ public final class FlashExecutor {
         var wire = connection.statistics
         wire.subtract(wireBefore)
         let summary = FlashSummary(plan: plan, wallTime: clock.now - start, estimate: plan.estimate(timing: timing),
-                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted)
+                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted, dryRun: options.dryRun)
         onEvent(.finished(summary))
         return summary
     }
 
     /// Reads what the plan needs to know and computes it (flash images; XIP already exited).
     ///
-    /// With probes, the first page of each fully covered sector is read first; a page that differs
-    /// from the image and is not blank settles an erase. The remaining sectors (partial ones, and
-    /// those the probe could not decide) are read whole, in contiguous runs.
+    /// The check adapts as it goes. While probing, only the first page of a fully covered sector is
+    /// read: a page that differs from the image and is not blank settles an erase without reading
+    /// the rest. A probe that cannot decide switches to bulk reads of whole sectors in contiguous
+    /// runs; a bulk run in which probes would have settled sectors switches back to probing.
+    /// Partially covered sectors are always read whole (their bytes outside the image are kept).
     func checkAndPlan(_ image: MemoryImage, options: PlanOptions) throws(FlashError) -> FlashPlan {
         let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
-        let sectorSize = Int(chip.sectorSize), pageSize = chip.pageSize
+        let covered = Set(touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) })
+        let toCheck = options.skipUnchanged ? touched : touched.filter { !covered.contains($0) }
+        let sectorSize = chip.sectorSize, pageSize = chip.pageSize
+        let mayProbe = options.skipUnchanged && options.probeFirstPage
         var knowledge: [UInt32: SectorKnowledge] = [:]
-        var commands = 0
-        var done: UInt64 = 0
-        var toRead = options.skipUnchanged ? touched : touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
-        let probed = options.skipUnchanged && options.probeFirstPage
-            ? touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) } : []
-        var total = UInt64(probed.count) * UInt64(pageSize) + UInt64(toRead.count) * UInt64(sectorSize)
-        for sector in probed {
-            let page = try device { () throws(PicobootError) in try connection.read(address: sector, count: pageSize) }
-            commands += 1
-            done += UInt64(pageSize)
+        var commands = 0, done: UInt64 = 0, probes = 0
+        var total = UInt64(toCheck.count) * UInt64(sectorSize)
+        var probing = mayProbe
+        /// True when the first page of `sector` (fully covered) differs from the image and is not blank.
+        func settlesErase(_ page: ArraySlice<UInt8>, _ sector: UInt32) -> Bool {
             let wanted = image.segments(in: sector, length: Int(pageSize)).flatMap(\.bytes)
-            if page != wanted && page.contains(where: { $0 != 0xFF }) {
-                knowledge[sector] = .mustErase
-                total -= UInt64(sectorSize)
-            }
-            onEvent(.progress(.check, done: done, total: total))
+            return !page.elementsEqual(wanted) && page.contains { $0 != 0xFF }
         }
-        toRead.removeAll { knowledge[$0] != nil }
-        let readRuns = runs(of: toRead, unit: chip.sectorSize, limit: options.maxTransfer)
-        for run in readRuns {
-            let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
+        var index = 0
+        while index < toCheck.count {
+            let sector = toCheck[index]
+            if probing && covered.contains(sector) {
+                let page = try device { () throws(PicobootError) in try connection.read(address: sector, count: pageSize) }
+                commands += 1
+                probes += 1
+                done += UInt64(pageSize)
+                if settlesErase(page[...], sector) {
+                    knowledge[sector] = .mustErase
+                    total -= UInt64(sectorSize - pageSize)
+                    onEvent(.progress(.check, done: done, total: total))
+                    index += 1
+                    continue
+                }
+                total += UInt64(pageSize)
+                probing = false
+            }
+            var size = sectorSize
+            while index + Int(size / sectorSize) < toCheck.count, size + sectorSize <= max(options.maxTransfer, sectorSize),
+                  toCheck[index + Int(size / sectorSize)] == sector + size {
+                size += sectorSize
+            }
+            let bytes = try device { () throws(PicobootError) in try connection.read(address: sector, count: size) }
             commands += 1
-            for offset in stride(from: 0, to: Int(run.size), by: sectorSize) {
-                knowledge[run.address + UInt32(offset)] = .contents(Array(bytes[offset..<(offset + sectorSize)]))
+            done += UInt64(size)
+            var wouldSettle = false
+            for offset in stride(from: 0, to: Int(size), by: Int(sectorSize)) {
+                let address = sector + UInt32(offset)
+                knowledge[address] = .contents(Array(bytes[offset..<(offset + Int(sectorSize))]))
+                if covered.contains(address) && settlesErase(bytes[offset..<(offset + Int(pageSize))], address) { wouldSettle = true }
             }
-            done += UInt64(run.size)
+            probing = mayProbe && wouldSettle
+            index += Int(size / sectorSize)
             onEvent(.progress(.check, done: done, total: total))
         }
-        let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probed.isEmpty ? .readBack : .probeThenRead
+        let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probes == 0 ? .readBack : .probeThenRead
         return try FlashPlanner.plan(image: image, chip: chip, options: options, check: check,
                                      checkedBytes: done, checkCommands: commands) { sector in
             knowledge[sector] ?? .unknown
@@ -215,8 +240,9 @@ public final class FlashExecutor {
 
     /// Reboots into what `plan` loaded: flash normally, or the RAM image's entry point.
     func rebootAfter(_ plan: FlashPlan, delay: UInt32) throws(FlashError) {
-        if plan.kind == .ram, let entry = plan.entryPoint {
-            let size = UInt32(plan.bytesToWrite)
+        if plan.kind == .ram, let entry = plan.entryPoint, let last = plan.ramSegments.last {
+            // The span from the entry point to the end of the last segment (gaps included).
+            let size = UInt32(last.end - UInt64(entry))
             try reboot(.ram(entry: entry, size: size), delayMilliseconds: delay)
         } else {
             try reboot(.application, delayMilliseconds: delay)

@@ -52,8 +52,16 @@ public struct FlashPlan: Hashable, Sendable {
     public enum EraseStrategy: String, Hashable, Sendable {
         /// PICOBOOT FLASH_ERASE: the bootrom erases 4 KiB sectors one by one.
         case bootromSectors
-        /// A RAM helper erasing 64 KiB blocks where it can (RP2040; see the helper issue).
+        /// A RAM helper erasing 64 KiB blocks where it can (RP2040).
         case helperBlocks
+
+        /// Words for plans: `bootrom, 4 KiB sectors`.
+        public var words: String {
+            switch self {
+            case .bootromSectors: "bootrom, 4 KiB sectors"
+            case .helperBlocks: "RAM helper, 64 KiB blocks where aligned"
+            }
+        }
     }
 
     /// How the current contents were checked.
@@ -66,6 +74,16 @@ public struct FlashPlan: Hashable, Sendable {
         case helperCRC
         /// Not checked: every fully covered sector is erased and written.
         case none
+
+        /// Words for plans: `first-page probes, then whole sectors`.
+        public var words: String {
+            switch self {
+            case .readBack: "whole sectors read back"
+            case .probeThenRead: "first-page probes, then whole sectors"
+            case .helperCRC: "RAM helper CRCs"
+            case .none: "none (partial sectors read)"
+            }
+        }
     }
 
     /// The chip the plan is for.

@@ -71,10 +71,10 @@ extension FlashPlan {
         case .flash:
             let first = sectors.first.map { hex($0.address) } ?? "-"
             lines.append("flash image for \(chip.name): \(sectors.count) sector(s) touched from \(first)")
-            lines.append("  erase:   \(sectorsToErase.count) sector(s) in \(eraseRuns.count) command(s) (\(erase.rawValue))")
+            lines.append("  erase:   \(sectorsToErase.count) sector(s) in \(eraseRuns.count) command(s) (\(erase.words))")
             lines.append("  write:   \(pageCount) page(s), \(bytesToWrite) bytes in \(writeRuns.count) command(s)")
             lines.append("  skip:    \(sectorsSkipped) sector(s) unchanged (\(Int((skippedShare * 100).rounded()))%)")
-            lines.append("  check:   \(check.rawValue), \(checkedBytes) bytes read")
+            lines.append("  check:   \(check.words), \(checkedBytes) bytes read")
         }
         lines.append("  verify:  \(verify ? verifyByCRC ? "helper CRCs, \(bytesToVerify) bytes read" : "\(bytesToVerify) bytes read back" : "off")")
         lines.append("  USB:     \(estimate.bytes) bytes in \(estimate.commands) command(s)")

@@ -36,7 +36,7 @@ extension FlashExecutor {
                 while offset < segment.bytes.count {
                     let size = min(Int(chunk), segment.bytes.count - offset)
                     let address = segment.address + UInt32(offset)
-                    let actual = try device { () throws(PicobootError) in try connection.read(address: address, count: UInt32(size)) }
+                    let actual = try readAligned(address: address, count: UInt32(size))
                     for index in 0..<size where actual[index] != segment.bytes[offset + index] {
                         report.mismatchCount += 1
                         if report.firstMismatches.count < limit {

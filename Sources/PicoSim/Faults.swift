@@ -41,6 +41,8 @@ public enum BoardEvent: Hashable, Sendable {
     case command(number: Int, id: PicobootCommandID, token: UInt32)
     /// A command was rejected with `status`; both endpoints stalled.
     case rejected(number: Int, status: PicobootStatus)
+    /// A command failed with `status` but was acknowledged as if it had worked (`silentTaskFailures`).
+    case silentlyIgnored(number: Int, status: PicobootStatus)
     /// The host reset the interface.
     case interfaceReset
     /// The host cleared the endpoint halts.
@@ -69,6 +71,9 @@ public struct BoardStatistics: Hashable, Sendable {
     public var bytesToHost: UInt64 = 0
     /// Commands rejected with a stall.
     public var stalls = 0
+    /// Erases and programs that arrived while the flash was in XIP mode (no EXIT_XIP before them);
+    /// the model carries them out, but an RP2040 host must not rely on that.
+    public var flashOperationsInXIPMode = 0
 
     /// Zero counters.
     public init() {}

@@ -25,7 +25,12 @@ public final class SimulatedBoard: PicobootTransport {
     public let interfaceNumber: UInt8
     /// The board's 64-bit unique id (flash unique id on RP2040, chip id on RP2350).
     public let uniqueID: UInt64
+    /// Acknowledge FLASH_ERASE and VECTORIZE_FLASH even when they fail, without a stall and with
+    /// status OK, as the RP2040 bootrom does (its no-data acknowledgement ignores the task's result).
+    /// Off by default, so failures show; turn it on to test that a host checks before and verifies after.
+    public var silentTaskFailures = false
     /// Runs when the host sends EXEC (RP2040): gets the board and the address, returns a status and the time taken.
+    /// Without one, EXEC returns at once, as a routine that only returns would (see `SimulatedHelper`).
     public var execHandler: ((SimulatedBoard, UInt32) -> (PicobootStatus, Duration))?
 
     /// Flash contents (`flashSize` bytes).

@@ -41,6 +41,8 @@ extension SimulatedBoard {
         }
         do {
             try start(packet)
+            // Like the bootrom: the command's task runs until its acknowledgement goes out.
+            status.inProgress = true
         } catch {
             reject(error.status)
         }
@@ -81,7 +83,7 @@ extension SimulatedBoard {
             xipExited = false
             state = .acknowledgingToHost
         case .flashErase:
-            try erase(address: address, size: size)
+            try taskWithoutData { () throws(Rejection) in try erase(address: address, size: size) }
             state = .acknowledgingToHost
         case .read:
             var data = try readMemory(address: address, size: size)
@@ -114,10 +116,14 @@ extension SimulatedBoard {
             pendingWork = duration
             state = .acknowledgingToHost
         case .vectorizeFlash:
-            guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
+            // The address is checked; the copied function table itself is not modelled.
+            try taskWithoutData { () throws(Rejection) in
+                guard chip.sram.contains(address) else { throw Rejection(status: .invalidAddress) }
+            }
             state = .acknowledgingToHost
         case .getInfo:
-            state = .sending(info(kind: packet.argumentByte(at: 0), length: Int(packet.transferLength)))
+            state = .sending(info(kind: packet.argumentByte(at: 0), mask: packet.argumentWord(at: 4),
+                                  length: Int(packet.transferLength)))
         case .otpRead:
             let count = Int(packet.argumentHalfword(at: 2)), ecc = packet.argumentByte(at: 4) != 0
             guard Int(packet.transferLength) == count * (ecc ? 2 : 4) else { throw Rejection(status: .invalidTransferLength) }
@@ -125,6 +131,18 @@ extension SimulatedBoard {
             state = data.isEmpty ? .awaitingHostAcknowledgement : .sending(data)
         default:
             throw Rejection(status: .unknownCommand)
+        }
+    }
+
+    /// Runs the checks and work of a command without a data phase. With `silentTaskFailures` (the
+    /// RP2040 bootrom's behaviour: its acknowledgement callback ignores the task's result) a failure
+    /// is acknowledged as if it had worked, and nothing happens.
+    func taskWithoutData(_ body: () throws(Rejection) -> Void) throws(Rejection) {
+        do {
+            try body()
+        } catch {
+            guard silentTaskFailures else { throw error }
+            events.append(.silentlyIgnored(number: commandNumber, status: error.status))
         }
     }
 
@@ -188,17 +206,22 @@ extension SimulatedBoard {
         return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
     }
 
-    /// A GET_INFO answer: word 0 is the word count; SYS answers chip id words.
-    func info(kind: UInt8, length: Int) -> [UInt8] {
+    /// A GET_INFO answer: word 0 is the word count. SYS answers the requested items with the chip id
+    /// split over device id (low word) and wafer id (high word), an Arm CPU and a flash device word;
+    /// other types answer an empty list.
+    func info(kind: UInt8, mask: UInt32, length: Int) -> [UInt8] {
         var words: [UInt32]
         switch kind {
         case GetInfo.Kind.system.rawValue:
-            words = [0x1, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)]
+            let supported = SystemInfo.Items(rawValue: mask).intersection([.chipInfo, .critical, .cpuInfo, .flashDeviceInfo,
+                                                                           .bootRandom, .bootInfo])
+            words = SystemInfo.encode(items: supported,
+                                      chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)))
         default:
-            words = []
+            words = [0]
         }
         var out: [UInt8] = []
-        for word in [UInt32(words.count)] + words {
+        for word in words {
             out += [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
                     UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
         }

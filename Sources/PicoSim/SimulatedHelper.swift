@@ -32,6 +32,7 @@ public enum SimulatedHelper {
         switch operation {
         case .erase?:
             spent += board.helperErase(address: address, size: size)
+            board.xipExited = true      // left as after EXIT_XIP
         case .crc?:
             let count = Int(size / sector)
             guard count <= abi.maxSectors else { store(2, at: 12); return (.ok, spent) }
@@ -44,6 +45,7 @@ public enum SimulatedHelper {
                 store(crc, at: Int(RAMHelperABI.headerSize) + index * 4)
             }
             spent += board.timing.helperCRC(bytes: UInt64(size))
+            board.xipExited = false     // reads go through XIP: left as after ENTER_CMD_XIP
         case nil:
             store(3, at: 12)
             return (.ok, spent)

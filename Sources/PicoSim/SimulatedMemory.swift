@@ -9,6 +9,7 @@ extension SimulatedBoard {
     func erase(address: UInt32, size: UInt32) throws(Rejection) {
         guard address % chip.sectorSize == 0, size % chip.sectorSize == 0 else { throw Rejection(status: .badAlignment) }
         guard chip.flash.contains(address, length: UInt64(size)) else { throw Rejection(status: .invalidAddress) }
+        if !xipExited { statistics.flashOperationsInXIPMode += 1 }
         var sector = address
         while UInt64(sector) < UInt64(address) + UInt64(size) {
             let offset = flashOffset(sector)
@@ -36,10 +37,12 @@ extension SimulatedBoard {
         return spent
     }
 
-    /// READ: ROM, flash (aliased), SRAM or XIP SRAM.
+    /// READ: ROM, flash (aliased; page-aligned start), SRAM or XIP SRAM.
     func readMemory(address: UInt32, size: UInt32) throws(Rejection) -> [UInt8] {
         let length = UInt64(size)
         if chip.flash.contains(address, length: length) {
+            // The bootrom reads flash a page at a time from a page-aligned address.
+            guard address % chip.pageSize == 0 else { throw Rejection(status: .badAlignment) }
             var out: [UInt8] = []
             out.reserveCapacity(Int(size))
             var cursor = address, remaining = Int(size)
@@ -81,6 +84,7 @@ extension SimulatedBoard {
 
     /// Programs flash pages: bits can only be cleared (the result is old AND new).
     func program(address: UInt32, _ data: [UInt8]) {
+        if !xipExited { statistics.flashOperationsInXIPMode += 1 }
         var offset = flashOffset(address)
         for byte in data {
             flash[offset] &= byte

@@ -125,3 +125,25 @@ func bytes(_ text: String) -> [UInt8] {
         #expect(PicobootStatus(rawValue: 99).description == "STATUS_99 (99)")
     }
 }
+
+@Suite struct SystemInfoTests {
+    @Test func decodesItemsInFlagOrder() throws {
+        // Word count 10: flags 0x4d, then chip (3 words), cpu (1), flash device info (1), boot info (4).
+        let words: [UInt32] = [10, 0x4d, 0x11, 0x22, 0x33, 0x01, 0x0c00, 0xa, 0xb, 0xc, 0xd]
+        var answer: [UInt8] = []
+        for word in words { answer.appendUInt32(word) }
+        let info = try #require(SystemInfo(answer: answer + [0, 0, 0, 0]))
+        #expect(info.items == [.chipInfo, .cpuInfo, .flashDeviceInfo, .bootInfo])
+        #expect(info.chip?.package == 0x11 && info.chip?.device == 0x22 && info.chip?.wafer == 0x33)
+        #expect(info.cpu == 1 && info.flashDeviceInfo == 0x0c00 && info.boot == [0xa, 0xb, 0xc, 0xd])
+        #expect(SystemInfo.encode(items: [.chipInfo, .cpuInfo, .flashDeviceInfo, .bootInfo], chip: (0x11, 0x22, 0x33),
+                                  cpu: 1, flashDeviceInfo: 0x0c00).prefix(7) == words.prefix(7))
+    }
+
+    @Test func refusesShortAnswers() {
+        var answer: [UInt8] = []
+        for word in [UInt32(4), 0x1, 0x11] { answer.appendUInt32(word) }
+        #expect(SystemInfo(answer: answer) == nil)
+        #expect(SystemInfo(answer: [1, 0]) == nil)
+    }
+}

@@ -60,8 +60,9 @@ final class Rig {
         #expect(rig.board.statistics.sectorErases == 0 && rig.board.statistics.pagePrograms == 0)
         #expect(summary.skippedShare == 1)
         #expect(summary.wire.bytesToDevice == 0)
-        // Eight first-page probes, then the eight sectors whole.
-        #expect(summary.wire.bytesToHost == 32 * 1024 + 8 * 256)
+        // One first-page probe that cannot decide, then the eight sectors whole in two 16 KiB reads.
+        #expect(summary.wire.bytesToHost == 32 * 1024 + 256)
+        #expect(summary.plan.checkCommands == 3)
         #expect(summary.plan.check == .probeThenRead)
         options.plan.probeFirstPage = false
         let plain = try rig.executor.flash(image(base, data), options: options)
@@ -79,6 +80,31 @@ final class Rig {
         #expect(summary.wire.bytesToHost == 16 * 256)
         #expect(summary.plan.sectorsToErase.count == 16)
         #expect(rig.flashBytes(base, 16 * 4096) == pattern(16 * 4096, seed: 2))
+    }
+
+    @Test func checkSwitchesBetweenProbesAndBulkReads() throws {
+        let rig = Rig()
+        let new = pattern(16 * 4096, seed: 2)
+        // Sectors 0-7 hold another program, sectors 8-15 already hold the image.
+        rig.board.preload(flashAt: base, Array(pattern(8 * 4096, seed: 1)) + Array(new[(8 * 4096)...]))
+        var options = FlashOptions()
+        options.reboot = false
+        options.plan.verify = false
+        let summary = try rig.executor.flash(image(base, new), options: options)
+        // Eight settling probes, one undecided probe, then sectors 8-15 in two bulk reads.
+        #expect(summary.plan.checkCommands == 8 + 1 + 2)
+        #expect(summary.plan.checkedBytes == 9 * 256 + 8 * 4096)
+        #expect(summary.plan.sectors.map(\.action) == [SectorAction](repeating: .eraseAndProgram, count: 8) + [SectorAction](repeating: .skip, count: 8))
+        #expect(rig.flashBytes(base, new.count) == new)
+
+        // And back: identical first, different afterwards; a bulk run that sees settling sectors resumes probing.
+        let back = Rig()
+        back.board.preload(flashAt: base, Array(new[..<(4 * 4096)]) + pattern(12 * 4096, seed: 9))
+        let second = try back.executor.flash(image(base, new), options: options)
+        // One undecided probe, a bulk read of sectors 0-3 (identical: stay bulk), a bulk read of
+        // sectors 4-7 (different: probing resumes), then eight settling probes for sectors 8-15.
+        #expect(second.plan.checkCommands == 1 + 1 + 1 + 8)
+        #expect(back.flashBytes(base, new.count) == new)
     }
 
     @Test func withoutSkipOnlyPartialSectorsAreRead() throws {
@@ -105,6 +131,7 @@ final class Rig {
         #expect(rig.board.statistics.pagePrograms == 16)
         #expect(rig.flashBytes(base, new.count) == new)
         #expect(summary.plan.sectorsSkipped == 15)
+        #expect(rig.board.statistics.flashOperationsInXIPMode == 0)
     }
 
     @Test func partialSectorKeepsTheUsersBytesOnTheDevice() throws {
@@ -153,6 +180,7 @@ final class Rig {
         #expect(summary.plan.pageCount == 16)
         #expect(rig.board.statistics.pagePrograms == 0)
         #expect(!summary.rebooted)
+        #expect(summary.dryRun && summary.description.contains("nothing was changed"))
         #expect(rig.board.flash.prefix(4096).allSatisfy { $0 == 0xFF })
     }
 
@@ -198,6 +226,9 @@ final class Rig {
         let data = pattern(8192, seed: 5)
         rig.board.preload(flashAt: base, data)
         #expect(try rig.executor.read(AddressRange(start: base, end: UInt64(base) + 8192), chunk: 3000) == data)
+        // An unaligned start reads from its page and drops the lead.
+        #expect(try rig.executor.read(AddressRange(start: base + 13, end: UInt64(base) + 5000)) == Array(data[13..<5000]))
+        #expect(try rig.executor.verify(image(base + 77, Array(data[77..<3000]))).matches)
         #expect(try rig.executor.guessFlashSize() == .size(1 << 20))
         try rig.executor.erase(AddressRange(start: base, end: UInt64(base) + 4096))
         #expect(rig.flashBytes(base, 4096).allSatisfy { $0 == 0xFF })
@@ -233,5 +264,16 @@ final class Rig {
         #expect(report.mismatchCount == 2 && report.bytesCompared == 5000)
         #expect(report.firstMismatches == [.init(address: base + 10, expected: data[10], actual: data[10] ^ 1)])
         #expect(rig.board.exclusiveAccess == .shared)
+    }
+}
+
+@Suite struct SystemInfoOperationTests {
+    @Test func rp2350AnswersChipInformation() throws {
+        let rig = Rig(chip: .rp2350)
+        let info = try rig.executor.systemInfo()
+        #expect(info.items == .standard)
+        #expect(info.chip?.device == UInt32(truncatingIfNeeded: rig.board.uniqueID))
+        #expect(info.boot?.count == 4)
+        #expect(throws: FlashError.unsupported(operation: "GET_INFO", chip: .rp2040)) { try Rig().executor.systemInfo() }
     }
 }

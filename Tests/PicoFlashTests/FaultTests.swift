@@ -96,6 +96,37 @@ func deviceError(_ error: any Error) -> PicobootError? {
         #expect(error.description.contains("token"))
     }
 
+    @Test func stallOnAReadIsReportedInTheDataPhase() throws {
+        let rig = rigWithOldImage()
+        rig.board.inject(.stall(atCommand: 3, status: .invalidAddress))
+        let error = try #require(throws: FlashError.self) { try rig.executor.flash(newImage) }
+        let inner = try #require(deviceError(error))
+        #expect(inner.reason == .rejected(.invalidAddress) && inner.command == .read && inner.phase == .data)
+        #expect(inner.address == base)
+    }
+
+    @Test func aBoardLeftStalledByAnEarlierProgramIsRecoveredOnStart() throws {
+        let rig = rigWithOldImage()
+        // Garbage instead of a command block: the board halts both endpoints and stays so.
+        try rig.board.bulkOut([1, 2, 3], timeout: .seconds(1))
+        #expect(throws: USBTransportError.stall) { _ = try rig.board.bulkIn(length: 0, timeout: .seconds(1)) }
+        try rig.executor.flash(newImage)
+        #expect(rig.flashBytes(base, 4096) == pattern(4096, seed: 2))
+    }
+
+    @Test func eraseRangesAreCheckedBeforeABoardThatIgnoresFailuresSeesThem() throws {
+        let rig = rigWithOldImage()
+        rig.board.silentTaskFailures = true
+        #expect(throws: FlashError.invalidRange(AddressRange(start: base + 256, end: UInt64(base) + 4352),
+                                                reason: "start and length must be multiples of 4096")) {
+            try rig.executor.erase(AddressRange(start: base + 256, end: UInt64(base) + 4352))
+        }
+        #expect(rig.board.statistics.commands == 0)
+        // A flash over such a board still ends verified.
+        try rig.executor.flash(newImage)
+        #expect(rig.flashBytes(base, 4096) == pattern(4096, seed: 2))
+    }
+
     @Test func rp2350RefusesRP2040OnlyCommands() throws {
         let rig = Rig(chip: .rp2350)
         let connection = rig.executor.connection

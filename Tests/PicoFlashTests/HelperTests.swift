@@ -34,6 +34,14 @@ func helperRig(flashSize: UInt32 = 4 << 20) -> Rig {
         #expect(rig.board.statistics.blockErases == 16)
         #expect(rig.board.statistics.sectorErases == 0)
         #expect(Array(rig.board.sram.prefix(helperCode.count)) == helperCode)
+        #expect(rig.board.statistics.flashOperationsInXIPMode == 0)
+    }
+
+    @Test func blankSectorsAfterACRCPassAreWrittenOutOfXIP() throws {
+        let rig = helperRig()
+        try rig.executor.flash(image(base, pattern(3 * 4096)), options: noReboot)
+        #expect(rig.board.statistics.blockErases == 0 && rig.board.statistics.pagePrograms == 48)
+        #expect(rig.board.statistics.flashOperationsInXIPMode == 0)
     }
 
     @Test func issueNineTargets() throws {
@@ -104,6 +112,7 @@ func helperRig(flashSize: UInt32 = 4 << 20) -> Rig {
         options.dryRun = true
         let summary = try rig.executor.flash(image(base, pattern(1 << 20, seed: 2)), options: options)
         #expect(summary.estimate.erase == .milliseconds(150) * 16 + .microseconds(500) * 3)
-        #expect(summary.plan.summary().contains("helperBlocks"))
+        #expect(summary.plan.summary().contains("RAM helper, 64 KiB blocks"))
+        #expect(summary.plan.summary().contains("RAM helper CRCs"))
     }
 }

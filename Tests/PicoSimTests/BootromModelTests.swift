@@ -36,6 +36,9 @@ import UF2
         #expect(rejection { try connection.write(address: base, bytes: [1, 2, 3]) } == .badAlignment)
         #expect(rejection { try connection.write(address: 0x3000_0000, bytes: [1]) } == .invalidAddress)
         #expect(rejection { _ = try connection.read(address: 0x4000_0000, count: 4) } == .invalidAddress)
+        #expect(rejection { _ = try connection.read(address: base + 4, count: 4) } == .badAlignment)
+        #expect(rejection { _ = try connection.read(address: base + 256, count: 5) } == nil)
+        #expect(rejection { _ = try connection.read(address: 0x2000_0003, count: 5) } == nil)
         #expect(rejection { try connection.erase(address: 0x2000_0000, size: 4096) } == .invalidAddress)
         // RAM takes any alignment.
         #expect(rejection { try connection.write(address: 0x2000_0003, bytes: [1, 2, 3]) } == nil)
@@ -57,6 +60,18 @@ import UF2
         #expect(try connection.readStatus() == CommandStatus(token: 51, status: .invalidTransferLength, commandID: 0x84, inProgress: false))
         try connection.reset()
         #expect(try connection.readStatus().status == .ok)   // a reset clears the status
+    }
+
+    @Test func rp2040QuirkAcknowledgesFailedErases() throws {
+        let (board, connection) = connect()
+        board.silentTaskFailures = true
+        board.preload(flashAt: base, [1, 2, 3, 4])
+        try connection.erase(address: base + 256, size: 4096)        // no stall, nothing erased
+        #expect(try connection.readStatus().status == .ok)
+        #expect(board.events.contains(.silentlyIgnored(number: 1, status: .badAlignment)))
+        #expect(try connection.read(address: base, count: 4) == [1, 2, 3, 4])
+        // Data commands still stall on a bad address.
+        #expect(rejection { _ = try connection.read(address: base + 8, count: 4) } == .badAlignment)
     }
 
     @Test func stallPersistsUntilClearedOrReset() throws {
@@ -87,10 +102,14 @@ import UF2
 
     @Test func getInfoAndOTP() throws {
         let (board, connection) = connect(.rp2350)
-        let info = try connection.execute(GetInfo(.system, params: (1, 0, 0), length: 32))
+        let info = try connection.execute(GetInfo(.system, params: (SystemInfo.Items.chipInfo.rawValue, 0, 0), length: 32))
         #expect(info.count == 32)
-        #expect(info[0] == 3)   // word 0 is the word count
-        #expect(UInt32(info[8]) | UInt32(info[9]) << 8 | UInt32(info[10]) << 16 | UInt32(info[11]) << 24 == UInt32(truncatingIfNeeded: board.uniqueID))
+        #expect(info[0] == 4)   // word 0 counts the flags word and the three chip words
+        let decoded = try #require(SystemInfo(answer: info))
+        #expect(decoded.items == .chipInfo)
+        #expect(decoded.chip?.device == UInt32(truncatingIfNeeded: board.uniqueID))
+        #expect(decoded.chip?.wafer == UInt32(truncatingIfNeeded: board.uniqueID >> 32))
+        #expect(decoded.cpu == nil)
         #expect(try connection.execute(OTPRead(row: 0, count: 4)).count == 8)
     }
 

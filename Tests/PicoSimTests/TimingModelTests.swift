@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 import PicoBoot
 @testable import PicoSim
@@ -55,4 +60,51 @@ import UF2
         #expect(board.statistics.blockErases == 2 && board.statistics.sectorErases == 1)
         #expect(board.flash.prefix(0x2_1000).allSatisfy { $0 == 0xFF })
     }
+}
+
+@Suite struct ParallelPacingTests {
+    @Test func pacedBoardsSleepIndependently() throws {
+        // Four boards each spend 40 sector erases (1.8 s modelled, 180 ms at 10×) on their own threads:
+        // the wall time is close to one board's, not four boards' added up (720 ms).
+        let boards = (0..<4).map { _ in SimulatedBoard(chip: .rp2040, pacing: 10) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let threads = boards.map { board in
+            Worker {
+                try? PicobootConnection(transport: board).erase(address: 0x1000_0000, size: 40 * 4096)
+            }
+        }
+        threads.forEach { $0.join() }
+        let elapsed = clock.now - start
+        #expect(boards.allSatisfy { $0.statistics.sectorErases == 40 })
+        #expect(elapsed >= .milliseconds(180))
+        #expect(elapsed < .milliseconds(600))
+    }
+
+    @Test func statusShowsACommandInProgressUntilItsAcknowledgement() throws {
+        let board = SimulatedBoard(chip: .rp2040)
+        try board.bulkOut(FlashErase(address: 0x1000_0000, size: 4096).packet(token: 4).bytes, timeout: .seconds(1))
+        let connection = PicobootConnection(transport: board)
+        #expect(try connection.readStatus().inProgress)
+        _ = try board.bulkIn(length: 0, timeout: .seconds(1))
+        #expect(try connection.readStatus() == CommandStatus(token: 4, status: .ok, commandID: 0x03, inProgress: false))
+    }
+}
+
+/// A POSIX thread running `body`, joined by `join()` (no Foundation needed).
+final class Worker: @unchecked Sendable {
+    private var thread = pthread_t()
+    private let body: () -> Void
+
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+        let box = Unmanaged.passRetained(self).toOpaque()
+        pthread_create(&thread, nil, { argument in
+            let worker = Unmanaged<Worker>.fromOpaque(argument!).takeRetainedValue()
+            worker.body()
+            return nil
+        }, box)
+    }
+
+    func join() { pthread_join(thread, nil) }
 }
