@@ -149,6 +149,19 @@ struct DeviceCommandTests {
         #expect(Self.jsonLines(again.stdout).last?["bytes_written"] as? Int == 0)
     }
 
+    @Test func infoDeviceReadsRP2350ChipIDsThroughGetInfo() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350"]])
+        defer { boards.close() }
+        let serial = try #require(try boards.status()[0]["serial"] as? String)
+        let info = try boards.picoctl(["info", "--device", "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let object = try #require(Self.jsonLines(info.stdout).first)
+        #expect(object["chip"] as? String == "rp2350")
+        let ids = try #require(object["chip_ids"] as? [String: Any])
+        let wafer = try #require(ids["wafer"] as? Int), device = try #require(ids["device"] as? Int)
+        #expect(String(format: "%08X%08X", wafer, device) == serial, "the BOOTSEL serial is the chip id")
+    }
+
     @Test func listWatchReportsArrivalsAndDepartures() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
         defer { boards.close() }
