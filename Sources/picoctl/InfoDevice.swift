@@ -35,6 +35,9 @@ extension InfoCommand {
             var flashSize: UInt32?
             if case .size(let size) = guess { flashSize = size }
             let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
+            // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
+            let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
+            let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
             let board = session.board
             let sizeText: String
             switch guess {
@@ -54,13 +57,20 @@ extension InfoCommand {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "chip": .string(session.chip.name), "port": .string(board.usb.portPath.description),
                     "identity": .string(board.identity.description), "serial": board.usb.serialNumber.map(JSONValue.string) ?? .null,
-                    "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program])))
+                    "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program,
+                    "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
+                                                            "wafer": .int(Int($0.wafer))]) } ?? .null,
+                    "cpu": cpu.map(JSONValue.string) ?? .null])))
                 return
             }
             var lines = ["board:      \(board.usb.portPath) (bus \(board.usb.bus) address \(board.usb.address))",
                          "chip:       \(session.chip.name)",
                          "identity:   \(board.identity)" + (board.serialIsUnique ? "" : " (BOOTSEL serial \(board.usb.serialNumber ?? "-") is not unique)"),
                          "flash:      \(sizeText)"]
+            if let ids = system?.chip {
+                lines.append("chip ids:   package 0x\(String(ids.package, radix: 16)) device 0x\(String(ids.device, radix: 16)) wafer 0x\(String(ids.wafer, radix: 16))")
+            }
+            if let cpu { lines.append("cpu:        \(cpu)") }
             if let info {
                 lines.append("program:    \(info.programName ?? "(no name)")" + (info.programVersion.map { " \($0)" } ?? ""))
                 if let date = info.buildDate { lines.append("built:      \(date)") }

@@ -149,6 +149,19 @@ struct DeviceCommandTests {
         #expect(Self.jsonLines(again.stdout).last?["bytes_written"] as? Int == 0)
     }
 
+    @Test func infoDeviceReadsRP2350ChipIDsThroughGetInfo() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350"]])
+        defer { boards.close() }
+        let serial = try #require(try boards.status()[0]["serial"] as? String)
+        let info = try boards.picoctl(["info", "--device", "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let object = try #require(Self.jsonLines(info.stdout).first)
+        #expect(object["chip"] as? String == "rp2350")
+        let ids = try #require(object["chip_ids"] as? [String: Any])
+        let wafer = try #require(ids["wafer"] as? Int), device = try #require(ids["device"] as? Int)
+        #expect(String(format: "%08X%08X", wafer, device) == serial, "the BOOTSEL serial is the chip id")
+    }
+
     @Test func listWatchReportsArrivalsAndDepartures() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
         defer { boards.close() }
@@ -309,6 +322,24 @@ struct DeviceCommandTests {
         #expect(result.stderr.contains("matched --expect"))
         let refused = try boards.picoctl(["flash", file.path, "--monitor", "--no-reboot"])
         #expect(refused.status == 64)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func progressBarsAreDrawnOnATerminalOnly() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 32 * 1024)
+        defer { try? FileManager.default.removeItem(at: file) }
+        // script(1) gives picoctl a pseudo-terminal for stdout and stderr.
+        let onTerminal = try EmulatedBoards.run(URL(fileURLWithPath: "/usr/bin/script"),
+                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --no-reboot", "/dev/null"],
+                                                environment: boards.environment, timeout: .seconds(60))
+        #expect(onTerminal.status == 0)
+        #expect(onTerminal.stdout.contains("\r\u{1B}[2Kwrite   ["), "a redrawn bar per phase")
+        #expect(onTerminal.stdout.contains("verify  [##############################] 100%  32/32 KiB"))
+        let piped = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("["), "no bars when stderr is not a terminal")
     }
 
     @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {
