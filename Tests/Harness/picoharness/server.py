@@ -25,7 +25,7 @@ from dataclasses import fields
 from .board import Board, BoardOptions
 from .picoboot_model import Faults, Timing
 from .testbed import Testbed
-from .usbbus import DeviceNumbers, TtyNumbers, root_hub_interface_record, root_hub_record
+from .usbbus import DeviceNumbers, TtyNumbers, hub_records, root_hub_interface_record, root_hub_record
 
 PRELOAD = "libumockdev-preload.so.0"
 
@@ -52,12 +52,20 @@ class Harness:
         self.events_cv = threading.Condition()
         self.testbed.add([root_hub_record(1), root_hub_interface_record(1)], announce=False)
         self.boards: list = []
+        hubs: set[str] = set()
         for i, spec in enumerate(specs):
+            port = str(spec.get("port", i + 1))
+            parts = port.split(".")
+            for depth in range(1, len(parts)):                # hubs on the way, parents first
+                hub = ".".join(parts[:depth])
+                if hub not in hubs:
+                    hubs.add(hub)
+                    self.testbed.add(hub_records(1, hub, self.numbers.take(1)), announce=False)
             opts = BoardOptions(mode=spec.get("mode", "bootsel"),
                                 heartbeat=float(spec.get("heartbeat", 0.5)),
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
                                 timing=Timing(**spec.get("timing", {})))
-            self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, str(i + 1), self.testbed,
+            self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
         for b in self.boards:
             if b.options.mode != "off":
