@@ -110,7 +110,7 @@ class Harness:
             if "deny" in req:
                 board.set_deny(errno.EACCES if req["deny"] is True else int(req["deny"] or 0))
         elif cmd == "timing":
-            for k in ("erase_sector", "program_page"):
+            for k in ("erase_sector", "erase_block", "program_page"):
                 if k in req:
                     setattr(board.options.timing, k, float(req[k]))
         elif cmd == "set":
