@@ -80,6 +80,7 @@ class PicobootModel(UsbFunction):
         self.ep_out = next(e.address for e in itf.endpoints if not e.address & 0x80)
         self.ep_in = next(e.address for e in itf.endpoints if e.address & 0x80)
         self.pending_in: deque[Transfer] = deque()
+        self.pending_out: deque[Transfer] = deque()
         self.reset_state()
         self.commands = 0
         self.exec_calls = 0
@@ -106,6 +107,8 @@ class PicobootModel(UsbFunction):
             if s.request == 0x41 and not s.device_to_host:          # INTERFACE_RESET
                 self.halted.clear()
                 self.reset_state()
+                if self.pending_out:                 # a NAKed packet is retried as a new command
+                    self._out(self.pending_out.popleft())
                 return b""
             if s.request == 0x42 and s.device_to_host:              # GET_COMMAND_STATUS
                 return struct.pack("<IIBB6x", self.token, self.status, self.cmd_id, int(self.in_progress))
@@ -118,8 +121,9 @@ class PicobootModel(UsbFunction):
 
     def cancel(self, transfer: Transfer) -> None:
         with self.lock:
-            if transfer in self.pending_in:
-                self.pending_in.remove(transfer)
+            for queue in (self.pending_in, self.pending_out):
+                if transfer in queue:
+                    queue.remove(transfer)
 
     # Bulk ----------------------------------------------------------------------------------------
     def submit_data(self, t: Transfer) -> None:
@@ -138,8 +142,9 @@ class PicobootModel(UsbFunction):
         self.in_progress = False
         self.state = "cmd"
         self.halted.update({self.ep_in, self.ep_out})
-        while self.pending_in:
-            self.pending_in.popleft().complete(-EPIPE)
+        for queue in (self.pending_in, self.pending_out):
+            while queue:
+                queue.popleft().complete(-EPIPE)
 
     def _service_in(self) -> None:
         while self.pending_in:
@@ -151,6 +156,8 @@ class PicobootModel(UsbFunction):
                 then, self.after_ack = self.after_ack, None
                 if then:
                     then()
+                if self.pending_out:             # an OUT packet the device NAKed until now
+                    self._out(self.pending_out.popleft())
             elif self.state == "in":
                 t = self.pending_in.popleft()
                 chunk, self.in_buf = self.in_buf[:t.length], self.in_buf[t.length:]
@@ -175,7 +182,8 @@ class PicobootModel(UsbFunction):
             t.complete(0)
             self.state = "cmd"
         else:                                   # busy or waiting for the IN ack: NAK until then
-            t.complete(-EPIPE)
+            self.pending_out.append(t)
+            return
         self._service_in()
 
     def _command(self, raw: bytes) -> None:
