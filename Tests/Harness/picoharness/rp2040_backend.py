@@ -63,6 +63,7 @@ class Rp2040pyBoard(Board):
         super().__init__(*args, **kw)
         self.sim: Simulator | None = None
         self.halted_sim = True
+        self.preloaded: list[tuple[int, bytes]] = []
         self.link: HostLink | None = None
         self.jobs: queue.Queue = queue.Queue()   # bus changes, in the order the chip made them
         threading.Thread(target=self._run_jobs, daemon=True, name=f"board{self.index}").start()
@@ -95,6 +96,9 @@ class Rp2040pyBoard(Board):
         mcu.load_bootrom(BOOTROM_B1)
         if self.sim is not None:                      # keep flash across power cycles
             mcu.flash[:] = self.sim.rp2040.flash
+        for offset, data in self.preloaded:
+            mcu.flash[offset:offset + len(data)] = data
+        self.preloaded = []
         self.sim = sim
         self.link = HostLink(sim, on_enabled=self._usb_enabled, on_gone=lambda: None)
         mcu.watchdog.on_watchdog_trigger = self._watchdog_reboot
@@ -142,8 +146,9 @@ class Rp2040pyBoard(Board):
         return bytes(self.sim.rp2040.flash[offset:offset + size]) if self.sim else b"\xff" * size
 
     def write_flash(self, offset: int, data: bytes) -> None:
-        if self.sim is None:
-            self.power_on()
+        if self.sim is None:                           # not powered yet: applied at power-on
+            self.preloaded.append((offset, bytes(data)))
+            return
         self.sim.rp2040.flash[offset:offset + len(data)] = data
 
     def _pace_to_wall_time(self, sim, step_ns: int = 2_000_000, lead_s: float = 0.02) -> None:

@@ -67,6 +67,9 @@ class Harness:
                                 timing=Timing(**spec.get("timing", {})))
             self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
+        for b, spec in zip(self.boards, specs):
+            if spec.get("firmware"):
+                b.load_image(spec["firmware"])
         for b in self.boards:
             if b.options.mode != "off":
                 if b.options.mode == "app":

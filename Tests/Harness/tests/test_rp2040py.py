@@ -128,3 +128,13 @@ def test_flashed_companion_boots_and_prints_over_cdc(emulated_board, companion_i
 def boards_python():
     from picoharness.client import harness_python
     return harness_python()
+
+
+def test_board_can_start_with_firmware_already_flashed(emulated_board, companion_image):
+    uf2 = FIRMWARE_BIN.with_suffix(".uf2")
+    image = str(uf2 if uf2.exists() else FIRMWARE_BIN)
+    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "app", "firmware": image}])
+    app = boards.wait(0, mode="app", timeout=60)
+    assert app["serial"] == app["unique_id"] and app["tty"]
+    program = FIRMWARE_BIN.read_bytes()                  # the UF2 pads its last page with zeros
+    assert boards.read_flash(0, 0, len(program)) == program
