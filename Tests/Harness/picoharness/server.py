@@ -170,14 +170,19 @@ class Harness:
         self.testbed.close()
 
 
-def serve(harness: Harness, path: str, stop: threading.Event) -> None:
-    """Accepts control connections; one thread each; JSON lines in and out."""
+def listen(path: str) -> socket.socket:
+    """The control socket, already listening (so that the ready line never precedes it)."""
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(path):
         os.unlink(path)
     srv.bind(path)
-    srv.listen(16)
+    srv.listen(64)
     srv.settimeout(0.2)
+    return srv
+
+
+def serve(harness: Harness, srv: socket.socket, path: str, stop: threading.Event) -> None:
+    """Accepts control connections; one thread each; JSON lines in and out."""
 
     def session(conn: socket.socket) -> None:
         with conn, conn.makefile("rwb") as f:
@@ -226,10 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if args.exit_with_stdin:
         threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop.set()), daemon=True).start()
-    server = threading.Thread(target=serve, args=(harness, control, stop), daemon=True)
+    server = threading.Thread(target=serve, args=(harness, listen(control), control, stop), daemon=True)
     server.start()
-    while not os.path.exists(control):
-        time.sleep(0.01)
     print(json.dumps({**harness.env(), "control": control, "pid": os.getpid(),
                       "boards": [b.describe() for b in harness.boards]}), flush=True)
     try:
