@@ -115,6 +115,9 @@ class Rp2040pyBoard(Board):
         if self.sim is not None:
             self.halted_sim = True
             self.sim.stop()
+            loop = getattr(self.sim, "_loop", None)
+            if loop is not None:                      # its engine-room thread ends with the loop
+                loop.call_soon_threadsafe(loop.stop)
             if self.link:
                 self.link.forget_all(-ESHUTDOWN)
 
@@ -139,7 +142,7 @@ class Rp2040pyBoard(Board):
         def run():
             self.unplug()
             time.sleep(self.options.reenumerate_gap)
-            self.plug()
+            self.plug(bootsel=target == "bootsel")
         threading.Timer(delay, run).start()
 
     def read_flash(self, offset: int, size: int) -> bytes:
