@@ -162,6 +162,7 @@ class Harness:
                 self.events_cv.wait(min(left, 0.1))
 
     def close(self) -> None:
+        self.testbed.quiet = True      # a monitor that stopped reading must not delay the exit
         for b in self.boards:
             try:
                 b.shutdown()
