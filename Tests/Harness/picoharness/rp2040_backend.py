@@ -25,17 +25,25 @@ from .rawdesc import RawDescriptors
 from .rp2040_link import HostLink
 
 FLASH_UNIQUE_ID_CMD = 0x4B
+PICOBOOT_MAGIC = (0x431FD10B).to_bytes(4, "little")
 CHIP_FLASH_SIZE = 2 * 1024 * 1024
 
 
 class ChipFunction(UsbFunction):
     """usbdevfs requests forwarded to the emulated chip through the host link."""
 
-    def __init__(self, descriptors: RawDescriptors, link: HostLink):
+    def __init__(self, descriptors: RawDescriptors, link: HostLink, board=None):
         super().__init__(descriptors)
         self.link = link
+        self.board = board
+        self.commands = 0
 
     def submit(self, transfer: Transfer) -> None:
+        if transfer.kind == 3 and not transfer.is_in and transfer.data[:4] == PICOBOOT_MAGIC:
+            self.commands += 1                        # faults count PICOBOOT commands, as in the sim
+            if self.board and self.board.options.faults.disconnect_at == self.commands:
+                threading.Thread(target=self.board.fault_disconnect, daemon=True).start()
+                return
         if transfer.kind == 2 and transfer.setup and transfer.setup.request == 1 \
                 and transfer.setup.request_type == 2:
             self.link.clear_halt(transfer.setup.index & 0xFF)
@@ -134,6 +142,11 @@ class Rp2040pyBoard(Board):
 
     def start_in_app(self) -> None:
         self.plug()
+
+    def fault_disconnect(self) -> None:
+        """An injected unplug: power goes, the URBs in flight fail; back with `plug`."""
+        self.events({"board": self.index, "event": "fault", "fault": "disconnect"})
+        self.unplug()
 
     def shutdown(self) -> None:
         self.unplug()
@@ -270,7 +283,7 @@ class Rp2040pyBoard(Board):
         cdc = next((i for i in raw.interfaces if i.cls == 0x0A), None)
         self.cdc_in = next((e.address for e in cdc.endpoints if e.address & 0x80), None) if cdc else None
         self.cdc_out = next((e.address for e in cdc.endpoints if not e.address & 0x80), None) if cdc else None
-        self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link),
+        self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link, self),
                      tty=cdc is not None)
 
     # The app's CDC port --------------------------------------------------------------------------

