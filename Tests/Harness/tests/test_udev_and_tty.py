@@ -56,7 +56,7 @@ def test_monitor_sees_remove_then_add_on_replug(emulated_board):
         assert (first["action"], second["action"]) == ("remove", "add")
         assert first["properties"]["ID_SERIAL_SHORT"] == second["properties"]["ID_SERIAL_SHORT"]
         assert second["properties"]["SUBSYSTEM"] == "tty"
-        assert time.monotonic() - t0 < 5
+        assert time.monotonic() - t0 < 15
     finally:
         mon.kill()
         mon.wait(5)
@@ -79,7 +79,7 @@ import fcntl, os, struct, sys, time, select
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
 fcntl.ioctl(fd, 0x5416, struct.pack("i", 2))          # TIOCMBIS DTR
 got = b""
-deadline = time.monotonic() + 5
+deadline = time.monotonic() + 20
 os.write(fd, b"ping\r")
 while b"echo: ping" not in got and time.monotonic() < deadline:
     if select.select([fd], [], [], 0.2)[0]:
