@@ -215,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--mode", default="bootsel", help="initial mode: bootsel, app or off")
     p.add_argument("--heartbeat", type=float, default=0.5)
+    p.add_argument("--firmware", help="a BIN (from 0x10000000) or UF2 put into every board's flash")
     p.add_argument("--boards", help="JSON list of board specs (overrides --kind/--count/--mode)")
     p.add_argument("--control", help="control socket path (default: next to the testbed)")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes")
@@ -224,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         print("picoharness.server must not run under the umockdev preload", file=sys.stderr)
         return 2
     specs = json.loads(args.boards) if args.boards else [
-        {"kind": args.kind, "mode": args.mode, "heartbeat": args.heartbeat} for _ in range(args.count)]
+        {"kind": args.kind, "mode": args.mode, "heartbeat": args.heartbeat, "firmware": args.firmware}
+        for _ in range(args.count)]
     harness = Harness(specs)
     control = args.control or harness.testbed.root + ".control"
     stop = threading.Event()
