@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Emulated Pico boards behind umockdev, for trying picoctl (and its tests) without hardware.
 #
-#   eval "$(Scripts/emulated-board.sh start [--kind sim-rp2040|sim-rp2350|rp2040py] [--count N] [--mode bootsel|app])"
+#   eval "$(Scripts/emulated-board.sh start [--kind sim-rp2040|sim-rp2350|rp2040py] [--count N] [--mode bootsel|app] [--firmware F.uf2])"
 #   .build/debug/picoctl list                  # sees the boards: UMOCKDEV_DIR and LD_PRELOAD are exported
 #   Scripts/emulated-board.sh ctl unplug 0     # control: status | plug N [bootsel] | unplug N | reboot N app|bootsel
 #                                              #          | write N TEXT | json '{"cmd": ...}'

@@ -8,6 +8,7 @@ rp2040py backend (see `rp2040_backend`) plugs into the same `connect()`/`disconn
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -275,6 +276,18 @@ class Board:
         """Puts bytes into flash directly (erasing the sectors), as if flashed earlier."""
         self.flash.erase(offset - offset % 4096, (offset % 4096 + len(data) + 4095) // 4096 * 4096)
         self.flash.program(offset, data)
+
+    def load_image(self, path: str) -> None:
+        """Puts a program into flash as if flashed earlier: a BIN (from 0x10000000) or a UF2."""
+        data = open(path, "rb").read()
+        if data[:8] == b"UF2\nWQ]\x9e":
+            for i in range(0, len(data) - 511, 512):
+                block = data[i:i + 512]
+                flags, addr, size = struct.unpack_from("<III", block, 8)
+                if not flags & 1 and 0x1000_0000 <= addr < 0x1100_0000:
+                    self.write_flash(addr - 0x1000_0000, block[32:32 + size])
+        else:
+            self.write_flash(0, data)
 
     def shutdown(self) -> None:
         """Harness exit."""

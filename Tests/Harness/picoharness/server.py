@@ -25,7 +25,7 @@ from dataclasses import fields
 from .board import Board, BoardOptions
 from .picoboot_model import Faults, Timing
 from .testbed import Testbed
-from .usbbus import DeviceNumbers, TtyNumbers, root_hub_interface_record, root_hub_record
+from .usbbus import DeviceNumbers, TtyNumbers, hub_records, root_hub_interface_record, root_hub_record
 
 PRELOAD = "libumockdev-preload.so.0"
 
@@ -52,13 +52,24 @@ class Harness:
         self.events_cv = threading.Condition()
         self.testbed.add([root_hub_record(1), root_hub_interface_record(1)], announce=False)
         self.boards: list = []
+        hubs: set[str] = set()
         for i, spec in enumerate(specs):
+            port = str(spec.get("port", i + 1))
+            parts = port.split(".")
+            for depth in range(1, len(parts)):                # hubs on the way, parents first
+                hub = ".".join(parts[:depth])
+                if hub not in hubs:
+                    hubs.add(hub)
+                    self.testbed.add(hub_records(1, hub, self.numbers.take(1)), announce=False)
             opts = BoardOptions(mode=spec.get("mode", "bootsel"),
                                 heartbeat=float(spec.get("heartbeat", 0.5)),
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
                                 timing=Timing(**spec.get("timing", {})))
-            self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, str(i + 1), self.testbed,
+            self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
+        for b, spec in zip(self.boards, specs):
+            if spec.get("firmware"):
+                b.load_image(spec["firmware"])
         for b in self.boards:
             if b.options.mode != "off":
                 if b.options.mode == "app":
@@ -102,7 +113,7 @@ class Harness:
             if "deny" in req:
                 board.set_deny(errno.EACCES if req["deny"] is True else int(req["deny"] or 0))
         elif cmd == "timing":
-            for k in ("erase_sector", "program_page"):
+            for k in ("erase_sector", "erase_block", "program_page"):
                 if k in req:
                     setattr(board.options.timing, k, float(req[k]))
         elif cmd == "set":
@@ -151,6 +162,7 @@ class Harness:
                 self.events_cv.wait(min(left, 0.1))
 
     def close(self) -> None:
+        self.testbed.quiet = True      # a monitor that stopped reading must not delay the exit
         for b in self.boards:
             try:
                 b.shutdown()
@@ -159,14 +171,19 @@ class Harness:
         self.testbed.close()
 
 
-def serve(harness: Harness, path: str, stop: threading.Event) -> None:
-    """Accepts control connections; one thread each; JSON lines in and out."""
+def listen(path: str) -> socket.socket:
+    """The control socket, already listening (so that the ready line never precedes it)."""
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(path):
         os.unlink(path)
     srv.bind(path)
-    srv.listen(16)
+    srv.listen(64)
     srv.settimeout(0.2)
+    return srv
+
+
+def serve(harness: Harness, srv: socket.socket, path: str, stop: threading.Event) -> None:
+    """Accepts control connections; one thread each; JSON lines in and out."""
 
     def session(conn: socket.socket) -> None:
         with conn, conn.makefile("rwb") as f:
@@ -198,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--mode", default="bootsel", help="initial mode: bootsel, app or off")
     p.add_argument("--heartbeat", type=float, default=0.5)
+    p.add_argument("--firmware", help="a BIN (from 0x10000000) or UF2 put into every board's flash")
     p.add_argument("--boards", help="JSON list of board specs (overrides --kind/--count/--mode)")
     p.add_argument("--control", help="control socket path (default: next to the testbed)")
     p.add_argument("--exit-with-stdin", action="store_true", help="exit when stdin closes")
@@ -207,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         print("picoharness.server must not run under the umockdev preload", file=sys.stderr)
         return 2
     specs = json.loads(args.boards) if args.boards else [
-        {"kind": args.kind, "mode": args.mode, "heartbeat": args.heartbeat} for _ in range(args.count)]
+        {"kind": args.kind, "mode": args.mode, "heartbeat": args.heartbeat, "firmware": args.firmware}
+        for _ in range(args.count)]
     harness = Harness(specs)
     control = args.control or harness.testbed.root + ".control"
     stop = threading.Event()
@@ -215,10 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     if args.exit_with_stdin:
         threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop.set()), daemon=True).start()
-    server = threading.Thread(target=serve, args=(harness, control, stop), daemon=True)
+    server = threading.Thread(target=serve, args=(harness, listen(control), control, stop), daemon=True)
     server.start()
-    while not os.path.exists(control):
-        time.sleep(0.01)
     print(json.dumps({**harness.env(), "control": control, "pid": os.getpid(),
                       "boards": [b.describe() for b in harness.boards]}), flush=True)
     try:

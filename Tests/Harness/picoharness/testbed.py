@@ -58,6 +58,7 @@ class Testbed:
         self.lock = threading.RLock()
         self.present: dict[str, Record] = {}
         self.handlers: dict[str, object] = {}
+        self.quiet = False                  # set on shutdown: no uevents while tearing down
 
     def add(self, records: list[Record], announce: bool = True) -> None:
         """Creates `records` (parents first) and sends one "add" uevent for each."""
@@ -71,6 +72,8 @@ class Testbed:
 
     def announce(self, action: str, records: list[Record]) -> None:
         """Sends `action` uevents for `records` in order."""
+        if self.quiet:
+            return
         for rec in records:
             uevent.send(self.root, action, rec.devpath, rec.properties)
 
@@ -89,7 +92,7 @@ class Testbed:
         """Sends "remove" uevents and deletes `records` children first, links and nodes included."""
         ordered = sorted(records, key=lambda r: r.syspath.count("/"), reverse=True)
         with self.lock:
-            if announce:
+            if announce and not self.quiet:
                 for rec in ordered:
                     uevent.send(self.root, "remove", rec.devpath, rec.properties)
             for rec in ordered:

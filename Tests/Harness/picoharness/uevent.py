@@ -67,7 +67,7 @@ def encode(action: str, devpath: str, properties: dict[str, str]) -> bytes:
 
 
 def send(root: str, action: str, devpath: str, properties: dict[str, str],
-         timeout: float = 2.0) -> int:
+         timeout: float = 1.0) -> int:
     """Delivers one event to every monitor socket under `root`; returns how many received it.
 
     A full queue (a slow monitor) is retried until `timeout` instead of aborting; a monitor

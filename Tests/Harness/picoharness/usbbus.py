@@ -69,6 +69,42 @@ class TtyNumbers:
         """Nothing to do: indexes are not reused (see the class comment)."""
 
 
+def port_syspath(bus: int, port: str) -> str:
+    """`/sys/.../usb1/1-3/1-3.2` for port "3.2": each hub on the way is a directory level."""
+    parts = port.split(".")
+    path = f"/sys{PCI_PARENT}/usb{bus}"
+    for i in range(1, len(parts) + 1):
+        path += f"/{bus}-{'.'.join(parts[:i])}"
+    return path
+
+
+HUB_DESCRIPTORS = bytes.fromhex("12010002090001400b0409250100010000010902190001010"
+                                "0e0320904000001090000000705810301000c")
+
+
+def hub_records(bus: int, port: str, devnum: int) -> list[Record]:
+    """An external USB 2.0 hub (7 ports) at `port`, with its interface, as a board's parent."""
+    minor = (bus - 1) * 128 + devnum - 1
+    syspath = port_syspath(bus, port)
+    name = f"{bus}-{port}"
+    dev = Record(
+        syspath=syspath, node=f"bus/usb/{bus:03d}/{devnum:03d}",
+        properties={"SUBSYSTEM": "usb", "DEVTYPE": "usb_device", "DRIVER": "usb",
+                    "DEVNAME": f"/dev/bus/usb/{bus:03d}/{devnum:03d}", "BUSNUM": f"{bus:03d}",
+                    "DEVNUM": f"{devnum:03d}", "MAJOR": "189", "MINOR": str(minor), "PRODUCT": "40b/2509/100"},
+        attributes={"busnum": str(bus), "devnum": str(devnum), "speed": "480", "dev": f"189:{minor}",
+                    "devpath": port, "bConfigurationValue": "1", "bNumConfigurations": "1",
+                    "bDeviceClass": "09", "idVendor": "040b", "idProduct": "2509", "maxchild": "7",
+                    "product": "Emulated 7-port hub"},
+        binary={"descriptors": HUB_DESCRIPTORS})
+    itf = Record(syspath=f"{syspath}/{name}:1.0",
+                 properties={"SUBSYSTEM": "usb", "DEVTYPE": "usb_interface", "DRIVER": "hub",
+                             "INTERFACE": "9/0/0"},
+                 attributes={"bInterfaceNumber": "00", "bInterfaceClass": "09", "bAlternateSetting": " 0",
+                             "bNumEndpoints": "01"})
+    return [dev, itf]
+
+
 class DeviceNumbers:
     """Linux-like device numbers: each enumeration on a bus takes the next free number (2..127)."""
 
@@ -112,7 +148,7 @@ class Enumeration:
 
     @property
     def syspath(self) -> str:
-        return f"/sys{PCI_PARENT}/usb{self.bus}/{self.name}"
+        return port_syspath(self.bus, self.port)
 
     @property
     def tty_path(self) -> str | None:

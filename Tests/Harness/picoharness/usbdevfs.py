@@ -9,7 +9,9 @@ buffer), then REAPURBNDELAY points the client's argument at that URB.
 from __future__ import annotations
 
 import errno
+import os
 import struct
+import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +30,7 @@ RESET, CLEAR_HALT, GET_CAPABILITIES, DISCONNECT_CLAIM, GET_SPEED = 0x5514, 0x800
 IOCTL_DISCONNECT, IOCTL_CONNECT = 0x5516, 0x5517
 CAPS = 0x01 | 0x04 | 0x08 | 0x10   # ZERO_PACKET, NO_PACKET_SIZE_LIM, BULK_SCATTER_GATHER, REAP_AFTER_DISCONNECT
 URB_SIZE = 56
+DEBUG = bool(os.environ.get("PICOHARNESS_DEBUG"))
 
 
 class _Urb:
@@ -74,7 +77,12 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             u.transfer.complete(-errno.ESHUTDOWN)
 
     def do_client_vanished(self, client) -> None:
-        key = id(client)
+        if DEBUG:
+            print(f"usbdevfs: client {id(client):x} vanished", file=sys.stderr, flush=True)
+        self._forget_client(id(client))
+
+    def _forget_client(self, key: int) -> None:
+        """A client closed its file (or died): its claims go, its URBs are cancelled."""
         with self.lock:
             state = self.clients.pop(key, None)
             for itf in [i for i, k in self.owners.items() if k == key]:
@@ -90,6 +98,10 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
         with self.lock:
             state = self.clients.get(key)
             if state is None:
+                # umockdev 0.17 does not report clients that went away (no client-vanished), so a
+                # new client is the moment to drop the state of those whose file is closed.
+                for other in [k for k in self.clients if not self._alive(k)]:
+                    self._forget_client(other)
                 # Holding the wrapper keeps pygobject from making a new one (with a new id) later.
                 state = self.clients[key] = _Client(client)
         self.stats["ioctls"] += 1
@@ -178,6 +190,9 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
                 client.complete(-1, errno.ENOENT)
                 return
             owner = self.owners.get(itf)
+            if owner is not None and owner != key and not self._alive(owner):
+                self._forget_client(owner)          # its process died without releasing
+                owner = None
             if (owner is not None and owner != key) or (itf in self.drivers and not force):
                 client.complete(-1, errno.EBUSY)
                 return
@@ -185,6 +200,13 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             self.owners[itf] = key
             state.claimed.add(itf)
         client.complete(0, 0)
+
+    def _alive(self, key: int) -> bool:
+        state = self.clients.get(key)
+        try:
+            return state is not None and bool(state.client.get_connected())
+        except Exception:  # noqa: BLE001 - a finalized client is gone
+            return False
 
     # URBs ------------------------------------------------------------------------------------
     def _submit(self, client, key: int, state: _Client) -> None:

