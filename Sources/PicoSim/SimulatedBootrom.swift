@@ -195,13 +195,7 @@ extension SimulatedBoard {
         let first = Array(flash.prefix(256))
         if chip.hasBoot2 {
             // RP2040: boot2's last word must be the CRC-32/MPEG-2 of its first 252 bytes.
-            var crc: UInt32 = 0xFFFF_FFFF
-            for byte in first.prefix(252) {
-                crc ^= UInt32(byte) << 24
-                for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
-            }
-            let stored = UInt32(first[252]) | UInt32(first[253]) << 8 | UInt32(first[254]) << 16 | UInt32(first[255]) << 24
-            return stored == crc ? .application : .bootsel
+            return Boot2(bytes: first)?.isValid == true ? .application : .bootsel
         }
         return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
     }

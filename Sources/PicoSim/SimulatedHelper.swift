@@ -38,10 +38,7 @@ public enum SimulatedHelper {
             guard count <= abi.maxSectors else { store(2, at: 12); return (.ok, spent) }
             for index in 0..<count {
                 let offset = board.flashOffset(address + UInt32(index) * sector)
-                var crc: UInt32 = 0xFFFF_FFFF
-                for byte in board.flash[offset..<(offset + Int(sector))] {
-                    crc = (crc << 8) ^ crcTable[Int((crc >> 24) ^ UInt32(byte))]
-                }
+                let crc = CRC32MPEG2.checksum(board.flash[offset..<(offset + Int(sector))])
                 store(crc, at: Int(RAMHelperABI.headerSize) + index * 4)
             }
             spent += board.timing.helperCRC(bytes: UInt64(size))
@@ -52,11 +49,5 @@ public enum SimulatedHelper {
         }
         store(0, at: 12)
         return (.ok, spent)
-    }
-
-    static let crcTable: [UInt32] = (0..<256).map { i -> UInt32 in
-        var crc = UInt32(i) << 24
-        for _ in 0..<8 { crc = crc & 0x8000_0000 != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
-        return crc
     }
 }

@@ -35,16 +35,6 @@ public struct Boot2: Hashable, Sendable {
         return out
     }
 
-    private static let table: [UInt32] = (0..<256).map { (i: Int) -> UInt32 in
-        var crc = UInt32(i) << 24
-        for _ in 0..<8 { crc = (crc & 0x8000_0000) != 0 ? (crc << 1) ^ 0x04C1_1DB7 : crc << 1 }
-        return crc
-    }
-
-    /// CRC-32/MPEG-2: polynomial 0x04C11DB7, initial 0xFFFFFFFF, no reflection, no final xor.
-    public static func crc32MPEG2(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = (crc << 8) ^ table[Int(UInt8(truncatingIfNeeded: crc >> 24) ^ byte)] }
-        return crc
-    }
+    /// CRC-32/MPEG-2 of `bytes` (see ``CRC32MPEG2``).
+    public static func crc32MPEG2(_ bytes: ArraySlice<UInt8>) -> UInt32 { CRC32MPEG2.checksum(bytes) }
 }
