@@ -80,12 +80,14 @@ struct Inventory: Equatable {
         entries.first { $0.name == name }?.target
     }
 
-    /// The name of a board, matched by unique serial or by port path.
-    func name(of board: PicoDevice) -> String? {
+    /// The name of a board, matched by unique serial (or `uniqueID`, the id learned for an RP2040 in
+    /// BOOTSEL from its app serial) or by port path.
+    func name(of board: PicoDevice, uniqueID: String? = nil) -> String? {
         entries.first { entry in
             switch entry.target {
             case .serial(let serial):
-                board.serialIsUnique && board.usb.serialNumber?.uppercased() == serial.uppercased()
+                (board.serialIsUnique && board.usb.serialNumber?.uppercased() == serial.uppercased())
+                    || uniqueID?.uppercased() == serial.uppercased()
             case .port(let port):
                 board.usb.portPath == port
             }
