@@ -88,12 +88,12 @@ struct FlashCommand: ParsableCommand {
         options.force = force
         var outcomes: [FlashAll.Outcome] = []
         try DeviceFailure.reporting {
-            outcomes = try FlashAll(firmware: firmware, options: options, json: json).run(selector: board.selector)
+            outcomes = try FlashAll(firmware: firmware, options: options, json: json, inventory: board.inventory).run(selector: board.selector)
         }
         if !json { Terminal.output(FlashAll.table(outcomes)) }
         let failed = outcomes.filter { $0.word == "failed" }
         if !failed.isEmpty {
-            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.port.description).joined(separator: ", "))
+            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.board).joined(separator: ", "))
             throw ExitStatus.failure.exitCode
         }
     }

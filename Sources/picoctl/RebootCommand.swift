@@ -74,22 +74,26 @@ struct RebootCommand: ParsableCommand {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
         let failures = FlashAll.Counter()
+        let names = (try? Inventory.load(explicit: board.inventory)) ?? Inventory()
         let group = DispatchGroup()
         for (device, found) in scanned {
             group.enter()
+            let name = names.name(of: found)
             Thread { [target, json] in
                 defer { group.leave() }
                 var fields: [String: JSONValue] = ["event": .string("rebooted"), "target": .string(target.rawValue),
                                                    "port": .string(found.usb.portPath.description),
-                                                   "identity": .string(found.identity.description)]
+                                                   "identity": .string(found.identity.description),
+                                                   "name": name.map { .string($0) } ?? .null]
+                let prefix = name.map { "\($0): " } ?? ""
                 do {
                     let sentence = try Self.reboot(device, found, to: target, context: context)
-                    if !json { Terminal.output(sentence) }
+                    if !json { Terminal.output(prefix + sentence) }
                 } catch {
                     failures.increment()
                     fields["event"] = .string("failed")
                     fields["error"] = .string(FlashAll.message(error))
-                    if !json { Terminal.error("\(found.usb.portPath): failed: \(FlashAll.message(error))") }
+                    if !json { Terminal.error("\(prefix)\(found.usb.portPath): failed: \(FlashAll.message(error))") }
                 }
                 if json { Terminal.output(Terminal.jsonLine(JSONValue.object(fields))) }
             }.start()

@@ -58,7 +58,9 @@ def test_unplug_one_of_eight_mid_flash_the_others_succeed(emulated_board, tmp_pa
     slow = {"erase_sector": 0.01, "program_page": 0.002}
     boards = emulated_board(boards=[{"kind": "sim-rp2040", "timing": slow} for _ in range(8)])
     path, data = image(tmp_path)
-    p = boards.popen([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json"],
+    inventory = tmp_path / "boards.toml"
+    inventory.write_text('four = "port:1-4"\n')
+    p = boards.popen([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json", "--inventory", str(inventory)],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def writing_on_1_4(line):
@@ -78,7 +80,8 @@ def test_unplug_one_of_eight_mid_flash_the_others_succeed(emulated_board, tmp_pa
     assert results["1-4"]["result"] == "failed"
     assert "disconnected" in results["1-4"]["error"] or "NO_DEVICE" in results["1-4"]["error"]
     assert all(results[f"1-{i}"]["result"] == "flashed" for i in (1, 2, 3, 5, 6, 7, 8))
-    assert "1 of 8 boards failed: 1-4" in err
+    assert results["1-4"]["name"] == "four" and results["1-1"]["name"] is None
+    assert "1 of 8 boards failed: four (1-4)" in err
     for index in (0, 1, 2, 4, 5, 6, 7):
         assert boards.read_flash(index, 0, len(data)) == data
 
@@ -226,6 +229,24 @@ def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, 
     run("info", "--device", "--serial", "bench-3")
     unknown = boards.run([PICOCTL, "info", "--device", "--serial", "nobody"], timeout=60, env=env)
     assert unknown.returncode == 4
+
+
+def test_reboot_all_names_the_boards_it_knows(emulated_board, tmp_path):
+    boards = emulated_board(boards=[{"kind": "sim-rp2040", "mode": "app"}, {"kind": "sim-rp2350", "mode": "app"}])
+    uid = boards.board(0)["unique_id"]
+    inventory = tmp_path / "boards.toml"
+    inventory.write_text(f'bench-1 = "{uid}"\n')
+    env = boards.preload_env(dict(os.environ, PICOCTL_INVENTORY=str(inventory)))
+    text = boards.run([PICOCTL, "reboot", "--all", "--bootsel"], timeout=120, env=env)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert len(lines) == 2 and sum(l.startswith(f"bench-1: {uid} is in BOOTSEL") for l in lines) == 1, lines
+    for index in (0, 1):
+        boards.wait(index, mode="bootsel", timeout=20)
+    back = boards.run([PICOCTL, "reboot", "--all", "--json"], timeout=120, env=env)
+    assert back.returncode == 0, back.stderr
+    # In BOOTSEL the RP2040 shares its serial with every RP2040: no name unless it is named by port.
+    assert sorted((l["port"], l["name"]) for l in json_lines(back.stdout)) == [("1-1", None), ("1-2", None)]
 
 
 # --- timing ----------------------------------------------------------------------------------
