@@ -262,15 +262,18 @@ class PicobootModel(UsbFunction):
         self._ack(delay)
 
     def _ram_helper(self, params: int) -> float:
-        """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector."""
+        """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector,
+        3 the flash unique id (command 0x4B; 8 bytes, most significant first, into the table)."""
         lo = SRAM[self.chip][0]
         op, addr, size = struct.unpack_from("<III", self.sram, params - lo)
         status, delay = 0, 0.0
-        if op not in (1, 2):
+        if op not in (1, 2, 3):
             status = 3
         elif addr % Flash.SECTOR or size % Flash.SECTOR or not (
                 XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]):
             status = 1
+        elif op == 3:
+            struct.pack_into(">Q", self.sram, params - lo + 0x10, self.flash.unique_id)
         elif op == 1:
             self.flash.erase(addr - XIP_BASE, size)
             blocks = size // 65536 if addr % 65536 == 0 else 0
