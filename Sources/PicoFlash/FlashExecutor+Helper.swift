@@ -2,16 +2,52 @@ import PicoBoot
 import UF2
 
 extension FlashExecutor {
+    /// Picks the strategy for a flash image (XIP exited) and plans with it: the RAM helper when one
+    /// is set, allowed, loads and passes its self-check on the image's first sector; plain PICOBOOT
+    /// otherwise. The plan's `helperNote` says which and why.
+    func chooseStrategyAndPlan(_ image: MemoryImage, options: FlashOptions) throws(FlashError) -> FlashPlan {
+        guard let helper else { return try checkAndPlan(image, options: options.plan) }
+        guard options.useHelper else {
+            var plan = try checkAndPlan(image, options: options.plan)
+            plan.helperNote = "not used: turned off (--no-helper)"
+            return plan
+        }
+        let first = FlashPlanner.touchedSectors(of: image, chip: chip).first ?? chip.flash.start
+        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip, checking: first) }
+        guard case .ready(let sector, let contents) = load else {
+            // A failed self-check may have left the flash in XIP mode; plain PICOBOOT needs it out.
+            if chip.hasExec { try device { () throws(PicobootError) in try connection.exitXIP() } }
+            var plan = try checkAndPlan(image, options: options.plan)
+            if case .unavailable(let reason) = load { plan.helperNote = "not used: \(reason)" }
+            return plan
+        }
+        var plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan, known: (sector, contents))
+        plan.helperNote = "used: \(helper.name) loaded; its CRC of sector \(hex(sector)) matched a plain read"
+        // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
+        if !options.dryRun && plan.pageCount > 0 {
+            try device { () throws(PicobootError) in try connection.exitXIP() }
+        }
+        return plan
+    }
+
     /// Plans with a loaded helper: CRCs for fully covered sectors, whole reads for partial ones,
-    /// block erases, and verification by CRC.
-    func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions) throws(FlashError) -> FlashPlan {
-        let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
+    /// block erases, and verification by CRC. `known` is the self-check's sector, already read.
+    func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions,
+                                known: (address: UInt32, contents: [UInt8])? = nil) throws(FlashError) -> FlashPlan {
+        let touched = FlashPlanner.touchedSectors(of: image, chip: chip).filter { $0 != known?.address }
         let covered = touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) }
         let partial = touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
         let sectorSize = chip.sectorSize
         var knowledge: [UInt32: SectorKnowledge] = [:]
         var bytes: UInt64 = 0, commands = 0, deviceTime: Duration = .zero
-        let total = UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
+        if let known {
+            // The self-check: one READ of the sector and one helper CRC call (three commands).
+            knowledge[known.address] = .contents(known.contents)
+            bytes += UInt64(sectorSize) + 4
+            commands += 4
+            deviceTime += timing.helperCRC(bytes: UInt64(sectorSize))
+        }
+        let total = bytes + UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
         if options.skipUnchanged {
             for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {
                 let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
@@ -60,6 +96,20 @@ extension FlashExecutor {
             }
             done += UInt64(crcs.count) * 4
             onEvent(.progress(.verify, done: done, total: plan.bytesToVerify))
+        }
+    }
+}
+
+extension FlashExecutor {
+    /// The RP2040 flash chip's 64-bit unique id (command 0x4B), read by the RAM helper (the
+    /// executor's `helper`, else picoctl's own) under exclusive access; nil on a chip without EXEC
+    /// (RP2350: its BOOTSEL serial is already the chip id). Matches a pico-sdk app's USB serial as
+    /// `String(id, radix: 16, uppercase: true)` padded to 16 digits.
+    public func readUniqueID() throws(FlashError) -> UInt64? {
+        guard chip.hasExec else { return nil }
+        let helper = self.helper ?? PicobootRAMHelper.rp2040()
+        return try withExclusiveAccess { () throws(FlashError) -> UInt64 in
+            try device { () throws(PicobootError) in try helper.uniqueID(over: connection, chip: chip) }
         }
     }
 }

@@ -1,19 +1,32 @@
 import PicoBoot
 import UF2
 
+/// What loading a flash helper found: ready (its self-check passed) or not used, and why.
+public enum HelperLoad: Hashable, Sendable {
+    /// Loaded; its CRC of the sector at `sector` matched a plain READ of it, whose bytes are `contents`.
+    case ready(sector: UInt32, contents: [UInt8])
+    /// Not used; `reason` is one line for `--verbose` and JSON.
+    case unavailable(reason: String)
+
+    /// True when the helper is ready.
+    public var isReady: Bool { if case .ready = self { true } else { false } }
+}
+
 /// A faster way to erase and check flash than plain PICOBOOT: a routine run on the board.
 ///
-/// The executor uses one when `FlashExecutor.helper` is set and `load` succeeds; otherwise it
-/// falls back to the bootrom's sector erases and read-back checks.
+/// The executor uses one when `FlashExecutor.helper` is set and `load` reports it ready; otherwise
+/// it falls back to the bootrom's sector erases and read-back checks.
 public protocol FlashHelper: AnyObject {
     /// A short name for plans and summaries.
     var name: String { get }
-    /// Loads the helper and checks that it answers; false means "use plain PICOBOOT".
-    func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> Bool
+    /// Loads the helper and checks it against a plain READ of the sector at `sector` (4096-aligned flash).
+    func load(over connection: PicobootConnection, chip: Chip, checking sector: UInt32) throws(PicobootError) -> HelperLoad
     /// Erases `[address, address + size)` (sector-aligned), with block erases where it can.
     func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError)
     /// The CRC-32/MPEG-2 of each sector of `[address, address + size)`, in order.
     func sectorCRCs(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError) -> [UInt32]
+    /// The flash chip's 64-bit unique id (command 0x4B), most significant byte first as the flash sends it.
+    func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64
 }
 
 /// A RAM helper driven through a `RAMHelperABI` parameter block: WRITE the block, EXEC, READ the answer.
@@ -32,23 +45,41 @@ public final class PicobootRAMHelper: FlashHelper {
         self.abi = abi
     }
 
-    /// Writes the code once, then runs a one-sector CRC as a check (RP2040 only: needs EXEC).
-    public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> Bool {
-        guard chip.hasExec, !code.isEmpty else { return false }
+    /// picoctl's own RP2040 helper (Firmware/ram-helper), at the default layout.
+    public static func rp2040() -> PicobootRAMHelper { PicobootRAMHelper(code: RP2040RAMHelperCode.bytes) }
+
+    /// Writes the code (once per instance) when the chip can run it.
+    func ensureLoaded(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
+        guard chip.hasExec else { return "the \(chip.name) bootrom has no EXEC" }
+        guard !code.isEmpty else { return "no helper code" }
         if !loaded {
             try connection.write(address: abi.codeAddress, bytes: code)
             loaded = true
         }
+        return nil
+    }
+
+    /// Writes the code once, then checks it: its CRC of `sector` must equal the CRC of a plain READ.
+    public func load(over connection: PicobootConnection, chip: Chip, checking sector: UInt32) throws(PicobootError) -> HelperLoad {
+        if let reason = try ensureLoaded(over: connection, chip: chip) { return .unavailable(reason: reason) }
+        let sector = sector & ~(chip.sectorSize - 1)
         do {
-            _ = try sectorCRCs(address: chip.flash.start, size: chip.sectorSize, over: connection)
-            return true
+            let contents = try connection.read(address: sector, count: chip.sectorSize)
+            let crcs = try sectorCRCs(address: sector, size: chip.sectorSize, over: connection)
+            let expected = CRC32MPEG2.checksum(contents)
+            guard crcs == [expected] else {
+                loaded = false
+                return .unavailable(reason: "self-check failed: helper CRC \(crcs.map { hex($0) }.joined()) of sector \(hex(sector)) "
+                                    + "differs from a plain read's \(hex(expected))")
+            }
+            return .ready(sector: sector, contents: contents)
         } catch where error.reason != .transport(.disconnected) {
             loaded = false
-            return false
+            return .unavailable(reason: "self-check failed: \(error)")
         }
     }
 
-    /// Runs one call and returns the status word followed by `extra` bytes of table.
+    /// Runs one call and returns `extra` bytes of table after checking the status word.
     func call(_ operation: RAMHelperABI.Operation, address: UInt32, size: UInt32, extra: UInt32,
               over connection: PicobootConnection) throws(PicobootError) -> [UInt8] {
         try connection.write(address: abi.parameterAddress, bytes: abi.header(operation, address: address, size: size))
@@ -56,14 +87,21 @@ public final class PicobootRAMHelper: FlashHelper {
         let answer = try connection.read(address: abi.statusAddress, count: 4 + extra)
         let status = answer.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         guard status == 0 else {
-            throw PicobootError(reason: .rejected(.unknownError), command: .exec, commandText: "RAM helper \(operation)",
+            let why = [1: "range or alignment refused", 2: "too many sectors", 3: "unknown operation"][status] ?? "no answer"
+            throw PicobootError(reason: .rejected(.unknownError), command: .exec,
+                                commandText: "RAM helper \(operation) \(hex(address))+\(size): status \(hex(status)) (\(why))",
                                 address: address, token: connection.nextToken &- 1, phase: .acknowledgement)
         }
         return Array(answer.dropFirst(4))
     }
 
-    /// Erases with the helper.
+    /// Erases with the helper; an unaligned range is refused before anything is sent.
     public func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError) {
+        guard address % 4096 == 0, size % 4096 == 0 else {
+            throw PicobootError(reason: .rejected(.badAlignment), command: .exec,
+                                commandText: "RAM helper erase \(hex(address))+\(size) (not 4096-aligned; not sent)",
+                                address: address, token: connection.nextToken, phase: .command)
+        }
         _ = try call(.erase, address: address, size: size, extra: 0, over: connection)
     }
 
@@ -81,5 +119,15 @@ public final class PicobootRAMHelper: FlashHelper {
             cursor += chunk
         }
         return result
+    }
+
+    /// Loads the code if needed and reads the flash unique id (leaves the flash in XIP mode).
+    public func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64 {
+        if let reason = try ensureLoaded(over: connection, chip: chip) {
+            throw PicobootError(reason: .rejected(.unknownCommand), command: .exec, commandText: "RAM helper unique id: \(reason)",
+                                address: nil, token: connection.nextToken, phase: .command)
+        }
+        let bytes = try call(.uniqueID, address: chip.flash.start, size: 0, extra: 8, over: connection)
+        return bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 }

@@ -2,7 +2,7 @@ import PicoBoot
 import UF2
 
 /// The effect of an RP2040 RAM helper on a simulated board: EXEC at the helper's code address
-/// carries out the parameter block (block erase, per-sector CRCs) with the helper's timing.
+/// carries out the parameter block (block erase, per-sector CRCs, flash unique id) with the helper's timing.
 public enum SimulatedHelper {
     /// Makes EXEC at `abi.codeAddress` behave like the helper (RP2040 boards only).
     public static func install(on board: SimulatedBoard, abi: RAMHelperABI = RAMHelperABI()) {
@@ -46,6 +46,12 @@ public enum SimulatedHelper {
             }
             spent += board.timing.helperCRC(bytes: UInt64(size))
             board.xipExited = false     // reads go through XIP: left as after ENTER_CMD_XIP
+        case .uniqueID?:
+            for byte in 0..<8 {
+                board.sram[base + Int(RAMHelperABI.headerSize) + byte] = UInt8(truncatingIfNeeded: board.uniqueID >> (56 - 8 * UInt64(byte)))
+            }
+            spent += .microseconds(50)
+            board.xipExited = false     // left as after ENTER_CMD_XIP
         case nil:
             store(3, at: 12)
             return (.ok, spent)
