@@ -6,7 +6,7 @@
  *
  * The ABI is PicoBoot's `RAMHelperABI` with its default layout: code at C (EXEC C | 1), the
  * parameter block at P = C + 0x1000, little-endian words:
- *   P+0x00  operation: 1 erase, 2 CRC, 3 flash unique id
+ *   P+0x00  operation: 1 erase, 2 CRC, 3 flash unique id, 4 CRC of SRAM (the host's self-check)
  *   P+0x04  flash address (XIP address, 0x10000000-based, 4096-aligned)
  *   P+0x08  size in bytes (multiple of 4096)
  *   P+0x0c  status, preset to 0xFFFFFFFF by the host: 0 done, 1 range or alignment refused,
@@ -22,6 +22,8 @@
  *   line rather than one per byte, as the uncached alias would cost) after connect_internal_flash,
  *   flash_exit_xip, flash_flush_cache and flash_enter_cmd_xip. Leaves XIP on (as after
  *   PICOBOOT ENTER_CMD_XIP).
+ * CRC of SRAM (operation 4): as CRC, over SRAM (any 4096-aligned range), flash untouched; the host
+ *   checks the helper with it on its own code, padded to 4096 bytes, without reading anything back.
  * unique id (address 0x10000000, size 0): after connect_internal_flash and flash_exit_xip, chip
  *   select is forced low through IO_QSPI's SS override and the SSI (left by flash_exit_xip in
  *   8-bit serial mode) exchanges command 0x4B, 4 dummy bytes and the 8 id bytes, one byte in
@@ -95,6 +97,9 @@ main:
     orrs r1, r6
     tst r1, r0
     bne refuse_range
+    ldr r0, [r4, #P_OPERATION]
+    cmp r0, #4
+    beq crc
     ldr r0, =FLASH_BASE
     cmp r5, r0
     blo refuse_range
@@ -148,7 +153,10 @@ crc:
     bls 1f
     movs r0, #2
     b finish
-1:  ldr r0, =0x4649             /* 'IF' */
+1:  ldr r0, [r4, #P_OPERATION]
+    cmp r0, #4
+    beq crc_loop                /* SRAM: no flash set-up */
+    ldr r0, =0x4649             /* 'IF' */
     bl rom_call
     ldr r0, =0x5845             /* 'EX' */
     bl rom_call
@@ -156,6 +164,7 @@ crc:
     bl rom_call
     ldr r0, =0x5843             /* 'CX' flash_enter_cmd_xip */
     bl rom_call
+crc_loop:
     /* r5 = read pointer (cached XIP, flushed above), r6 = end, r7 = table */
     adds r6, r6, r5
     mov r7, r4
@@ -228,6 +237,8 @@ uid_next:
     ldr r2, =OUTOVER_MASK
     bics r1, r2
     str r1, [r3]
+    ldr r0, =0x5845             /* 'EX' again: leaves SSI and chip select as the ROM's own flash calls do */
+    bl rom_call
     ldr r0, =0x4346             /* 'FC' */
     bl rom_call
     ldr r0, =0x5843             /* 'CX' */

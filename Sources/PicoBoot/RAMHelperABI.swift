@@ -13,6 +13,8 @@ public struct RAMHelperABI: Hashable, Sendable {
         case crc = 2
         /// The flash's 64-bit unique id (command 0x4B) into the table's first 8 bytes (address = flash base, size 0).
         case uniqueID = 3
+        /// CRC-32/MPEG-2 of each 4 KiB of SRAM `[address, address + size)`: the host's self-check of the helper.
+        case ramCRC = 4
     }
 
     /// Where the helper's code is written (EXEC goes to this address with the Thumb bit set).

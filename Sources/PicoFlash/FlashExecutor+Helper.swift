@@ -12,17 +12,16 @@ extension FlashExecutor {
             plan.helperNote = "not used: turned off (--no-helper)"
             return plan
         }
-        let first = FlashPlanner.touchedSectors(of: image, chip: chip).first ?? chip.flash.start
-        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip, checking: first) }
-        guard case .ready(let sector, let contents) = load else {
+        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
+        guard load.isReady else {
             // A failed self-check may have left the flash in XIP mode; plain PICOBOOT needs it out.
             if chip.hasExec { try device { () throws(PicobootError) in try connection.exitXIP() } }
             var plan = try checkAndPlan(image, options: options.plan)
             if case .unavailable(let reason) = load { plan.helperNote = "not used: \(reason)" }
             return plan
         }
-        var plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan, known: (sector, contents))
-        plan.helperNote = "used: \(helper.name) loaded; its CRC of sector \(hex(sector)) matched a plain read"
+        var plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+        plan.helperNote = "used: \(helper.name) loaded and passed its self-check"
         // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
         if !options.dryRun && plan.pageCount > 0 {
             try device { () throws(PicobootError) in try connection.exitXIP() }
@@ -31,22 +30,14 @@ extension FlashExecutor {
     }
 
     /// Plans with a loaded helper: CRCs for fully covered sectors, whole reads for partial ones,
-    /// block erases, and verification by CRC. `known` is the self-check's sector, already read.
-    func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions,
-                                known: (address: UInt32, contents: [UInt8])? = nil) throws(FlashError) -> FlashPlan {
-        let touched = FlashPlanner.touchedSectors(of: image, chip: chip).filter { $0 != known?.address }
+    /// block erases, and verification by CRC.
+    func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions) throws(FlashError) -> FlashPlan {
+        let touched = FlashPlanner.touchedSectors(of: image, chip: chip)
         let covered = touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) }
         let partial = touched.filter { !FlashPlanner.covers(image, sector: $0, chip: chip) }
         let sectorSize = chip.sectorSize
         var knowledge: [UInt32: SectorKnowledge] = [:]
         var bytes: UInt64 = 0, commands = 0, deviceTime: Duration = .zero
-        if let known {
-            // The self-check: one READ of the sector and one helper CRC call (three commands).
-            knowledge[known.address] = .contents(known.contents)
-            bytes += UInt64(sectorSize) + 4
-            commands += 4
-            deviceTime += timing.helperCRC(bytes: UInt64(sectorSize))
-        }
         let total = bytes + UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
         if options.skipUnchanged {
             for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {

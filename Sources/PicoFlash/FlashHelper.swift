@@ -3,8 +3,8 @@ import UF2
 
 /// What loading a flash helper found: ready (its self-check passed) or not used, and why.
 public enum HelperLoad: Hashable, Sendable {
-    /// Loaded; its CRC of the sector at `sector` matched a plain READ of it, whose bytes are `contents`.
-    case ready(sector: UInt32, contents: [UInt8])
+    /// Loaded; its CRC of its own code (padded to 4 KiB) matched the host's.
+    case ready
     /// Not used; `reason` is one line for `--verbose` and JSON.
     case unavailable(reason: String)
 
@@ -19,8 +19,8 @@ public enum HelperLoad: Hashable, Sendable {
 public protocol FlashHelper: AnyObject {
     /// A short name for plans and summaries.
     var name: String { get }
-    /// Loads the helper and checks it against a plain READ of the sector at `sector` (4096-aligned flash).
-    func load(over connection: PicobootConnection, chip: Chip, checking sector: UInt32) throws(PicobootError) -> HelperLoad
+    /// Loads the helper and checks that it answers correctly.
+    func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad
     /// Erases `[address, address + size)` (sector-aligned), with block erases where it can.
     func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError)
     /// The CRC-32/MPEG-2 of each sector of `[address, address + size)`, in order.
@@ -48,31 +48,33 @@ public final class PicobootRAMHelper: FlashHelper {
     /// picoctl's own RP2040 helper (Firmware/ram-helper), at the default layout.
     public static func rp2040() -> PicobootRAMHelper { PicobootRAMHelper(code: RP2040RAMHelperCode.bytes) }
 
+    /// The code padded with zeros to 4 KiB: what is written, and what the self-check CRCs.
+    var paddedCode: [UInt8] { code + [UInt8](repeating: 0, count: max(0, 4096 - code.count)) }
+
     /// Writes the code (once per instance) when the chip can run it.
     func ensureLoaded(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
         guard chip.hasExec else { return "the \(chip.name) bootrom has no EXEC" }
         guard !code.isEmpty else { return "no helper code" }
         if !loaded {
-            try connection.write(address: abi.codeAddress, bytes: code)
+            try connection.write(address: abi.codeAddress, bytes: paddedCode)
             loaded = true
         }
         return nil
     }
 
-    /// Writes the code once, then checks it: its CRC of `sector` must equal the CRC of a plain READ.
-    public func load(over connection: PicobootConnection, chip: Chip, checking sector: UInt32) throws(PicobootError) -> HelperLoad {
+    /// Writes the code once, then checks it: its CRC of its own 4 KiB in SRAM (code and zero padding)
+    /// must equal the host's. Costs one small call and no flash READ.
+    public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad {
         if let reason = try ensureLoaded(over: connection, chip: chip) { return .unavailable(reason: reason) }
-        let sector = sector & ~(chip.sectorSize - 1)
+        let expected = CRC32MPEG2.checksum(paddedCode)
         do {
-            let contents = try connection.read(address: sector, count: chip.sectorSize)
-            let crcs = try sectorCRCs(address: sector, size: chip.sectorSize, over: connection)
-            let expected = CRC32MPEG2.checksum(contents)
-            guard crcs == [expected] else {
+            let table = try call(.ramCRC, address: abi.codeAddress, size: 4096, extra: 4, over: connection)
+            let crc = table.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+            guard crc == expected else {
                 loaded = false
-                return .unavailable(reason: "self-check failed: helper CRC \(crcs.map { hex($0) }.joined()) of sector \(hex(sector)) "
-                                    + "differs from a plain read's \(hex(expected))")
+                return .unavailable(reason: "self-check failed: the helper's CRC of its code is \(hex(crc)), expected \(hex(expected))")
             }
-            return .ready(sector: sector, contents: contents)
+            return .ready
         } catch where error.reason != .transport(.disconnected) {
             loaded = false
             return .unavailable(reason: "self-check failed: \(error)")

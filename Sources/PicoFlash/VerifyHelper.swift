@@ -19,19 +19,17 @@ extension FlashExecutor {
         let sectorSize = chip.sectorSize
         let outcome = try withExclusiveAccess { () throws(FlashError) -> Result<VerifyReport, HelperFallback> in
             try device { () throws(PicobootError) in try connection.exitXIP() }
-            let load = try device { () throws(PicobootError) in
-                try helper.load(over: connection, chip: chip, checking: touched.first ?? chip.flash.start)
-            }
-            guard case .ready(let checked, let contents) = load else {
+            let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
+            guard load.isReady else {
                 if case .unavailable(let reason) = load { return .failure(HelperFallback(reason: reason)) }
                 preconditionFailure("a helper load is ready or unavailable")
             }
             var report = VerifyReport(bytesCompared: 0, mismatchCount: 0, firstMismatches: [])
             report.byCRC = true
             report.helperNote = "used: \(helper.name)"
-            report.bytesReadByHelperCheck = UInt64(sectorSize) + 4      // the self-check: a READ and a CRC
-            var actual: [UInt32: [UInt8]] = [checked: contents]
-            let covered = touched.filter { $0 != checked && FlashPlanner.covers(image, sector: $0, chip: chip) }
+            report.bytesReadByHelperCheck = 8          // the self-check's status and CRC
+            var actual: [UInt32: [UInt8]] = [:]
+            let covered = touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) }
             for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {
                 let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
                 for (index, crc) in crcs.enumerated() {

@@ -37,9 +37,6 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "RP2040: erase and check with plain PICOBOOT commands instead of picoctl's RAM helper (64 KiB block erases, on-board CRCs).")
     var noHelper = false
 
-    @Flag(help: "Say which strategy was used and why (the RAM helper or plain PICOBOOT), and time each phase.")
-    var verbose = false
-
     @Flag(help: "Flash every board (narrowed by --serial/--port/--bus) at once, then print a result table; exit 1 if any failed.")
     var all = false
 
@@ -77,7 +74,8 @@ struct FlashCommand: ParsableCommand {
             let summary = try session.run { try $0.flash(image, options: options) }
             if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
-            if verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
+            // --verbose (shared with the console options) also says why the RAM helper was or was not used.
+            if console.verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
             if dryRun {
                 Terminal.output("dry run on \(session.name); nothing was changed")
                 Terminal.output(summary.plan.summary())

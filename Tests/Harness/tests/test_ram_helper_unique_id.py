@@ -25,13 +25,17 @@ def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
     board = boards.wait(0, mode="bootsel", timeout=60)
     params = CODE + 0x1000
     pattern = bytes((i * 7 + 3) & 0xFF for i in range(256))
+    first = bytes((i * 5 + 1) & 0xFF for i in range(256))
+    run(boards, [{"op": "exclusive"}, {"op": "exit_xip"}, {"op": "erase", "addr": FLASH, "size": 4096},
+                 {"op": "write", "addr": FLASH, "hex": first.hex()}])
     out = run(boards, [
         {"op": "exclusive"}, {"op": "exit_xip"},
         {"op": "write", "addr": CODE, "hex": HELPER.read_bytes().hex()},
         {"op": "write", "addr": params, "hex": struct.pack("<IIII", 3, FLASH, 0, 0xFFFFFFFF).hex()},
         {"op": "raw", "cmd": 0x08, "args_hex": struct.pack("<I", CODE | 1).hex()},
         {"op": "read", "addr": params, "size": 0x18},
-        # plain PICOBOOT still works afterwards: erase, program and read a page
+        # plain PICOBOOT still works afterwards, first without EXIT_XIP: read, erase, program, read
+        {"op": "read", "addr": FLASH, "size": 256},
         {"op": "exit_xip"},
         {"op": "erase", "addr": FLASH, "size": 4096},
         {"op": "write", "addr": FLASH, "hex": pattern.hex()},
@@ -40,4 +44,5 @@ def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
     block = bytes.fromhex(out[5]["hex"])
     assert struct.unpack_from("<I", block, 12)[0] == 0                  # status: done
     assert block[16:24].hex().upper() == board["unique_id"]             # the id the board's app reports
-    assert bytes.fromhex(out[9]["hex"]) == pattern
+    assert bytes.fromhex(out[6]["hex"]) == first                        # XIP reads work after the helper
+    assert bytes.fromhex(out[10]["hex"]) == pattern
