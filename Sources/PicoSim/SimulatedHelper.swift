@@ -2,7 +2,7 @@ import PicoBoot
 import UF2
 
 /// The effect of an RP2040 RAM helper on a simulated board: EXEC at the helper's code address
-/// carries out the parameter block (block erase, per-sector CRCs) with the helper's timing.
+/// carries out the parameter block (block erase, per-sector CRCs, flash unique id) with the helper's timing.
 public enum SimulatedHelper {
     /// Makes EXEC at `abi.codeAddress` behave like the helper (RP2040 boards only).
     public static func install(on board: SimulatedBoard, abi: RAMHelperABI = RAMHelperABI()) {
@@ -24,6 +24,19 @@ public enum SimulatedHelper {
         }
         let operation = RAMHelperABI.Operation(rawValue: word(0)), address = word(1), size = word(2)
         let sector = board.chip.sectorSize
+        if operation == .ramCRC {
+            guard board.chip.sram.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0,
+                  Int(size / sector) <= abi.maxSectors else {
+                store(1, at: 12)
+                return (.ok, .microseconds(20))
+            }
+            for index in 0..<Int(size / sector) {
+                let start = Int(address - board.chip.sram.start) + index * Int(sector)
+                store(crc(board.sram[start..<(start + Int(sector))]), at: Int(RAMHelperABI.headerSize) + index * 4)
+            }
+            store(0, at: 12)
+            return (.ok, .microseconds(20) + board.timing.helperCRC(bytes: UInt64(size)))
+        }
         guard board.chip.flash.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0 else {
             store(1, at: 12)
             return (.ok, .microseconds(20))
@@ -38,20 +51,29 @@ public enum SimulatedHelper {
             guard count <= abi.maxSectors else { store(2, at: 12); return (.ok, spent) }
             for index in 0..<count {
                 let offset = board.flashOffset(address + UInt32(index) * sector)
-                var crc: UInt32 = 0xFFFF_FFFF
-                for byte in board.flash[offset..<(offset + Int(sector))] {
-                    crc = (crc << 8) ^ crcTable[Int((crc >> 24) ^ UInt32(byte))]
-                }
-                store(crc, at: Int(RAMHelperABI.headerSize) + index * 4)
+                store(crc(board.flash[offset..<(offset + Int(sector))]), at: Int(RAMHelperABI.headerSize) + index * 4)
             }
             spent += board.timing.helperCRC(bytes: UInt64(size))
             board.xipExited = false     // reads go through XIP: left as after ENTER_CMD_XIP
+        case .uniqueID?:
+            for byte in 0..<8 {
+                board.sram[base + Int(RAMHelperABI.headerSize) + byte] = UInt8(truncatingIfNeeded: board.uniqueID >> (56 - 8 * UInt64(byte)))
+            }
+            spent += .microseconds(50)
+            board.xipExited = false     // left as after ENTER_CMD_XIP
+        case .ramCRC?:
+            preconditionFailure("handled above")
         case nil:
             store(3, at: 12)
             return (.ok, spent)
         }
         store(0, at: 12)
         return (.ok, spent)
+    }
+
+    /// CRC-32/MPEG-2 of `bytes`.
+    static func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.reduce(UInt32(0xFFFF_FFFF)) { ($0 << 8) ^ crcTable[Int(($0 >> 24) ^ UInt32($1))] }
     }
 
     static let crcTable: [UInt32] = (0..<256).map { i -> UInt32 in
