@@ -43,12 +43,15 @@ struct ListCommand: ParsableCommand {
             }
             let scanned = try context.scan()
             let boards = scanned.map(\.board)
-            let programNames = programs ? Self.programNames(scanned) : [:]
+            let probes = programs ? Self.probe(scanned) : [:]
+            let programNames = probes.mapValues(\.program)
+            let learned = probes.compactMapValues(\.uniqueID)
             if json {
                 let records = boards.map { board in
                     var record = BoardRecord(board)
                     record.program = programNames[board.usb.portPath] ?? (board.mode == .app ? board.usb.product : nil)
-                    record.name = names.name(of: board)
+                    record.uniqueId = record.uniqueId ?? learned[board.usb.portPath]
+                    record.name = names.name(of: board, uniqueID: learned[board.usb.portPath])
                     return record
                 }
                 Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: records)))
@@ -59,7 +62,7 @@ struct ListCommand: ParsableCommand {
                 return
             }
             Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain,
-                                              programs: programs ? programNames : nil, names: names))
+                                              programs: programs ? programNames : nil, names: names, uniqueIDs: learned))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }
                 Terminal.error("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)"
@@ -70,22 +73,35 @@ struct ListCommand: ParsableCommand {
 }
 
 extension ListCommand {
-    /// `name version` of the program in each BOOTSEL board's flash, by port path (`--programs`);
-    /// `(unreadable: ...)` when the board could not be read, `(no binary info)` when there is none.
-    static func programNames(_ scanned: [(device: USBDevice, board: PicoDevice)]) -> [USBPortPath: String] {
-        var names: [USBPortPath: String] = [:]
+    /// What `--programs` learns from each BOOTSEL board over PICOBOOT.
+    struct Probe {
+        /// `name version`; `(unreadable: ...)` when the board could not be read, `(no binary info)` when there is none.
+        var program: String
+        /// An RP2040's flash unique id (its app's serial), read by the RAM helper; nil when not read.
+        var uniqueID: String?
+    }
+
+    /// Probes each BOOTSEL board (`--programs`): the program's binary info and, on an RP2040, the
+    /// flash unique id, by port path.
+    static func probe(_ scanned: [(device: USBDevice, board: PicoDevice)]) -> [USBPortPath: Probe] {
+        var probes: [USBPortPath: Probe] = [:]
         for (device, board) in scanned where board.mode == .bootsel && board.accessProblem == nil {
             do {
                 let session = try DeviceSession(device: device, board: board)
                 defer { session.close() }
                 let (info, _) = try session.programInfo(flashSize: nil, probe: 16 * 1024, limit: 256 * 1024)
-                names[board.usb.portPath] = info.map { ($0.programName ?? "(unnamed)") + ($0.programVersion.map { " \($0)" } ?? "") }
+                let program = info.map { ($0.programName ?? "(unnamed)") + ($0.programVersion.map { " \($0)" } ?? "") }
                     ?? "(no binary info)"
+                var uniqueID: String?
+                if !board.serialIsUnique, let id = try? session.run({ try $0.readUniqueID() }) ?? nil {
+                    uniqueID = InfoCommand.uniqueIDText(id)
+                }
+                probes[board.usb.portPath] = Probe(program: program, uniqueID: uniqueID)
             } catch {
-                names[board.usb.portPath] = "(unreadable: \(error))"
+                probes[board.usb.portPath] = Probe(program: "(unreadable: \(error))")
             }
         }
-        return names
+        return probes
     }
 
     /// `--watch`: `present`, `arrived`, `left` and `changed` lines as the bus changes. A board that

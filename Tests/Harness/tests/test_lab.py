@@ -196,6 +196,23 @@ def test_list_watch_json_carries_the_learned_unique_id_of_an_rp2040_in_bootsel(e
     assert changed["unique_id"] == uid
 
 
+def test_list_programs_reads_the_unique_id_of_an_rp2040_in_bootsel_and_names_it(emulated_board, tmp_path):
+    boards = emulated_board(boards=[{"kind": "sim-rp2040"}, {"kind": "sim-rp2040"}])
+    uid = boards.board(1)["unique_id"]
+    inventory = tmp_path / "boards.toml"
+    inventory.write_text(f'bench-2 = "{uid}"\n')
+    env = boards.preload_env(dict(os.environ, PICOCTL_INVENTORY=str(inventory)))
+    quick = json.loads(boards.run([PICOCTL, "list", "--json"], timeout=60, env=env).stdout)["boards"]
+    assert [(b["unique_id"], b["name"]) for b in quick] == [(None, None), (None, None)], "not read without --programs"
+    probed = boards.run([PICOCTL, "list", "--json", "--programs"], timeout=120, env=env)
+    assert probed.returncode == 0, probed.stderr
+    records = json.loads(probed.stdout)["boards"]
+    assert [b["unique_id"] for b in records] == [boards.board(0)["unique_id"], uid]
+    assert [b["name"] for b in records] == [None, "bench-2"]
+    table = boards.run([PICOCTL, "list", "--programs"], timeout=120, env=env).stdout.splitlines()
+    assert table[2].startswith("bench-2 ") and table[2].endswith(f"unique id {uid}")
+
+
 def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, tmp_path):
     boards = emulated_board(boards=[{"kind": "sim-rp2040"}, {"kind": "sim-rp2040"},
                                     {"kind": "sim-rp2350", "mode": "app", "heartbeat": 0.2}])
