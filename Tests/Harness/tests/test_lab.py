@@ -211,6 +211,13 @@ def test_list_programs_reads_the_unique_id_of_an_rp2040_in_bootsel_and_names_it(
     assert [b["name"] for b in records] == [None, "bench-2"]
     table = boards.run([PICOCTL, "list", "--programs"], timeout=120, env=env).stdout.splitlines()
     assert table[2].startswith("bench-2 ") and table[2].endswith(f"unique id {uid}")
+    # A device command finds it by that name (or the id) too: the candidates' flash unique ids are read.
+    path, data = image(tmp_path, size=4096)
+    flash = boards.run([PICOCTL, "flash", str(path), "--serial", "bench-2", "--no-reboot"], timeout=120, env=env)
+    assert flash.returncode == 0, flash.stderr
+    assert boards.read_flash(1, 0, len(data)) == data and boards.read_flash(0, 0, 16) == b"\xff" * 16
+    other = boards.run([PICOCTL, "info", "--device", "--serial", "0123456789ABCDEF"], timeout=120, env=env)
+    assert other.returncode == 4, other.stderr
 
 
 def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, tmp_path):
