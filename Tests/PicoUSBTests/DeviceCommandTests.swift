@@ -334,7 +334,7 @@ struct DeviceCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
         // script(1) gives picoctl a pseudo-terminal for stdout and stderr.
         let onTerminal = try EmulatedBoards.run(URL(fileURLWithPath: "/usr/bin/script"),
-                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --no-reboot", "/dev/null"],
+                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --no-reboot --no-helper", "/dev/null"],
                                                 environment: boards.environment, timeout: .seconds(60))
         #expect(onTerminal.status == 0)
         #expect(onTerminal.stdout.contains("\r\u{1B}[2Kwrite   ["), "a redrawn bar per phase")
