@@ -55,7 +55,8 @@ struct FlashAll {
         let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
         let boardNames = boards.map { names.name(of: $0) }
         let labels = zip(boards, boardNames).map { board, name in name.map { "\($0) \(board.usb.portPath)" } ?? board.usb.portPath.description }
-        let live = !json && Terminal.stderrIsTTY ? FleetProgress(labels: labels) : nil
+        // A live block per board on a terminal tall enough to redraw it; else a plain line per board as it ends.
+        let live = !json && Terminal.stderrIsTTY && FleetProgress.fits(labels.count) ? FleetProgress(labels: labels) : nil
         let renderers = boards.map { ProgressRenderer(json: json, board: $0.usb.portPath.description) }
         let jobs = boards.map { board in
             FleetJob(label: board.usb.portPath.description) { onEvent in try flashOne(board, context: context, onEvent: onEvent) }
@@ -65,7 +66,7 @@ struct FlashAll {
         }, onFinish: { finished in
             let outcome = Self.outcome(finished, boards[finished.index], name: boardNames[finished.index])
             live?.finish(finished.index, Self.line(outcome))
-            report(outcome)
+            report(outcome, live: live != nil)
         })
         live?.close()
         return fleet.map { Self.outcome($0, boards[$0.index], name: boardNames[$0.index]) }
@@ -98,9 +99,8 @@ struct FlashAll {
         }
     }
 
-    /// As each board finishes: a `board-result` JSON line, or (not on a terminal) a plain line on stderr.
-    /// On a terminal the live block already shows it.
-    func report(_ outcome: Outcome) {
+    /// As each board finishes: a `board-result` JSON line, or (without a `live` block) a plain line on stderr.
+    func report(_ outcome: Outcome, live: Bool) {
         if json {
             var fields: [String: JSONValue] = ["event": .string("board-result"), "board": .string(outcome.port.description),
                                                "identity": .string(outcome.identity), "result": .string(outcome.word),
@@ -112,7 +112,7 @@ struct FlashAll {
             }
             if case .failure(let error) = outcome.result { fields["error"] = .string(Self.message(error)) }
             Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))
-        } else if !Terminal.stderrIsTTY {
+        } else if !live {
             Terminal.error("\(outcome.board): \(Self.line(outcome))")
         }
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import PicoFlash
 
@@ -16,6 +19,14 @@ final class FleetProgress: @unchecked Sendable {
         self.labels = labels
         states = Array(repeating: "waiting", count: labels.count)
         width = labels.map(\.count).max() ?? 0
+    }
+
+    /// True when `count` lines fit on the terminal on stderr (with room for the prompt), so that the
+    /// block can be redrawn in place; unknown sizes count as fitting.
+    static func fits(_ count: Int) -> Bool {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return true }
+        return count < Int(size.ws_row) - 1
     }
 
     /// What board `index` is doing now, as text for its line.

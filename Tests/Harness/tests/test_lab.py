@@ -125,6 +125,12 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     header = next(line for line in table if line.startswith("NAME"))
     assert header.split() == ["NAME", "BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]
 
+    # A terminal too short for the block: a plain line per board instead of redrawing.
+    short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --all --no-reboot", "/dev/null"],
+                       timeout=120, env=boards.preload_env(dict(os.environ, **env)))
+    assert short.returncode == 0, short.stdout
+    assert "\x1b[3A" not in short.stdout and "left (1-1): up to date in" in short.stdout
+
     piped = boards.run([PICOCTL, "flash", str(path), "--all", "--no-reboot"], timeout=120,
                        env=boards.preload_env(dict(os.environ, **env)))
     assert piped.returncode == 0, piped.stderr
