@@ -44,15 +44,17 @@ struct FlashAll {
     /// The inventory file (nil: `$PICOCTL_INVENTORY` or the default).
     var inventory: String? = nil
 
-    /// Flashes every flashable board on the bus concurrently; returns the outcomes in port order.
+    /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
+    /// `--serial` list) selects, concurrently; returns the outcomes in port order.
     func run(selector: BoardSelector) throws -> [Outcome] {
         let context = try USBContext()
-        let boards = try context.picoDevices().filter { $0.isFlashable && selector.matches($0) }
+        let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
+        let selection = FleetSelection(selector, names: names)
+        let boards = try context.picoDevices().filter { $0.isFlashable && selection.matches($0) }
             .sorted { $0.usb.portPath < $1.usb.portPath }
         guard !boards.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
-        let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
         let boardNames = boards.map { names.name(of: $0) }
         let labels = zip(boards, boardNames).map { board, name in name.map { "\($0) \(board.usb.portPath)" } ?? board.usb.portPath.description }
         // A live block per board on a terminal tall enough to redraw it; else a plain line per board as it ends.

@@ -69,12 +69,13 @@ struct RebootCommand: ParsableCommand {
 
     /// `--all`: every matching board at once, one thread each on the shared session; a line per board.
     func rebootAll(_ context: USBContext) throws {
-        let scanned = try context.scan().filter { $0.board.isFlashable && board.selector.matches($0.board) }
+        let names = (try? Inventory.load(explicit: board.inventory)) ?? Inventory()
+        let selection = FleetSelection(board.selector, names: names)
+        let scanned = try context.scan().filter { $0.board.isFlashable && selection.matches($0.board) }
         guard !scanned.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
         let failures = FlashAll.Counter()
-        let names = (try? Inventory.load(explicit: board.inventory)) ?? Inventory()
         let group = DispatchGroup()
         for (device, found) in scanned {
             group.enter()

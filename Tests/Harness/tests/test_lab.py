@@ -104,6 +104,25 @@ def test_board_appearing_during_a_parallel_flash_is_left_alone(emulated_board, t
     assert boards.read_flash(3, 0, 16) == b"\xff" * 16
 
 
+def test_several_selectors_pick_the_boards_of_a_parallel_flash(emulated_board, tmp_path):
+    boards = emulated_board(boards=[{"kind": "sim-rp2040"}, {"kind": "sim-rp2040"}, {"kind": "sim-rp2350"},
+                                    {"kind": "sim-rp2350", "mode": "app"}])
+    chip_id = boards.board(3)["unique_id"]
+    inventory = tmp_path / "boards.toml"
+    inventory.write_text('second = "port:1-2"\n')
+    path, data = image(tmp_path, size=4096)
+    env = boards.preload_env(dict(os.environ, PICOCTL_INVENTORY=str(inventory)))
+    r = boards.run([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json", "--serial", f"second,{chip_id}"],
+                   timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    results = [e for e in json_lines(r.stdout) if e.get("event") == "board-result"]
+    assert sorted((e["board"], e["result"]) for e in results) == [("1-2", "flashed"), ("1-4", "flashed")]
+    assert boards.read_flash(1, 0, len(data)) == data and boards.read_flash(3, 0, len(data)) == data
+    assert boards.read_flash(0, 0, 16) == b"\xff" * 16 and boards.read_flash(2, 0, 16) == b"\xff" * 16
+    nobody = boards.run([PICOCTL, "reboot", "--all", "--serial", "nobody,nothing"], timeout=60, env=env)
+    assert nobody.returncode == 4
+
+
 def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_board, tmp_path):
     if not shutil.which("script"):
         pytest.skip("needs script(1) for a terminal")
