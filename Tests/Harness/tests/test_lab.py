@@ -245,6 +245,19 @@ def test_list_programs_reads_the_unique_id_of_an_rp2040_in_bootsel_and_names_it(
     assert other.returncode == 4, other.stderr
 
 
+def test_monitor_all_labels_lines_with_inventory_names(emulated_board, tmp_path):
+    boards = emulated_board(kind="sim-rp2040", count=2, mode="app", heartbeat=0.2)
+    uid = boards.board(0)["unique_id"]
+    other = boards.board(1)["unique_id"]
+    inventory = tmp_path / "boards.toml"
+    inventory.write_text(f'bench-1 = "{uid}"\n')
+    env = boards.preload_env(dict(os.environ, PICOCTL_INVENTORY=str(inventory)))
+    r = boards.run([PICOCTL, "monitor", "--all", "--expect", "tick 3", "--timeout", "20"], timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "[bench-1] tick 1" in r.stdout and f"[{other}] " in r.stdout
+    assert f"[{uid}]" not in r.stdout
+
+
 def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, tmp_path):
     boards = emulated_board(boards=[{"kind": "sim-rp2040"}, {"kind": "sim-rp2040"},
                                     {"kind": "sim-rp2350", "mode": "app", "heartbeat": 0.2}])
