@@ -38,5 +38,16 @@ let package = Package(
             ],
             path: "Benchmarks/FlashBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "LabBenchmarks",
+            dependencies: [
+                .product(name: "PicoBoot", package: "picoctl"),
+                .product(name: "PicoFlash", package: "picoctl"),
+                .product(name: "PicoSim", package: "picoctl"),
+                .product(name: "UF2", package: "picoctl"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/LabBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
     ]
 )

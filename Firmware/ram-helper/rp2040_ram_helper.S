@@ -6,12 +6,13 @@
  *
  * The ABI is PicoBoot's `RAMHelperABI` with its default layout: code at C (EXEC C | 1), the
  * parameter block at P = C + 0x1000, little-endian words:
- *   P+0x00  operation: 1 erase, 2 CRC
+ *   P+0x00  operation: 1 erase, 2 CRC, 3 flash unique id, 4 CRC of SRAM (the host's self-check)
  *   P+0x04  flash address (XIP address, 0x10000000-based, 4096-aligned)
  *   P+0x08  size in bytes (multiple of 4096)
  *   P+0x0c  status, preset to 0xFFFFFFFF by the host: 0 done, 1 range or alignment refused,
  *           2 more sectors than the table holds (1024), 3 unknown operation
- *   P+0x10  CRC table: one CRC-32/MPEG-2 word per 4 KiB sector (operation 2)
+ *   P+0x10  CRC table: one CRC-32/MPEG-2 word per 4 KiB sector (operation 2); for operation 3
+ *           the flash's 8-byte unique id, in the order the flash sends it
  *
  * erase: the bootrom's flash_range_erase(offset, size, 65536, 0xD8): 64 KiB block erases where
  *   the range allows, 4 KiB sector erases elsewhere, between connect_internal_flash +
@@ -21,6 +22,13 @@
  *   line rather than one per byte, as the uncached alias would cost) after connect_internal_flash,
  *   flash_exit_xip, flash_flush_cache and flash_enter_cmd_xip. Leaves XIP on (as after
  *   PICOBOOT ENTER_CMD_XIP).
+ * CRC of SRAM (operation 4): as CRC, over SRAM (any 4096-aligned range), flash untouched; the host
+ *   checks the helper with it on its own code, padded to 4096 bytes, without reading anything back.
+ * unique id (address 0x10000000, size 0): after connect_internal_flash and flash_exit_xip, chip
+ *   select is forced low through IO_QSPI's SS override and the SSI (left by flash_exit_xip in
+ *   8-bit serial mode) exchanges command 0x4B, 4 dummy bytes and the 8 id bytes, one byte in
+ *   flight at a time (as pico-sdk's flash_do_cmd does); then chip select is released,
+ *   flash_flush_cache and flash_enter_cmd_xip run. Leaves XIP on.
  */
     .syntax unified
     .cpu cortex-m0plus
@@ -37,6 +45,15 @@
     .equ SECTOR,       4096
     .equ FLASH_BASE,   0x10000000
     .equ FLASH_END,    0x11000000   /* the 16 MiB XIP window */
+    .equ SSI_BASE,     0x18000000
+    .equ SSI_SR,       0x28
+    .equ SSI_DR0,      0x60
+    .equ SSI_SR_RFNE,  0x08
+    .equ QSPI_SS_CTRL, 0x4001800c   /* IO_QSPI GPIO_QSPI_SS_CTRL */
+    .equ OUTOVER_MASK, 0x300
+    .equ OUTOVER_LOW,  0x200
+    .equ UID_COMMAND,  0x4b
+    .equ UID_LENGTH,   13           /* command, 4 dummy bytes, 8 id bytes */
 
     .section .text
     .global helper_start
@@ -80,6 +97,9 @@ main:
     orrs r1, r6
     tst r1, r0
     bne refuse_range
+    ldr r0, [r4, #P_OPERATION]
+    cmp r0, #4
+    beq crc
     ldr r0, =FLASH_BASE
     cmp r5, r0
     blo refuse_range
@@ -94,6 +114,8 @@ main:
     beq erase
     cmp r0, #2
     beq crc
+    cmp r0, #3
+    beq unique_id
     movs r0, #3
     b finish
 refuse_range:
@@ -131,7 +153,10 @@ crc:
     bls 1f
     movs r0, #2
     b finish
-1:  ldr r0, =0x4649             /* 'IF' */
+1:  ldr r0, [r4, #P_OPERATION]
+    cmp r0, #4
+    beq crc_loop                /* SRAM: no flash set-up */
+    ldr r0, =0x4649             /* 'IF' */
     bl rom_call
     ldr r0, =0x5845             /* 'EX' */
     bl rom_call
@@ -139,6 +164,7 @@ crc:
     bl rom_call
     ldr r0, =0x5843             /* 'CX' flash_enter_cmd_xip */
     bl rom_call
+crc_loop:
     /* r5 = read pointer (cached XIP, flushed above), r6 = end, r7 = table */
     adds r6, r6, r5
     mov r7, r4
@@ -171,6 +197,53 @@ next_byte:
     blo next_byte
     stmia r7!, {r0}
     b next_sector
+
+unique_id:
+    ldr r0, =0x4649             /* 'IF' */
+    bl rom_call
+    ldr r0, =0x5845             /* 'EX' */
+    bl rom_call
+    ldr r3, =QSPI_SS_CTRL       /* chip select low */
+    ldr r1, [r3]
+    ldr r2, =OUTOVER_MASK
+    bics r1, r2
+    ldr r2, =OUTOVER_LOW
+    orrs r1, r2
+    str r1, [r3]
+    ldr r2, =SSI_BASE
+    mov r7, r4
+    adds r7, #P_TABLE
+    movs r5, #0                 /* byte index */
+uid_next:
+    movs r0, #0
+    cmp r5, #0
+    bne 1f
+    movs r0, #UID_COMMAND
+1:  str r0, [r2, #SSI_DR0]
+2:  ldr r0, [r2, #SSI_SR]
+    movs r1, #SSI_SR_RFNE
+    tst r0, r1
+    beq 2b
+    ldr r0, [r2, #SSI_DR0]
+    cmp r5, #5
+    blo 3f
+    subs r1, r5, #5
+    strb r0, [r7, r1]
+3:  adds r5, #1
+    cmp r5, #UID_LENGTH
+    blo uid_next
+    ldr r3, =QSPI_SS_CTRL       /* chip select back to normal (no override) */
+    ldr r1, [r3]
+    ldr r2, =OUTOVER_MASK
+    bics r1, r2
+    str r1, [r3]
+    ldr r0, =0x5845             /* 'EX' again: leaves SSI and chip select as the ROM's own flash calls do */
+    bl rom_call
+    ldr r0, =0x4346             /* 'FC' */
+    bl rom_call
+    ldr r0, =0x5843             /* 'CX' */
+    bl rom_call
+    b done
 
     .ltorg
     .align 2

@@ -207,8 +207,14 @@ extension PicobootConnection {
         try execute(Write(address: address, size: UInt32(bytes.count)), data: bytes)
     }
 
-    /// Erases `size` bytes of flash from `address` (both multiples of 4096).
+    /// Erases `size` bytes of flash from `address` (both multiples of 4096). An unaligned range is
+    /// refused here, before it is sent: the RP2040 B1 bootrom accepts one and erases whole sectors.
     public func erase(address: UInt32, size: UInt32) throws(PicobootError) {
+        guard address % 4096 == 0, size % 4096 == 0 else {
+            throw PicobootError(reason: .rejected(.badAlignment), command: FlashErase.id,
+                                commandText: "FLASH_ERASE 0x\(String(address, radix: 16))+\(size) (not 4096-aligned; not sent)",
+                                address: address, token: nextToken, phase: .command)
+        }
         try execute(FlashErase(address: address, size: size))
     }
 

@@ -2,7 +2,8 @@
 /// the host talks to it: a parameter block in SRAM, written before EXEC and read after it.
 ///
 /// Block layout (little-endian words at `parameterAddress`): operation, address, size, status
-/// (written by the helper, 0 = done), then one CRC-32/MPEG-2 word per 4 KiB sector for `.crc`.
+/// (written by the helper, 0 = done), then one CRC-32/MPEG-2 word per 4 KiB sector for `.crc`
+/// (or the 8 unique-id bytes for `.uniqueID`).
 public struct RAMHelperABI: Hashable, Sendable {
     /// What the helper is asked to do.
     public enum Operation: UInt32, Sendable {
@@ -10,6 +11,10 @@ public struct RAMHelperABI: Hashable, Sendable {
         case erase = 1
         /// CRC-32/MPEG-2 of each 4 KiB sector of `[address, address + size)` into the table.
         case crc = 2
+        /// The flash's 64-bit unique id (command 0x4B) into the table's first 8 bytes (address = flash base, size 0).
+        case uniqueID = 3
+        /// CRC-32/MPEG-2 of each 4 KiB of SRAM `[address, address + size)`: the host's self-check of the helper.
+        case ramCRC = 4
     }
 
     /// Where the helper's code is written (EXEC goes to this address with the Thumb bit set).

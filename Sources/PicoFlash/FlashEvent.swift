@@ -70,6 +70,14 @@ public struct FlashSummary: Hashable, Sendable {
     public var rebooted: Bool
     /// True when only planned (`--dry-run`): nothing was erased or written.
     public var dryRun = false
+    /// Measured wall time of each phase that ran (check, erase, write, verify).
+    public var phaseTimes: [FlashPhase: Duration] = [:]
+
+    /// `check 0.12 s, erase 0.3 s, write 1.1 s, verify 0.05 s`: the measured phases, in order.
+    public var phaseDescription: String {
+        [FlashPhase.check, .erase, .write, .verify].compactMap { phase in phaseTimes[phase].map { "\(phase.rawValue) \(format($0))" } }
+            .joined(separator: ", ")
+    }
 
     /// Image bytes per second of wall time.
     public var throughput: Double {
@@ -91,6 +99,8 @@ public struct FlashSummary: Hashable, Sendable {
         if plan.kind == .flash {
             text += ", \(plan.sectorsSkipped) of \(plan.sectors.count) sectors skipped (\(Int((skippedShare * 100).rounded()))%)"
         }
+        text += phaseTimes.isEmpty ? "" : " (\(phaseDescription))"
+        if plan.kind == .flash { text += " with \(plan.erase == .helperBlocks ? "the RAM helper" : "plain PICOBOOT")" }
         return text + ", modelled board time \(format(estimate.total)), \(wire.totalBytes) bytes over USB in \(wire.commands) commands"
     }
 }

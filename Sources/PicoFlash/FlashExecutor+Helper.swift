@@ -2,6 +2,33 @@ import PicoBoot
 import UF2
 
 extension FlashExecutor {
+    /// Picks the strategy for a flash image (XIP exited) and plans with it: the RAM helper when one
+    /// is set, allowed, loads and passes its self-check on the image's first sector; plain PICOBOOT
+    /// otherwise. The plan's `helperNote` says which and why.
+    func chooseStrategyAndPlan(_ image: MemoryImage, options: FlashOptions) throws(FlashError) -> FlashPlan {
+        guard let helper else { return try checkAndPlan(image, options: options.plan) }
+        guard options.useHelper else {
+            var plan = try checkAndPlan(image, options: options.plan)
+            plan.helperNote = "not used: turned off (--no-helper)"
+            return plan
+        }
+        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
+        guard load.isReady else {
+            // A failed self-check may have left the flash in XIP mode; plain PICOBOOT needs it out.
+            if chip.hasExec { try device { () throws(PicobootError) in try connection.exitXIP() } }
+            var plan = try checkAndPlan(image, options: options.plan)
+            if case .unavailable(let reason) = load { plan.helperNote = "not used: \(reason)" }
+            return plan
+        }
+        var plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
+        plan.helperNote = "used: \(helper.name) loaded and passed its self-check"
+        // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
+        if !options.dryRun && plan.pageCount > 0 {
+            try device { () throws(PicobootError) in try connection.exitXIP() }
+        }
+        return plan
+    }
+
     /// Plans with a loaded helper: CRCs for fully covered sectors, whole reads for partial ones,
     /// block erases, and verification by CRC.
     func checkAndPlanWithHelper(_ image: MemoryImage, helper: any FlashHelper, options: PlanOptions) throws(FlashError) -> FlashPlan {
@@ -11,7 +38,7 @@ extension FlashExecutor {
         let sectorSize = chip.sectorSize
         var knowledge: [UInt32: SectorKnowledge] = [:]
         var bytes: UInt64 = 0, commands = 0, deviceTime: Duration = .zero
-        let total = UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
+        let total = bytes + UInt64(covered.count) * 4 + UInt64(partial.count) * UInt64(sectorSize)
         if options.skipUnchanged {
             for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {
                 let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
@@ -60,6 +87,20 @@ extension FlashExecutor {
             }
             done += UInt64(crcs.count) * 4
             onEvent(.progress(.verify, done: done, total: plan.bytesToVerify))
+        }
+    }
+}
+
+extension FlashExecutor {
+    /// The RP2040 flash chip's 64-bit unique id (command 0x4B), read by the RAM helper (the
+    /// executor's `helper`, else picoctl's own) under exclusive access; nil on a chip without EXEC
+    /// (RP2350: its BOOTSEL serial is already the chip id). Matches a pico-sdk app's USB serial as
+    /// `String(id, radix: 16, uppercase: true)` padded to 16 digits.
+    public func readUniqueID() throws(FlashError) -> UInt64? {
+        guard chip.hasExec else { return nil }
+        let helper = self.helper ?? PicobootRAMHelper.rp2040()
+        return try withExclusiveAccess { () throws(FlashError) -> UInt64 in
+            try device { () throws(PicobootError) in try helper.uniqueID(over: connection, chip: chip) }
         }
     }
 }

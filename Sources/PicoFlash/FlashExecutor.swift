@@ -19,6 +19,8 @@ public final class FlashExecutor {
     public var onEvent: (FlashEvent) -> Void
     /// A RAM helper for block erases and CRC checks (RP2040); nil uses plain PICOBOOT.
     public var helper: (any FlashHelper)?
+    /// Wall time of each phase of the last `flash` (check, erase, write, verify).
+    public internal(set) var measured: [FlashPhase: Duration] = [:]
 
     /// An executor for a board of `chip` behind `connection`.
     public init(connection: PicobootConnection, chip: Chip, timing: BoardTiming = .typical,
@@ -56,6 +58,7 @@ public final class FlashExecutor {
         let clock = ContinuousClock()
         let start = clock.now
         let wireBefore = connection.statistics
+        measured = [:]
         try FlashPlanner.checkFamily(options.family, chip: chip, force: options.force)
         let kind = try FlashPlanner.kind(of: image, chip: chip)
         onEvent(.started(chip))
@@ -66,15 +69,9 @@ public final class FlashExecutor {
                 plan = try FlashPlanner.plan(image: image, chip: chip, options: options.plan) { _ in .unknown }
             } else {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
-                if options.useHelper, let helper, try device({ () throws(PicobootError) in try helper.load(over: connection, chip: chip) }) {
-                    plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
-                    // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
-                    if !options.dryRun && plan.pageCount > 0 {
-                        try device { () throws(PicobootError) in try connection.exitXIP() }
-                    }
-                } else {
-                    plan = try checkAndPlan(image, options: options.plan)
-                }
+                let checkStart = clock.now
+                plan = try chooseStrategyAndPlan(image, options: options)
+                measured[.check] = clock.now - checkStart
             }
             onEvent(.planned(plan))
             if options.dryRun { return plan }
@@ -89,7 +86,8 @@ public final class FlashExecutor {
         var wire = connection.statistics
         wire.subtract(wireBefore)
         let summary = FlashSummary(plan: plan, wallTime: clock.now - start, estimate: plan.estimate(timing: timing),
-                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted, dryRun: options.dryRun)
+                                   wire: wire, imageBytes: image.byteCount, rebooted: rebooted, dryRun: options.dryRun,
+                                   phaseTimes: measured)
         onEvent(.finished(summary))
         return summary
     }
@@ -166,6 +164,8 @@ public final class FlashExecutor {
             return
         }
         let eraseTotal = UInt64(plan.sectorsToErase.count) * UInt64(chip.sectorSize)
+        let clock = ContinuousClock()
+        var phaseStart = clock.now
         var done: UInt64 = 0
         for run in plan.eraseRuns {
             if plan.erase == .helperBlocks {
@@ -177,6 +177,8 @@ public final class FlashExecutor {
             done += UInt64(run.size)
             onEvent(.progress(.erase, done: done, total: eraseTotal))
         }
+        measured[.erase] = clock.now - phaseStart
+        phaseStart = clock.now
         done = 0
         for run in plan.writeRuns {
             var data: [UInt8] = []
@@ -193,6 +195,9 @@ public final class FlashExecutor {
             done += UInt64(run.size)
             onEvent(.progress(.write, done: done, total: plan.bytesToWrite))
         }
+        measured[.write] = clock.now - phaseStart
+        phaseStart = clock.now
+        defer { measured[.verify] = clock.now - phaseStart }
         done = 0
         if plan.verifyByCRC {
             try verifyWithHelper(plan)

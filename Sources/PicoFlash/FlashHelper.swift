@@ -1,19 +1,32 @@
 import PicoBoot
 import UF2
 
+/// What loading a flash helper found: ready (its self-check passed) or not used, and why.
+public enum HelperLoad: Hashable, Sendable {
+    /// Loaded; its CRC of its own code (padded to 4 KiB) matched the host's.
+    case ready
+    /// Not used; `reason` is one line for `--verbose` and JSON.
+    case unavailable(reason: String)
+
+    /// True when the helper is ready.
+    public var isReady: Bool { if case .ready = self { true } else { false } }
+}
+
 /// A faster way to erase and check flash than plain PICOBOOT: a routine run on the board.
 ///
-/// The executor uses one when `FlashExecutor.helper` is set and `load` succeeds; otherwise it
-/// falls back to the bootrom's sector erases and read-back checks.
+/// The executor uses one when `FlashExecutor.helper` is set and `load` reports it ready; otherwise
+/// it falls back to the bootrom's sector erases and read-back checks.
 public protocol FlashHelper: AnyObject {
     /// A short name for plans and summaries.
     var name: String { get }
-    /// Loads the helper and checks that it answers; false means "use plain PICOBOOT".
-    func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> Bool
+    /// Loads the helper and checks that it answers correctly.
+    func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad
     /// Erases `[address, address + size)` (sector-aligned), with block erases where it can.
     func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError)
     /// The CRC-32/MPEG-2 of each sector of `[address, address + size)`, in order.
     func sectorCRCs(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError) -> [UInt32]
+    /// The flash chip's 64-bit unique id (command 0x4B), most significant byte first as the flash sends it.
+    func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64
 }
 
 /// A RAM helper driven through a `RAMHelperABI` parameter block: WRITE the block, EXEC, READ the answer.
@@ -32,23 +45,43 @@ public final class PicobootRAMHelper: FlashHelper {
         self.abi = abi
     }
 
-    /// Writes the code once, then runs a one-sector CRC as a check (RP2040 only: needs EXEC).
-    public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> Bool {
-        guard chip.hasExec, !code.isEmpty else { return false }
+    /// picoctl's own RP2040 helper (Firmware/ram-helper), at the default layout.
+    public static func rp2040() -> PicobootRAMHelper { PicobootRAMHelper(code: RP2040RAMHelperCode.bytes) }
+
+    /// The code padded with zeros to 4 KiB: what is written, and what the self-check CRCs.
+    var paddedCode: [UInt8] { code + [UInt8](repeating: 0, count: max(0, 4096 - code.count)) }
+
+    /// Writes the code (once per instance) when the chip can run it.
+    func ensureLoaded(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
+        guard chip.hasExec else { return "the \(chip.name) bootrom has no EXEC" }
+        guard !code.isEmpty else { return "no helper code" }
         if !loaded {
-            try connection.write(address: abi.codeAddress, bytes: code)
+            try connection.write(address: abi.codeAddress, bytes: paddedCode)
             loaded = true
         }
+        return nil
+    }
+
+    /// Writes the code once, then checks it: its CRC of its own 4 KiB in SRAM (code and zero padding)
+    /// must equal the host's. Costs one small call and no flash READ.
+    public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad {
+        if let reason = try ensureLoaded(over: connection, chip: chip) { return .unavailable(reason: reason) }
+        let expected = CRC32MPEG2.checksum(paddedCode)
         do {
-            _ = try sectorCRCs(address: chip.flash.start, size: chip.sectorSize, over: connection)
-            return true
+            let table = try call(.ramCRC, address: abi.codeAddress, size: 4096, extra: 4, over: connection)
+            let crc = table.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+            guard crc == expected else {
+                loaded = false
+                return .unavailable(reason: "self-check failed: the helper's CRC of its code is \(hex(crc)), expected \(hex(expected))")
+            }
+            return .ready
         } catch where error.reason != .transport(.disconnected) {
             loaded = false
-            return false
+            return .unavailable(reason: "self-check failed: \(error)")
         }
     }
 
-    /// Runs one call and returns the status word followed by `extra` bytes of table.
+    /// Runs one call and returns `extra` bytes of table after checking the status word.
     func call(_ operation: RAMHelperABI.Operation, address: UInt32, size: UInt32, extra: UInt32,
               over connection: PicobootConnection) throws(PicobootError) -> [UInt8] {
         try connection.write(address: abi.parameterAddress, bytes: abi.header(operation, address: address, size: size))
@@ -56,14 +89,21 @@ public final class PicobootRAMHelper: FlashHelper {
         let answer = try connection.read(address: abi.statusAddress, count: 4 + extra)
         let status = answer.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         guard status == 0 else {
-            throw PicobootError(reason: .rejected(.unknownError), command: .exec, commandText: "RAM helper \(operation)",
+            let why = [1: "range or alignment refused", 2: "too many sectors", 3: "unknown operation"][status] ?? "no answer"
+            throw PicobootError(reason: .rejected(.unknownError), command: .exec,
+                                commandText: "RAM helper \(operation) \(hex(address))+\(size): status \(hex(status)) (\(why))",
                                 address: address, token: connection.nextToken &- 1, phase: .acknowledgement)
         }
         return Array(answer.dropFirst(4))
     }
 
-    /// Erases with the helper.
+    /// Erases with the helper; an unaligned range is refused before anything is sent.
     public func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError) {
+        guard address % 4096 == 0, size % 4096 == 0 else {
+            throw PicobootError(reason: .rejected(.badAlignment), command: .exec,
+                                commandText: "RAM helper erase \(hex(address))+\(size) (not 4096-aligned; not sent)",
+                                address: address, token: connection.nextToken, phase: .command)
+        }
         _ = try call(.erase, address: address, size: size, extra: 0, over: connection)
     }
 
@@ -81,5 +121,15 @@ public final class PicobootRAMHelper: FlashHelper {
             cursor += chunk
         }
         return result
+    }
+
+    /// Loads the code if needed and reads the flash unique id (leaves the flash in XIP mode).
+    public func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64 {
+        if let reason = try ensureLoaded(over: connection, chip: chip) {
+            throw PicobootError(reason: .rejected(.unknownCommand), command: .exec, commandText: "RAM helper unique id: \(reason)",
+                                address: nil, token: connection.nextToken, phase: .command)
+        }
+        let bytes = try call(.uniqueID, address: chip.flash.start, size: 0, extra: 8, over: connection)
+        return bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 }

@@ -108,6 +108,8 @@ public struct FlashPlan: Hashable, Sendable {
     public var verify: Bool
     /// Whether verification compares helper CRCs instead of reading the sectors back.
     public var verifyByCRC = false
+    /// Why the RAM helper is or is not used (`used: self-check passed`, `not used: --no-helper`); nil when none was offered.
+    public var helperNote: String?
     /// Device-side time the check took beyond the transfer (helper CRCs).
     public var checkDeviceTime: Duration = .zero
     /// The largest WRITE or READ the executor sends.

@@ -75,6 +75,7 @@ extension FlashPlan {
             lines.append("  write:   \(pageCount) page(s), \(bytesToWrite) bytes in \(writeRuns.count) command(s)")
             lines.append("  skip:    \(sectorsSkipped) sector(s) unchanged (\(Int((skippedShare * 100).rounded()))%)")
             lines.append("  check:   \(check.words), \(checkedBytes) bytes read")
+            if let helperNote { lines.append("  helper:  \(helperNote)") }
         }
         lines.append("  verify:  \(verify ? verifyByCRC ? "helper CRCs, \(bytesToVerify) bytes read" : "\(bytesToVerify) bytes read back" : "off")")
         lines.append("  USB:     \(estimate.bytes) bytes in \(estimate.commands) command(s)")

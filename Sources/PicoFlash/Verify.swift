@@ -20,6 +20,13 @@ public struct VerifyReport: Hashable, Sendable {
     /// The first differing bytes, in address order (at most the limit asked for).
     public var firstMismatches: [Mismatch]
 
+    /// True when the comparison used RAM helper CRCs (see `FlashExecutor.verifyUsingHelper`).
+    public var byCRC = false
+    /// Why the RAM helper was or was not used; nil when none was offered.
+    public var helperNote: String?
+    /// Bytes read over USB by a helper verify (CRC tables, the self-check and sectors read whole).
+    public var bytesReadByHelperCheck: UInt64 = 0
+
     /// True when every defined byte matches.
     public var matches: Bool { mismatchCount == 0 }
 }

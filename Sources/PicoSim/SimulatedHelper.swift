@@ -2,7 +2,7 @@ import PicoBoot
 import UF2
 
 /// The effect of an RP2040 RAM helper on a simulated board: EXEC at the helper's code address
-/// carries out the parameter block (block erase, per-sector CRCs) with the helper's timing.
+/// carries out the parameter block (block erase, per-sector CRCs, flash unique id) with the helper's timing.
 public enum SimulatedHelper {
     /// Makes EXEC at `abi.codeAddress` behave like the helper (RP2040 boards only).
     public static func install(on board: SimulatedBoard, abi: RAMHelperABI = RAMHelperABI()) {
@@ -24,6 +24,19 @@ public enum SimulatedHelper {
         }
         let operation = RAMHelperABI.Operation(rawValue: word(0)), address = word(1), size = word(2)
         let sector = board.chip.sectorSize
+        if operation == .ramCRC {
+            guard board.chip.sram.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0,
+                  Int(size / sector) <= abi.maxSectors else {
+                store(1, at: 12)
+                return (.ok, .microseconds(20))
+            }
+            for index in 0..<Int(size / sector) {
+                let start = Int(address - board.chip.sram.start) + index * Int(sector)
+                store(CRC32MPEG2.checksum(board.sram[start..<(start + Int(sector))]), at: Int(RAMHelperABI.headerSize) + index * 4)
+            }
+            store(0, at: 12)
+            return (.ok, .microseconds(20) + board.timing.helperCRC(bytes: UInt64(size)))
+        }
         guard board.chip.flash.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0 else {
             store(1, at: 12)
             return (.ok, .microseconds(20))
@@ -43,6 +56,14 @@ public enum SimulatedHelper {
             }
             spent += board.timing.helperCRC(bytes: UInt64(size))
             board.xipExited = false     // reads go through XIP: left as after ENTER_CMD_XIP
+        case .uniqueID?:
+            for byte in 0..<8 {
+                board.sram[base + Int(RAMHelperABI.headerSize) + byte] = UInt8(truncatingIfNeeded: board.uniqueID >> (56 - 8 * UInt64(byte)))
+            }
+            spent += .microseconds(50)
+            board.xipExited = false     // left as after ENTER_CMD_XIP
+        case .ramCRC?:
+            preconditionFailure("handled above")
         case nil:
             store(3, at: 12)
             return (.ok, spent)

@@ -33,7 +33,9 @@ private let watchCallback: libusb_hotplug_callback_fn = { _, device, event, user
 extension USBContext {
     /// Reports Pico-family devices present now, then each arrival and departure, until `handler`
     /// returns false or `timeout` (if any) passes. libusb hotplug callbacks; no polling.
-    public func watchPicoDevices(timeout: Duration? = nil, _ handler: (PicoHotplugEvent) -> Bool) throws(PicoUSBError) {
+    /// `idle` runs after every wait of at most 250 ms (events or not); returning false stops too.
+    public func watchPicoDevices(timeout: Duration? = nil, _ handler: (PicoHotplugEvent) -> Bool,
+                                 idle: () -> Bool = { true }) throws(PicoUSBError) {
         guard Self.supportsHotplug else { throw PicoUSBError(.hotplug, code: .notSupported) }
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now + $0 }
@@ -80,6 +82,7 @@ extension USBContext {
             } catch {
                 throw PicoUSBError(.hotplug, code: error)
             }
+            if !idle() { return }
         }
     }
 }

@@ -71,6 +71,8 @@ struct BoardOptions: ParsableArguments {
             }
             return pair
         case .none(let candidates):
+            // An RP2040 in BOOTSEL shares its serial: a unique id (or a name standing for one) is looked for in its flash.
+            if let serial, let pair = UniqueIDProbe.find(serial, selector: selector, in: scanned) { return pair }
             if candidates.isEmpty {
                 throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
             }

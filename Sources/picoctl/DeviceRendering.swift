@@ -54,6 +54,9 @@ struct BoardRecord: Encodable, Equatable {
     var name: String?
     /// The program: an app's USB product string, or (with `--programs`) a BOOTSEL board's binary info.
     var program: String?
+    /// The board's unique id: its serial when unique; for an RP2040 in BOOTSEL (with `--programs`),
+    /// the flash unique id read over PICOBOOT, which its app shows as serial.
+    var uniqueId: String?
 
     init(_ board: PicoDevice) {
         mode = board.mode.rawValue
@@ -75,12 +78,14 @@ struct BoardRecord: Encodable, Equatable {
         accessError = board.accessProblem?.code.name
         accessFix = board.accessProblem?.fix
         program = board.mode == .app ? board.usb.product : nil
+        uniqueId = board.serialIsUnique ? board.usb.serialNumber?.uppercased() : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case mode, chip, identity, identityKind = "identity_kind", serial, serialUnique = "serial_unique", port, bus, address
         case vendorId = "vendor_id", productId = "product_id", manufacturer, product, tty
         case accessError = "access_error", accessFix = "access_fix", program, name
+        case uniqueId = "unique_id"
     }
 
     /// Every key is always present; absent values are `null`, so the schema is the same for every board.
@@ -104,6 +109,7 @@ struct BoardRecord: Encodable, Equatable {
         try c.encode(accessFix, forKey: .accessFix)
         try c.encode(program, forKey: .program)
         try c.encode(name, forKey: .name)
+        try c.encode(uniqueId, forKey: .uniqueId)
     }
 }
 
@@ -115,13 +121,21 @@ enum BoardTable {
     static let headers = ["PORT", "BUS:ADDR", "MODE", "CHIP", "IDENTITY", "VID:PID", "PRODUCT", "TTY", "NOTE"]
 
     /// One row per board, columns aligned; with `programs`, a PROGRAM column before NOTE.
+    /// `uniqueIDs`: flash unique ids read from RP2040s in BOOTSEL (`list --programs`), noted and used for names.
     static func render(_ boards: [PicoDevice], style: Style, programs: [USBPortPath: String]? = nil,
-                       names: Inventory = Inventory()) -> String {
+                       names: Inventory = Inventory(), uniqueIDs: [USBPortPath: String] = [:]) -> String {
         var headers = headers
         var rows = boards.map(row)
+        for (i, board) in boards.enumerated() {
+            guard let id = uniqueIDs[board.usb.portPath] else { continue }
+            let note = rows[i][rows[i].count - 1]
+            rows[i][rows[i].count - 1] = (note.isEmpty || note == "-" ? "" : note + "; ") + "unique id \(id)"
+        }
         if !names.entries.isEmpty {
             headers.insert("NAME", at: 0)
-            for (i, board) in boards.enumerated() { rows[i].insert(names.name(of: board) ?? "-", at: 0) }
+            for (i, board) in boards.enumerated() {
+                rows[i].insert(names.name(of: board, uniqueID: uniqueIDs[board.usb.portPath]) ?? "-", at: 0)
+            }
         }
         if let programs {
             headers.insert("PROGRAM", at: headers.count - 1)

@@ -56,6 +56,8 @@ final class DeviceSession {
         transport = try PicobootUSBTransport(device: device)
         connection = PicobootConnection(transport: transport)
         executor = FlashExecutor(connection: connection, chip: chip, onEvent: onEvent)
+        // RP2040: picoctl's RAM helper (block erases, CRC checks, unique id); used when it passes its self-check.
+        if chip.hasExec { executor.helper = PicobootRAMHelper.rp2040() }
         interruptKey = Interruption.shared.register(transport)
         try Self.settle(connection)
     }

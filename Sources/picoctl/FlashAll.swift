@@ -4,13 +4,15 @@ import PicoFlash
 import PicoUSB
 import UF2
 
-/// `picoctl flash FILE --all`: every board (BOOTSEL, or apps sent to BOOTSEL) flashed at once, one
-/// thread per board on one libusb session, then a result table. Exit 1 when any board failed.
+/// `picoctl flash FILE --all`: every board (BOOTSEL, or apps sent to BOOTSEL) flashed at once through
+/// `FleetFlash` (one thread per board on one libusb session), live progress, then a result table.
 struct FlashAll {
     /// How one board's flash ended.
     struct Outcome {
         var port: USBPortPath
         var identity: String
+        /// The board's inventory name, if it has one.
+        var name: String?
         var result: Result<FlashSummary, any Error>
         var seconds: Double
 
@@ -21,16 +23,9 @@ struct FlashAll {
             case .failure: "failed"
             }
         }
-    }
 
-    /// Outcomes gathered from the worker threads.
-    final class Collected: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [Outcome] = []
-        /// Adds one, from any thread.
-        func append(_ outcome: Outcome) { lock.withLock { items.append(outcome) } }
-        /// Everything so far.
-        var outcomes: [Outcome] { lock.withLock { items } }
+        /// `bench-3 (1-3.2)` or `1-3.2`: the board in messages.
+        var board: String { name.map { "\($0) (\(port))" } ?? port.description }
     }
 
     /// A count shared by worker threads.
@@ -46,76 +41,96 @@ struct FlashAll {
     let firmware: FirmwareFile
     let options: FlashOptions
     let json: Bool
+    /// The inventory file (nil: `$PICOCTL_INVENTORY` or the default).
+    var inventory: String? = nil
 
-    /// Flashes every flashable board on the bus concurrently; returns the outcomes in port order.
+    /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
+    /// `--serial` list) selects, concurrently; returns the outcomes in port order.
     func run(selector: BoardSelector) throws -> [Outcome] {
         let context = try USBContext()
-        let boards = try context.picoDevices().filter { $0.isFlashable && selector.matches($0) }
+        let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
+        let selection = FleetSelection(selector, names: names)
+        let boards = try context.picoDevices().filter { $0.isFlashable && selection.matches($0) }
+            .sorted { $0.usb.portPath < $1.usb.portPath }
         guard !boards.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
-        let collected = Collected()
-        let group = DispatchGroup()
-        for board in boards {
-            // One thread per board: the work is blocking USB I/O, so the core count is no limit.
-            group.enter()
-            let worker = Thread { [self] in
-                defer { group.leave() }
-                let outcome = flashOne(board, context: context)
-                collected.append(outcome)
-                report(outcome)
-            }
-            worker.start()
+        let boardNames = boards.map { names.name(of: $0) }
+        let labels = zip(boards, boardNames).map { board, name in name.map { "\($0) \(board.usb.portPath)" } ?? board.usb.portPath.description }
+        // A live block per board on a terminal tall enough to redraw it; else a plain line per board as it ends.
+        let live = !json && Terminal.stderrIsTTY && FleetProgress.fits(labels.count) ? FleetProgress(labels: labels) : nil
+        let renderers = boards.map { ProgressRenderer(json: json, board: $0.usb.portPath.description) }
+        let jobs = boards.map { board in
+            FleetJob(label: board.usb.portPath.description) { onEvent in try flashOne(board, context: context, onEvent: onEvent) }
         }
-        group.wait()
-        return collected.outcomes.sorted { $0.port < $1.port }
+        let fleet = FleetFlash.run(jobs, onEvent: { index, event in
+            if json { renderers[index].handle(event) } else { live?.handle(index, event) }
+        }, onFinish: { finished in
+            let outcome = Self.outcome(finished, boards[finished.index], name: boardNames[finished.index])
+            live?.finish(finished.index, Self.line(outcome))
+            report(outcome, live: live != nil)
+        })
+        live?.close()
+        return fleet.map { Self.outcome($0, boards[$0.index], name: boardNames[$0.index]) }
     }
 
     /// One board, on the shared libusb session: found again by port path, sent to BOOTSEL if it runs an app.
-    func flashOne(_ board: PicoDevice, context: USBContext) -> Outcome {
-        let start = ContinuousClock.now
-        let port = board.usb.portPath
-        let renderer = ProgressRenderer(json: json, board: port.description)
-        let result: Result<FlashSummary, any Error> = Result {
-            let options = BoardOptions.parseOrExit(["--port", port.description])
-            let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: { event in
-                if json { renderer.handle(event) }
-            })
-            defer { session.close() }
-            var flashOptions = self.options
-            let (family, image) = FlashCommand.choose(firmware, for: session.chip)
-            flashOptions.family = family
-            return try session.run { try $0.flash(image, options: flashOptions) }
-        }
-        return Outcome(port: port, identity: board.identity.description, result: result,
-                       seconds: (ContinuousClock.now - start).secondsValue)
+    func flashOne(_ board: PicoDevice, context: USBContext, onEvent: @escaping (FlashEvent) -> Void) throws -> FlashSummary {
+        let options = BoardOptions.parseOrExit(["--port", board.usb.portPath.description])
+        let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: onEvent)
+        defer { session.close() }
+        var flashOptions = self.options
+        let (family, image) = FlashCommand.choose(firmware, for: session.chip)
+        flashOptions.family = family
+        return try session.run { try $0.flash(image, options: flashOptions) }
     }
 
-    /// A line per board as it finishes (text), or a `board-result` JSON line.
-    func report(_ outcome: Outcome) {
+    /// The CLI's outcome for a fleet outcome.
+    static func outcome(_ fleet: FleetOutcome, _ board: PicoDevice, name: String?) -> Outcome {
+        Outcome(port: board.usb.portPath, identity: board.identity.description, name: name, result: fleet.result,
+                seconds: fleet.wallTime.secondsValue)
+    }
+
+    /// `flashed in 0.52 s, 64 KiB written, 3/16 sectors skipped` or `failed: ...`: a board's final line.
+    static func line(_ outcome: Outcome) -> String {
+        switch outcome.result {
+        case .failure(let error): "failed: \(message(error))"
+        case .success(let summary):
+            "\(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
+                + "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count) sectors skipped"
+        }
+    }
+
+    /// As each board finishes: a `board-result` JSON line, or (without a `live` block) a plain line on stderr.
+    func report(_ outcome: Outcome, live: Bool) {
         if json {
             var fields: [String: JSONValue] = ["event": .string("board-result"), "board": .string(outcome.port.description),
                                                "identity": .string(outcome.identity), "result": .string(outcome.word),
-                                               "seconds": .double(outcome.seconds)]
+                                               "seconds": .double(outcome.seconds), "name": outcome.name.map { .string($0) } ?? .null]
+            if case .success(let summary) = outcome.result {
+                fields["bytes_written"] = .int(Int(summary.plan.bytesToWrite))
+                fields["sectors_skipped"] = .int(summary.plan.sectorsSkipped)
+                fields["sectors"] = .int(summary.plan.sectors.count)
+            }
             if case .failure(let error) = outcome.result { fields["error"] = .string(Self.message(error)) }
             Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))
-        } else if case .failure(let error) = outcome.result {
-            Terminal.error("\(outcome.port): failed: \(Self.message(error))")
-        } else if Terminal.stderrIsTTY {
-            Terminal.error("\(outcome.port): \(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s")
+        } else if !live {
+            Terminal.error("\(outcome.board): \(Self.line(outcome))")
         }
     }
 
     /// The result table: board, result, time, bytes written, sectors skipped.
     static func table(_ outcomes: [Outcome]) -> String {
-        var rows = [["BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]]
+        let named = outcomes.contains { $0.name != nil }
+        var rows = [(named ? ["NAME"] : []) + ["BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]]
         for o in outcomes {
             var written = "-", skipped = "-"
             if case .success(let summary) = o.result {
                 written = "\(summary.plan.bytesToWrite)"
                 skipped = "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count)"
             }
-            rows.append([o.port.description, o.identity, o.word, String(format: "%.2f s", o.seconds), written, skipped])
+            rows.append((named ? [o.name ?? "-"] : [])
+                        + [o.port.description, o.identity, o.word, String(format: "%.2f s", o.seconds), written, skipped])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -34,6 +34,9 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "JSON lines on stdout instead of progress bars and text.")
     var json = false
 
+    @Flag(help: "RP2040: erase and check with plain PICOBOOT commands instead of picoctl's RAM helper (64 KiB block erases, on-board CRCs).")
+    var noHelper = false
+
     @Flag(help: "Flash every board (narrowed by --serial/--port/--bus) at once, then print a result table; exit 1 if any failed.")
     var all = false
 
@@ -67,9 +70,12 @@ struct FlashCommand: ParsableCommand {
             options.force = force
             options.family = family
             options.dryRun = dryRun
+            options.useHelper = !noHelper
             let summary = try session.run { try $0.flash(image, options: options) }
             if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
+            // --verbose (shared with the console options) also says why the RAM helper was or was not used.
+            if console.verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
             if dryRun {
                 Terminal.output("dry run on \(session.name); nothing was changed")
                 Terminal.output(summary.plan.summary())
@@ -86,14 +92,15 @@ struct FlashCommand: ParsableCommand {
         options.plan.verify = !noVerify
         options.reboot = !noReboot
         options.force = force
+        options.useHelper = !noHelper
         var outcomes: [FlashAll.Outcome] = []
         try DeviceFailure.reporting {
-            outcomes = try FlashAll(firmware: firmware, options: options, json: json).run(selector: board.selector)
+            outcomes = try FlashAll(firmware: firmware, options: options, json: json, inventory: board.inventory).run(selector: board.selector)
         }
         if !json { Terminal.output(FlashAll.table(outcomes)) }
         let failed = outcomes.filter { $0.word == "failed" }
         if !failed.isEmpty {
-            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.port.description).joined(separator: ", "))
+            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.board).joined(separator: ", "))
             throw ExitStatus.failure.exitCode
         }
     }

@@ -38,6 +38,11 @@ extension InfoCommand {
             // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
             let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
             let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
+            // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
+            var uniqueID: String?, uniqueIDProblem: String?
+            if session.chip.hasExec {
+                do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
+            }
             let board = session.board
             let sizeText: String
             switch guess {
@@ -60,7 +65,7 @@ extension InfoCommand {
                     "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program,
                     "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
                                                             "wafer": .int(Int($0.wafer))]) } ?? .null,
-                    "cpu": cpu.map(JSONValue.string) ?? .null])))
+                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null])))
                 return
             }
             var lines = ["board:      \(board.usb.portPath) (bus \(board.usb.bus) address \(board.usb.address))",
@@ -71,6 +76,8 @@ extension InfoCommand {
                 lines.append("chip ids:   package 0x\(String(ids.package, radix: 16)) device 0x\(String(ids.device, radix: 16)) wafer 0x\(String(ids.wafer, radix: 16))")
             }
             if let cpu { lines.append("cpu:        \(cpu)") }
+            if let uniqueID { lines.append("unique id:  \(uniqueID) (flash, command 0x4B)") }
+            if let uniqueIDProblem { lines.append("unique id:  not read (\(uniqueIDProblem))") }
             if let info {
                 lines.append("program:    \(info.programName ?? "(no name)")" + (info.programVersion.map { " \($0)" } ?? ""))
                 if let date = info.buildDate { lines.append("built:      \(date)") }
@@ -82,5 +89,11 @@ extension InfoCommand {
             }
             Terminal.output(lines.joined(separator: "\n"))
         }
+    }
+
+    /// `E6605838A1B2C3D4`: a unique id as 16 upper-case hex digits, as a pico-sdk app's USB serial shows it.
+    static func uniqueIDText(_ id: UInt64) -> String {
+        let digits = String(id, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -80,12 +80,24 @@ struct Inventory: Equatable {
         entries.first { $0.name == name }?.target
     }
 
-    /// The name of a board, matched by unique serial or by port path.
-    func name(of board: PicoDevice) -> String? {
+    /// The name of a board known by its USB serial (a unique id) and port path, as a tty's udev record gives them.
+    func name(serial: String?, port: String?) -> String? {
+        entries.first { entry in
+            switch entry.target {
+            case .serial(let id): serial?.uppercased() == id.uppercased()
+            case .port(let path): port == path.description
+            }
+        }?.name
+    }
+
+    /// The name of a board, matched by unique serial (or `uniqueID`, the id learned for an RP2040 in
+    /// BOOTSEL from its app serial) or by port path.
+    func name(of board: PicoDevice, uniqueID: String? = nil) -> String? {
         entries.first { entry in
             switch entry.target {
             case .serial(let serial):
-                board.serialIsUnique && board.usb.serialNumber?.uppercased() == serial.uppercased()
+                (board.serialIsUnique && board.usb.serialNumber?.uppercased() == serial.uppercased())
+                    || uniqueID?.uppercased() == serial.uppercased()
             case .port(let port):
                 board.usb.portPath == port
             }

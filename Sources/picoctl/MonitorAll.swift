@@ -15,6 +15,8 @@ final class MonitorAll: Sendable {
     let options: MonitorOptions
     /// JSON lines on stdout (`--json`).
     let json: Bool
+    /// Board names from the inventory, used as line labels where known.
+    let names: Inventory
     private let console = ConsoleOutput()
     private let udev: UDev
     private let hotplug: HotplugMonitor
@@ -35,9 +37,10 @@ final class MonitorAll: Sendable {
     }
 
     /// Starts the hotplug monitor first, so no board plugged in from now on is missed.
-    init(options: MonitorOptions, json: Bool) throws(MonitorError) {
+    init(options: MonitorOptions, json: Bool, names: Inventory = Inventory()) throws(MonitorError) {
         self.options = options
         self.json = json
+        self.names = names
         do {
             udev = try UDev()
             hotplug = try HotplugMonitor(udev: udev)
@@ -107,7 +110,7 @@ final class MonitorAll: Sendable {
         let session: MonitorSession
         do {
             let color = state.withLock { Self.palette[$0.sessions.count % Self.palette.count] }
-            session = try MonitorSession(options: options, identity: identity, json: json, label: device.name, labelColor: color)
+            session = try MonitorSession(options: options, identity: identity, json: json, label: names.name(serial: device.serial, port: device.portPath) ?? device.name, labelColor: color)
         } catch {
             console.error("\(device.devnode): \(error.message)")
             return

@@ -60,7 +60,7 @@ struct MonitorCommand: ParsableCommand {
     private func runAll() throws {
         let multiplexer: MonitorAll
         do {
-            multiplexer = try MonitorAll(options: monitor, json: json)
+            multiplexer = try MonitorAll(options: monitor, json: json, names: (try? Inventory.load(explicit: board.inventory)) ?? Inventory())
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

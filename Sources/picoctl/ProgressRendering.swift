@@ -102,14 +102,20 @@ final class ProgressRenderer {
         ["kind": .string(plan.kind.rawValue), "sectors": .int(plan.sectors.count), "sectors_to_erase": .int(plan.sectorsToErase.count),
          "sectors_skipped": .int(plan.sectorsSkipped), "pages_to_write": .int(plan.pageCount),
          "bytes_to_write": .int(Int(plan.bytesToWrite)), "bytes_to_verify": .int(Int(plan.bytesToVerify)),
-         "usb_bytes_estimate": .int(Int(plan.estimate().bytes)), "board_seconds_estimate": .double(plan.estimate().total.secondsValue)]
+         "usb_bytes_estimate": .int(Int(plan.estimate().bytes)), "board_seconds_estimate": .double(plan.estimate().total.secondsValue),
+         "strategy": .string(plan.erase == .helperBlocks ? "ram-helper" : "picoboot"),
+         "helper": plan.helperNote.map(JSONValue.string) ?? .null]
     }
 
     static func summaryFields(_ summary: FlashSummary) -> [String: JSONValue] {
         ["bytes": .int(summary.imageBytes), "seconds": .double(summary.wallTime.secondsValue),
          "sectors": .int(summary.plan.sectors.count), "sectors_skipped": .int(summary.plan.sectorsSkipped),
          "bytes_written": .int(Int(summary.plan.bytesToWrite)), "usb_bytes": .int(Int(summary.wire.totalBytes)),
-         "commands": .int(summary.wire.commands), "rebooted": .bool(summary.rebooted)]
+         "commands": .int(summary.wire.commands), "rebooted": .bool(summary.rebooted),
+         "usb_bytes_to_host": .int(Int(summary.wire.bytesToHost)), "sectors_erased": .int(summary.plan.sectorsToErase.count),
+         "strategy": .string(summary.plan.erase == .helperBlocks ? "ram-helper" : "picoboot"),
+         "helper": summary.plan.helperNote.map(JSONValue.string) ?? .null,
+         "phase_seconds": .object(Dictionary(uniqueKeysWithValues: summary.phaseTimes.map { ($0.key.rawValue, JSONValue.double($0.value.secondsValue)) }))]
     }
 }
 

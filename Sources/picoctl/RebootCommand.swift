@@ -69,7 +69,9 @@ struct RebootCommand: ParsableCommand {
 
     /// `--all`: every matching board at once, one thread each on the shared session; a line per board.
     func rebootAll(_ context: USBContext) throws {
-        let scanned = try context.scan().filter { $0.board.isFlashable && board.selector.matches($0.board) }
+        let names = (try? Inventory.load(explicit: board.inventory)) ?? Inventory()
+        let selection = FleetSelection(board.selector, names: names)
+        let scanned = try context.scan().filter { $0.board.isFlashable && selection.matches($0.board) }
         guard !scanned.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
@@ -77,19 +79,22 @@ struct RebootCommand: ParsableCommand {
         let group = DispatchGroup()
         for (device, found) in scanned {
             group.enter()
+            let name = names.name(of: found)
             Thread { [target, json] in
                 defer { group.leave() }
                 var fields: [String: JSONValue] = ["event": .string("rebooted"), "target": .string(target.rawValue),
                                                    "port": .string(found.usb.portPath.description),
-                                                   "identity": .string(found.identity.description)]
+                                                   "identity": .string(found.identity.description),
+                                                   "name": name.map { .string($0) } ?? .null]
+                let prefix = name.map { "\($0): " } ?? ""
                 do {
                     let sentence = try Self.reboot(device, found, to: target, context: context)
-                    if !json { Terminal.output(sentence) }
+                    if !json { Terminal.output(prefix + sentence) }
                 } catch {
                     failures.increment()
                     fields["event"] = .string("failed")
                     fields["error"] = .string(FlashAll.message(error))
-                    if !json { Terminal.error("\(found.usb.portPath): failed: \(FlashAll.message(error))") }
+                    if !json { Terminal.error("\(prefix)\(found.usb.portPath): failed: \(FlashAll.message(error))") }
                 }
                 if json { Terminal.output(Terminal.jsonLine(JSONValue.object(fields))) }
             }.start()

@@ -19,6 +19,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
+    @Flag(help: "Compare every byte read back over USB instead of the RP2040 RAM helper's per-sector CRCs.")
+    var readBack = false
+
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
     }
@@ -30,20 +33,22 @@ struct VerifyCommand: ParsableCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
             let (_, image) = FlashCommand.choose(firmware, for: session.chip)
-            let report = try session.run { try $0.verify(image) }
+            let report = try session.run { readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
             renderer.endBar()
             let first = report.firstMismatches.first
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("verified"), "match": .bool(report.mismatchCount == 0), "bytes": .int(report.bytesCompared),
-                    "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .int(Int($0.address)) } ?? .null])))
+                    "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .int(Int($0.address)) } ?? .null,
+                    "method": .string(report.method), "helper": report.helperNote.map(JSONValue.string) ?? .null,
+                    "usb_bytes_read": report.byCRC ? .int(Int(report.bytesReadByHelperCheck)) : .int(report.bytesCompared)])))
             }
             if let first {
                 throw DeviceFailure.failed("\(session.name) differs from \(file): \(report.mismatchCount) of \(report.bytesCompared) bytes; first at "
                     + "0x\(String(first.address, radix: 16)) (file 0x\(String(first.expected, radix: 16)), board 0x\(String(first.actual, radix: 16)))")
             }
             let compared = report.bytesCompared
-            if !json { Terminal.output("\(session.name) holds \(file): \(compared) bytes match") }
+            if !json { Terminal.output("\(session.name) holds \(file): \(compared) bytes match (\(report.byCRC ? "RAM helper CRCs, \(report.bytesReadByHelperCheck) bytes read" : "read back"))") }
         }
     }
 }

@@ -262,15 +262,28 @@ class PicobootModel(UsbFunction):
         self._ack(delay)
 
     def _ram_helper(self, params: int) -> float:
-        """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector."""
+        """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector,
+        3 the flash unique id (command 0x4B; 8 bytes, most significant first, into the table),
+        4 CRC per 4 KiB of SRAM (the host's self-check of the helper)."""
         lo = SRAM[self.chip][0]
         op, addr, size = struct.unpack_from("<III", self.sram, params - lo)
         status, delay = 0, 0.0
-        if op not in (1, 2):
+        if op not in (1, 2, 3, 4):
             status = 3
+        elif op == 4:
+            if addr % Flash.SECTOR or size % Flash.SECTOR or size // Flash.SECTOR > 1024 or not (
+                    lo <= addr and addr + size <= SRAM[self.chip][1]):
+                status = 1
+            else:
+                for i in range(size // Flash.SECTOR):
+                    at = addr - lo + i * Flash.SECTOR
+                    crc = crc32_mpeg2(bytes(self.sram[at:at + Flash.SECTOR]))
+                    struct.pack_into("<I", self.sram, params - lo + 0x10 + 4 * i, crc)
         elif addr % Flash.SECTOR or size % Flash.SECTOR or not (
                 XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]):
             status = 1
+        elif op == 3:
+            struct.pack_into(">Q", self.sram, params - lo + 0x10, self.flash.unique_id)
         elif op == 1:
             self.flash.erase(addr - XIP_BASE, size)
             blocks = size // 65536 if addr % 65536 == 0 else 0

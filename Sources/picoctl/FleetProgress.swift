@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import PicoFlash
+
+/// Live progress of a parallel flash on a terminal: one line per board on stderr, redrawn in place
+/// (at most ten times a second) until every board has finished. Thread-safe.
+final class FleetProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var labels: [String]
+    private var states: [String]
+    private var drawn = 0
+    private var lastDraw = ContinuousClock.now - .seconds(1)
+    private let width: Int
+
+    /// A block of lines for boards labelled `labels`, all `waiting`.
+    init(labels: [String]) {
+        self.labels = labels
+        states = Array(repeating: "waiting", count: labels.count)
+        width = labels.map(\.count).max() ?? 0
+    }
+
+    /// True when `count` lines fit on the terminal on stderr (with room for the prompt), so that the
+    /// block can be redrawn in place; unknown sizes count as fitting.
+    static func fits(_ count: Int) -> Bool {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 else { return true }
+        return count < Int(size.ws_row) - 1
+    }
+
+    /// What board `index` is doing now, as text for its line.
+    static func state(_ event: FlashEvent) -> String? {
+        switch event {
+        case .started: "started"
+        case .progress(let phase, let done, let total): ProgressRenderer.bar(phase, done: done, total: total, width: 20)
+        case .planned(let plan): plan.bytesToWrite == 0 && plan.kind == .flash ? "up to date, checking" : "planned"
+        case .rebooting: "rebooting"
+        case .finished: nil
+        }
+    }
+
+    /// Records an event for board `index` and redraws if it is time.
+    func handle(_ index: Int, _ event: FlashEvent) {
+        guard let text = Self.state(event) else { return }
+        update(index, text, force: false)
+    }
+
+    /// Sets board `index`'s line to its result and redraws at once.
+    func finish(_ index: Int, _ text: String) { update(index, text, force: true) }
+
+    /// Sets a line; redraws the block when forced or 100 ms have passed since the last drawing.
+    func update(_ index: Int, _ text: String, force: Bool) {
+        lock.withLock {
+            states[index] = text
+            let now = ContinuousClock.now
+            guard force || now - lastDraw >= .milliseconds(100) else { return }
+            lastDraw = now
+            Terminal.errorPartial(render())
+        }
+    }
+
+    /// Draws the final state (call once all boards are done).
+    func close() { lock.withLock { Terminal.errorPartial(render()) } }
+
+    /// Cursor up over the previous drawing, then every line cleared and rewritten.
+    private func render() -> String {
+        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        for (label, state) in zip(labels, states) {
+            text += "\r\u{1B}[2K" + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + state + "\n"
+        }
+        drawn = labels.count
+        return text
+    }
+}
