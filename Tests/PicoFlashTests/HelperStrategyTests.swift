@@ -50,6 +50,20 @@ import UF2
         #expect(rig.executor.connection.statistics.bytesToHost == 8)
     }
 
+    @Test func oneHelperServesSeveralBoards() throws {
+        // Non-zero code: a board that never received it fails the self-check (SRAM starts zeroed).
+        let code = [UInt8](repeating: 0xA5, count: 512)
+        let shared = PicobootRAMHelper(code: code)
+        let first = helperRig(), second = helperRig()
+        first.executor.helper = shared
+        second.executor.helper = shared
+        for rig in [first, second] {
+            let summary = try rig.executor.flash(image(base, pattern(8192)), options: noReboot)
+            #expect(summary.plan.erase == .helperBlocks)
+            #expect(Array(rig.board.sram.prefix(code.count)) == code)
+        }
+    }
+
     @Test func verifyUsesHelperCRCsAndFindsTheWrongByte() throws {
         let rig = helperRig()
         let data = pattern(5 * 4096 + 100, seed: 8)
