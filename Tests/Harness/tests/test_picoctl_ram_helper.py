@@ -114,3 +114,7 @@ def test_changed_data_is_erased_by_the_helper_on_the_real_bootrom(emulated_board
     assert boards.read_flash(0, 0x10000, len(new)) == new
     assert boards.read_flash(0, 0xF000, 4096) == before
     assert last_json(picoctl(boards, "verify", str(tmp_path / "new.bin"), "--offset", "0x10010000", "--json"))["match"]
+    # picoctl erase goes through the helper too (64 KiB blocks); the sector before is kept.
+    picoctl(boards, "erase", "--range", "0x10010000", "0x10020000")
+    assert boards.read_flash(0, 0x10000, len(new)) == b"\xff" * len(new)
+    assert boards.read_flash(0, 0xF000, 4096) == before
