@@ -60,6 +60,7 @@ extension FlashExecutor {
         }
         try withExclusiveAccess { () throws(FlashError) in
             try device { () throws(PicobootError) in try connection.exitXIP() }
+            if try eraseWithHelperIfReady(range) { return }     // RP2040: 64 KiB block erases
             var address = range.start
             while UInt64(address) < range.end {
                 let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))

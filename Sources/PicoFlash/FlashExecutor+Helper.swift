@@ -104,3 +104,29 @@ extension FlashExecutor {
         }
     }
 }
+
+extension FlashExecutor {
+    /// Erases `range` (sector-aligned flash; exclusive access held, XIP exited) with the helper's
+    /// block erases when a helper is set and passes its self-check, in calls that end on 1 MiB
+    /// boundaries (so blocks stay aligned) with `.erase` progress after each. False when the helper
+    /// is not used: the caller erases with plain PICOBOOT.
+    func eraseWithHelperIfReady(_ range: AddressRange) throws(FlashError) -> Bool {
+        guard let helper, chip.hasExec else { return false }
+        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
+        guard load.isReady else {
+            try device { () throws(PicobootError) in try connection.exitXIP() }
+            return false
+        }
+        let step: UInt64 = 1 << 20
+        var address = UInt64(range.start)
+        while address < range.end {
+            let next = min(range.end, (address / step + 1) * step)
+            try device { () throws(PicobootError) in
+                try helper.erase(address: UInt32(address), size: UInt32(next - address), over: connection)
+            }
+            address = next
+            onEvent(.progress(.erase, done: address - UInt64(range.start), total: range.count))
+        }
+        return true
+    }
+}

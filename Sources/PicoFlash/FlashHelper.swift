@@ -37,7 +37,6 @@ public final class PicobootRAMHelper: FlashHelper {
     public let abi: RAMHelperABI
     /// `ram-helper`.
     public let name = "ram-helper"
-    private var loaded = false
 
     /// A helper made of `code`, laid out by `abi`.
     public init(code: [UInt8], abi: RAMHelperABI = RAMHelperABI()) {
@@ -51,32 +50,28 @@ public final class PicobootRAMHelper: FlashHelper {
     /// The code padded with zeros to 4 KiB: what is written, and what the self-check CRCs.
     var paddedCode: [UInt8] { code + [UInt8](repeating: 0, count: max(0, 4096 - code.count)) }
 
-    /// Writes the code (once per instance) when the chip can run it.
-    func ensureLoaded(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
+    /// Writes the code when the chip can run it. Every load writes it again (4 KiB): one instance
+    /// may serve several boards or a board that rebooted, and EXEC of stale RAM must never happen.
+    func upload(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
         guard chip.hasExec else { return "the \(chip.name) bootrom has no EXEC" }
-        guard !code.isEmpty else { return "no helper code" }
-        if !loaded {
-            try connection.write(address: abi.codeAddress, bytes: paddedCode)
-            loaded = true
-        }
+        guard !code.isEmpty, code.count <= 4096 else { return "no helper code, or more than 4 KiB" }
+        try connection.write(address: abi.codeAddress, bytes: paddedCode)
         return nil
     }
 
     /// Writes the code once, then checks it: its CRC of its own 4 KiB in SRAM (code and zero padding)
     /// must equal the host's. Costs one small call and no flash READ.
     public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad {
-        if let reason = try ensureLoaded(over: connection, chip: chip) { return .unavailable(reason: reason) }
+        if let reason = try upload(over: connection, chip: chip) { return .unavailable(reason: reason) }
         let expected = CRC32MPEG2.checksum(paddedCode)
         do {
             let table = try call(.ramCRC, address: abi.codeAddress, size: 4096, extra: 4, over: connection)
             let crc = table.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
             guard crc == expected else {
-                loaded = false
                 return .unavailable(reason: "self-check failed: the helper's CRC of its code is \(hex(crc)), expected \(hex(expected))")
             }
             return .ready
         } catch where error.reason != .transport(.disconnected) {
-            loaded = false
             return .unavailable(reason: "self-check failed: \(error)")
         }
     }
@@ -123,9 +118,9 @@ public final class PicobootRAMHelper: FlashHelper {
         return result
     }
 
-    /// Loads the code if needed and reads the flash unique id (leaves the flash in XIP mode).
+    /// Writes the code and reads the flash unique id (leaves the flash in XIP mode).
     public func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64 {
-        if let reason = try ensureLoaded(over: connection, chip: chip) {
+        if let reason = try upload(over: connection, chip: chip) {
             throw PicobootError(reason: .rejected(.unknownCommand), command: .exec, commandText: "RAM helper unique id: \(reason)",
                                 address: nil, token: connection.nextToken, phase: .command)
         }

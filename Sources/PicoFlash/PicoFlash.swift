@@ -13,5 +13,11 @@
 /// ```
 ///
 /// Other device operations: `read(_:)` (save), `erase(_:)`, `guessFlashSize()`, `reboot(_:)`.
-/// A RAM helper (`FlashHelper`) can take over erasing and checking on RP2040.
+/// A RAM helper (`FlashHelper`) can take over erasing and checking on RP2040:
+///
+/// ```swift
+/// executor.helper = PicobootRAMHelper.rp2040()           // used after its self-check; plan.helperNote says why not
+/// let report = try executor.verifyUsingHelper(image)     // CRC per sector; `verify(_:)` reads every byte
+/// let id = try executor.readUniqueID()                   // RP2040 flash unique id (0x4B); nil on RP2350
+/// ```
 public enum PicoFlash {}

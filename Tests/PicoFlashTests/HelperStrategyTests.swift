@@ -50,6 +50,33 @@ import UF2
         #expect(rig.executor.connection.statistics.bytesToHost == 8)
     }
 
+    @Test func eraseUsesBlocksWithTheHelper() throws {
+        let rig = helperRig()
+        rig.board.preload(flashAt: base, pattern(0x2_2000))
+        try rig.executor.erase(AddressRange(start: base + 0x1000, end: UInt64(base) + 0x2_2000))
+        #expect(rig.flashBytes(base + 0x1000, 0x2_1000).allSatisfy { $0 == 0xFF })
+        #expect(rig.board.statistics.blockErases == 1)            // 0x10010000..0x10020000
+        #expect(rig.board.statistics.sectorErases == 15 + 2)
+        let plain = Rig()
+        plain.board.preload(flashAt: base, pattern(0x2_2000))
+        try plain.executor.erase(AddressRange(start: base + 0x1000, end: UInt64(base) + 0x2_2000))
+        #expect(plain.board.statistics.blockErases == 0 && plain.board.statistics.sectorErases == 33)
+    }
+
+    @Test func oneHelperServesSeveralBoards() throws {
+        // Non-zero code: a board that never received it fails the self-check (SRAM starts zeroed).
+        let code = [UInt8](repeating: 0xA5, count: 512)
+        let shared = PicobootRAMHelper(code: code)
+        let first = helperRig(), second = helperRig()
+        first.executor.helper = shared
+        second.executor.helper = shared
+        for rig in [first, second] {
+            let summary = try rig.executor.flash(image(base, pattern(8192)), options: noReboot)
+            #expect(summary.plan.erase == .helperBlocks)
+            #expect(Array(rig.board.sram.prefix(code.count)) == code)
+        }
+    }
+
     @Test func verifyUsesHelperCRCsAndFindsTheWrongByte() throws {
         let rig = helperRig()
         let data = pattern(5 * 4096 + 100, seed: 8)

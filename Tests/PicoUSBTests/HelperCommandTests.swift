@@ -30,6 +30,9 @@ struct HelperCommandTests {
         let plainDone = try #require(DeviceCommandTests.jsonLines(plain.stdout).last)
         #expect(plainDone["strategy"] as? String == "picoboot")
         #expect(plainDone["helper"] as? String == "not used: turned off (--no-helper)")
+        let verbose = try boards.picoctl(["flash", file.path, "--no-reboot", "--no-helper", "--verbose"])
+        #expect(verbose.status == 0 && verbose.stderr.contains("RAM helper not used: turned off (--no-helper)"))
+        #expect(verbose.stdout.contains("with plain PICOBOOT"))
     }
 
     @Test func verifyByCRCAndByReadBackAndTheUniqueID() throws {
