@@ -199,7 +199,35 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             self.drivers.pop(itf, None)
             self.owners[itf] = key
             state.claimed.add(itf)
+        self._drop_stale_urbs(key, itf)
         client.complete(0, 0)
+
+    def _drop_stale_urbs(self, key: int, itf: int) -> None:
+        """A new claim of `itf`: URBs other clients left on its endpoints are cancelled.
+
+        The kernel kills a process's URBs when its file closes; umockdev 0.17 does not tell the
+        handler that a client went away, so a process that exited with a read pending (Ctrl-C
+        mid-flash) would leave it queued on the device, where it would swallow the next
+        client's first IN packet (PICOBOOT's acknowledgement). Only the owner of an interface
+        can have live transfers on its endpoints, so those of any other client are stale.
+        """
+        endpoints = {e.address for i in self.function.descriptors.interfaces if i.number == itf
+                     for e in i.endpoints}
+        stale: list[_Urb] = []
+        with self.lock:
+            for other, state in self.clients.items():
+                if other == key:
+                    continue
+                for address, urb in list(state.in_flight.items()):
+                    if urb.transfer.endpoint in endpoints:
+                        del state.in_flight[address]
+                        stale.append(urb)
+        for urb in stale:
+            if DEBUG:
+                print(f"usbdevfs: dropping a stale URB on endpoint {urb.transfer.endpoint:#x}",
+                      file=sys.stderr, flush=True)
+            self.function.cancel(urb.transfer)
+            urb.transfer.complete(-errno.ENOENT)
 
     def _alive(self, key: int) -> bool:
         state = self.clients.get(key)
