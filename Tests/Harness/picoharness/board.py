@@ -125,7 +125,8 @@ class Board:
             tty_index = self.ttys.take() if with_tty else None
             self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index)
             self.records = self.enum.records()
-            self.handler = UsbDevfsHandler(self.function, drivers)
+            self.handler = UsbDevfsHandler(self.function, drivers,
+                                           os.path.join(self.testbed.root, self.enum.devnode.lstrip("/")))
             self.handler.deny_errno = self.deny_errno
             self.testbed.add(self.records, announce=False)
             self.testbed.attach(self.enum.devnode, self.handler)

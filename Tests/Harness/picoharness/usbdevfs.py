@@ -56,9 +56,11 @@ class _Client:
 class UsbDevfsHandler(UMockdev.IoctlBase):
     """The usbdevfs ioctl handler of one enumerated device."""
 
-    def __init__(self, function: UsbFunction, drivers: dict[int, str] | None = None):
+    def __init__(self, function: UsbFunction, drivers: dict[int, str] | None = None,
+                 node_path: str | None = None):
         super().__init__()
         self.function = function
+        self.node_path = node_path               # the node's file in the testbed (what clients open)
         self.drivers = dict(drivers or {})       # interface -> kernel driver bound to it
         self.lock = threading.RLock()
         self.clients: dict[int, _Client] = {}
@@ -100,7 +102,10 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             if state is None:
                 # umockdev 0.17 does not report clients that went away (no client-vanished), so a
                 # new client is the moment to drop the state of those whose file is closed.
-                for other in [k for k in self.clients if not self._alive(k)]:
+                # get_connected() does not always turn false either, so when no other process
+                # has the node open, every other client is gone.
+                alone = bool(self.clients) and self._open_count() == 1
+                for other in [k for k in self.clients if alone or not self._alive(k)]:
                     self._forget_client(other)
                 # Holding the wrapper keeps pygobject from making a new one (with a new id) later.
                 state = self.clients[key] = _Client(client)
@@ -228,6 +233,26 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
                       file=sys.stderr, flush=True)
             self.function.cancel(urb.transfer)
             urb.transfer.complete(-errno.ENOENT)
+
+    def _open_count(self) -> int | None:
+        """How many open files of this node live processes hold (None when unknown)."""
+        if not self.node_path:
+            return None
+        count = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == self.node_path:
+                        count += 1
+                except OSError:
+                    continue
+        return count
 
     def _alive(self, key: int) -> bool:
         state = self.clients.get(key)
