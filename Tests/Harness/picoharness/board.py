@@ -137,6 +137,7 @@ class Board:
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
                 self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data,
                                    self.on_baud)
+                self.tty_handler.before_lines = self.pty.check_baud
                 self.start_program()
             self.testbed.announce("add", self.records)
             self.visible = True

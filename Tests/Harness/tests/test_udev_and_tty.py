@@ -134,6 +134,8 @@ def test_libusb_hotplug_sees_departure_and_arrival_on_reboot(emulated_board):
     finally:
         p.kill()
         p.wait(5)
-    after = boards.board(0)
+    # libusb may see the add uevent a moment before the harness's status shows the new address.
+    after = boards.wait(0, mode="bootsel", address=events[1]["address"], timeout=30)
+    assert after["address"] != before["address"]
     assert [(e["event"], e["address"]) for e in events] == [("left", before["address"]), ("arrived", after["address"])]
     assert events[1]["pid"] == 0x0003
