@@ -376,8 +376,13 @@ struct DeviceCommandTests {
         try boards.control("timing", ["board": 0, "erase_sector": 0.02, "program_page": 0.004])
         let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--json"], environment: boards.environment,
                                                  timeout: .seconds(60)) { process in
-            _ = try? boards.control("events", ["since": 0, "timeout": 0])
-            usleep(700_000)
+            // Interrupt once the board's flash is changing (the first sector erased), not after a
+            // fixed delay that a loaded machine may not honour.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                if let head = try? boards.readFlash(0, size: 16), head != [UInt8](repeating: 0, count: 16) { break }
+                usleep(20_000)
+            }
             kill(process.processIdentifier, SIGINT)
         }
         #expect(interrupted.status == 130, "\(interrupted.stderr)")
