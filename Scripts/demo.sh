@@ -48,7 +48,7 @@ HARNESS_PID=""
 cleanup() {
     local status=$?
     trap - EXIT INT TERM HUP
-    exec 3>&- 2>/dev/null || true
+    exec 3>&-
     if [ -n "$HARNESS_PID" ]; then
         kill -TERM "$HARNESS_PID" 2>/dev/null || true
         for _ in $(seq 1 100); do kill -0 "$HARNESS_PID" 2>/dev/null || break; sleep 0.1; done
