@@ -48,7 +48,7 @@ def test_fifty_replugs_of_an_app_keep_tty_and_events_consistent(emulated_board):
     for _ in range(50):
         boards.unplug(0)
         boards.plug(0)
-        b = boards.wait(0, mode="app", timeout=10)
+        b = boards.wait(0, mode="app", timeout=30)
         ttys.add(b["tty"])
     events = boards.events()
     assert len(ttys) == 50                              # a fresh ttyACM index each time (README)

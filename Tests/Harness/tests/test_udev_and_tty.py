@@ -117,7 +117,7 @@ def test_1200_baud_touch_set_with_tcsetattr_reboots_to_bootsel(emulated_board):
              "termios.tcsetattr(fd, termios.TCSANOW, a)\n")
     r = boards.run([boards_python(boards)[0], "-c", touch, app["tty"]], timeout=20)
     assert r.returncode == 0, r.stderr
-    b = boards.wait(0, mode="bootsel", timeout=10)
+    b = boards.wait(0, mode="bootsel", timeout=30)
     assert b["port"] == app["port"] and b["boots"] == 2
     assert [e["baud"] for e in boards.events() if e["event"] == "baud"] == [1200]
 
