@@ -165,9 +165,17 @@ struct DeviceCommandTests {
     @Test func listWatchReportsArrivalsAndDepartures() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
         defer { boards.close() }
-        let watch = try EmulatedBoards.run(Lab.picoctl, ["list", "--watch", "--json", "--timeout", "4"],
-                                           environment: boards.environment, timeout: .seconds(30)) { _ in
-            usleep(800_000)
+        let watch = try EmulatedBoards.run(Lab.picoctl, ["list", "--watch", "--json", "--timeout", "8"],
+                                           environment: boards.environment, timeout: .seconds(60)) { _ in
+            // Change the boards once picoctl has read both (their string descriptors, over
+            // usbdevfs), not after a fixed delay that a loaded machine may not honour.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let seen = ((try? boards.status()) ?? []).filter { (($0["usb"] as? [String: Any])?["ioctls"] as? Int ?? 0) > 0 }
+                if seen.count == 2 { break }
+                usleep(20_000)
+            }
+            usleep(200_000)
             _ = try? boards.control("reboot", ["board": 1, "to": "bootsel"])
             _ = try? boards.wait(1, ["mode": "bootsel"])
             _ = try? boards.control("unplug", ["board": 0])
