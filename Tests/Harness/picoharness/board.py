@@ -128,8 +128,10 @@ class Board:
             self.handler = UsbDevfsHandler(self.function, drivers,
                                            os.path.join(self.testbed.root, self.enum.devnode.lstrip("/")))
             self.handler.deny_errno = self.deny_errno
-            self.testbed.add(self.records, announce=False)
+            # The handler first: a program that scans sysfs at that moment (libusb_init) and opens
+            # the node at once must find it served, or its ioctls reach a plain file (ENOTTY).
             self.testbed.attach(self.enum.devnode, self.handler)
+            self.testbed.add(self.records, announce=False)
             if self.deny_errno:
                 self._apply_deny()
             if tty_index is not None:
