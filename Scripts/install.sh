@@ -4,11 +4,22 @@
 #
 #   Scripts/install.sh                 install under /usr/local (PREFIX=... to change)
 #   Scripts/install.sh --uninstall     remove everything this script installed
+#
+# UDEV_RULES_DIR (default /etc/udev/rules.d) places the rules elsewhere (udev is then not reloaded
+# unless it is /etc/udev/rules.d); CONFIGURATION=debug installs the debug build (for tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX="${PREFIX:-/usr/local}"
+CONFIGURATION="${CONFIGURATION:-release}"
+RULES_DIR="${UDEV_RULES_DIR:-/etc/udev/rules.d}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-RULES=/etc/udev/rules.d/60-picoctl.rules
+# A prefix and rules directory this user can write need no sudo.
+if [ -n "$SUDO" ]; then
+    d="$PREFIX"; while [ ! -e "$d" ]; do d="$(dirname "$d")"; done
+    r="$RULES_DIR"; while [ ! -e "$r" ]; do r="$(dirname "$r")"; done
+    [ -w "$d" ] && [ -w "$r" ] && SUDO=""
+fi
+RULES="$RULES_DIR/60-picoctl.rules"
 BIN="$PREFIX/bin/picoctl"
 MAN="$PREFIX/share/man/man1/picoctl.1"
 BASH_COMP="$PREFIX/share/bash-completion/completions/picoctl"
@@ -16,6 +27,7 @@ ZSH_COMP="$PREFIX/share/zsh/site-functions/_picoctl"
 FISH_COMP="$PREFIX/share/fish/vendor_completions.d/picoctl.fish"
 
 reload_udev() {
+    [ "$RULES_DIR" = /etc/udev/rules.d ] || return 0
     if command -v udevadm >/dev/null && [ -d /run/udev ]; then
         $SUDO udevadm control --reload-rules && $SUDO udevadm trigger --subsystem-match=usb --subsystem-match=tty || true
     fi
@@ -30,8 +42,8 @@ fi
 
 Scripts/setup.sh
 command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
-swift build -c release --product picoctl
-built="$(swift build -c release --show-bin-path)/picoctl"
+swift build -c "$CONFIGURATION" --product picoctl
+built="$(swift build -c "$CONFIGURATION" --show-bin-path)/picoctl"
 
 $SUDO install -D -m 0755 "$built" "$BIN"
 $SUDO install -D -m 0644 udev/60-picoctl.rules "$RULES"
@@ -44,8 +56,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 $SUDO install -D -m 0644 "$tmp/bash" "$BASH_COMP"
 $SUDO install -D -m 0644 "$tmp/zsh" "$ZSH_COMP"
 $SUDO install -D -m 0644 "$tmp/fish" "$FISH_COMP"
-swift package plugin generate-manual >/dev/null
+swift package plugin generate-manual --configuration "$CONFIGURATION" >/dev/null
 manual=$(find .build/plugins/GenerateManual/outputs -name picoctl.1 | head -n 1)
+[ -s "$manual" ] || { echo "install: the generate-manual plugin made no picoctl.1" >&2; exit 1; }
 $SUDO install -D -m 0644 "$manual" "$MAN"
 
 echo "installed $BIN, $RULES, completions (bash, zsh, fish) and $MAN"

@@ -72,9 +72,19 @@ public struct SystemRoot: Sendable {
     /// True when the user may open the node for reading and writing.
     ///
     /// On the real system this asks the kernel (`access(2)`, which honours the ACLs that uaccess
-    /// sets); under a fake root it applies the mode bits to this root's user and groups.
+    /// sets) and, for a USB device node, also opens it as libusb does (an open has no effect on
+    /// the device, and it also catches what `access(2)` cannot see: security modules, read-only
+    /// mounts); ttys are not opened, since opening one raises DTR on the board. Under a fake root
+    /// it applies the mode bits to this root's user and groups.
     public func canReadWrite(_ absolute: String) -> Bool {
-        if path.isEmpty { return access(absolute, R_OK | W_OK) == 0 }
+        if path.isEmpty {
+            guard access(absolute, R_OK | W_OK) == 0 else { return false }
+            guard absolute.hasPrefix("/dev/bus/usb/") else { return true }
+            let fd = open(absolute, O_RDWR | O_CLOEXEC | O_NONBLOCK)
+            if fd < 0 { return false }
+            close(fd)
+            return true
+        }
         var info = stat()
         guard stat(resolve(absolute), &info) == 0 else { return false }
         let mode = UInt32(info.st_mode)

@@ -165,9 +165,17 @@ struct DeviceCommandTests {
     @Test func listWatchReportsArrivalsAndDepartures() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"], ["kind": "sim-rp2350", "mode": "app"]])
         defer { boards.close() }
-        let watch = try EmulatedBoards.run(Lab.picoctl, ["list", "--watch", "--json", "--timeout", "4"],
-                                           environment: boards.environment, timeout: .seconds(30)) { _ in
-            usleep(800_000)
+        let watch = try EmulatedBoards.run(Lab.picoctl, ["list", "--watch", "--json", "--timeout", "8"],
+                                           environment: boards.environment, timeout: .seconds(60)) { _ in
+            // Change the boards once picoctl has read both (their string descriptors, over
+            // usbdevfs), not after a fixed delay that a loaded machine may not honour.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let seen = ((try? boards.status()) ?? []).filter { (($0["usb"] as? [String: Any])?["ioctls"] as? Int ?? 0) > 0 }
+                if seen.count == 2 { break }
+                usleep(20_000)
+            }
+            usleep(200_000)
             _ = try? boards.control("reboot", ["board": 1, "to": "bootsel"])
             _ = try? boards.wait(1, ["mode": "bootsel"])
             _ = try? boards.control("unplug", ["board": 0])
@@ -238,13 +246,11 @@ struct DeviceCommandTests {
         let tty = try #require(try boards.status()[0]["tty"] as? String)
         let reboot = try boards.picoctl(["reboot", "--bootsel"])
         #expect(reboot.stderr.contains("reset interface failed (LIBUSB_ERROR_ACCESS); trying the 1200-baud touch on \(tty)"))
-        if reboot.status != 6 {
-            // The board came back in BOOTSEL, still refusing this user: exit 6. Until the harness
-            // sees the tty's line coding, the touch reboots nothing and the wait ends with exit 5.
-            withKnownIssue("harness: the 1200-baud line coding does not reach the app model", isIntermittent: true) {
-                #expect(reboot.status == 6, "\(reboot.stderr)")
-            }
-        }
+        // The touch rebooted the board: it came back in BOOTSEL, still refusing this user (exit 6).
+        #expect(reboot.status == 6, "\(reboot.stderr)")
+        #expect(try boards.status()[0]["mode"] as? String == "bootsel")
+        let baud = try boards.control("events", ["since": 0, "timeout": 0, "match": ["event": "baud"]])
+        #expect((baud["events"] as? [[String: Any]])?.contains { $0["baud"] as? Int == 1200 } == true, "\(baud)")
     }
 
     @Test func waitOptionFlashesABoardPluggedInLater() throws {
@@ -380,26 +386,23 @@ struct DeviceCommandTests {
         try boards.control("timing", ["board": 0, "erase_sector": 0.02, "program_page": 0.004])
         let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--json"], environment: boards.environment,
                                                  timeout: .seconds(60)) { process in
-            _ = try? boards.control("events", ["since": 0, "timeout": 0])
-            usleep(700_000)
+            // Interrupt once the board's flash is changing (the first sector erased), not after a
+            // fixed delay that a loaded machine may not honour.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                if let head = try? boards.readFlash(0, size: 16), head != [UInt8](repeating: 0, count: 16) { break }
+                usleep(20_000)
+            }
             kill(process.processIdentifier, SIGINT)
         }
         #expect(interrupted.status == 130, "\(interrupted.stderr)")
         #expect(interrupted.stderr.contains("interrupted") && interrupted.stderr.contains("released"))
         #expect(try boards.readFlash(0, size: bytes.count) != bytes, "the flash was cut short")
         try boards.control("timing", ["board": 0, "erase_sector": 0.0, "program_page": 0.0])
-        // The board is not locked: no EBUSY, no exclusive access left. The harness's PICOBOOT model
-        // keeps the interrupted process's pending IN transfer queued after INTERFACE_RESET (a real
-        // bootrom aborts it), which can swallow the first acknowledgement of the next session.
+        // The board is not locked (no EBUSY, no exclusive access left) and nothing of the
+        // interrupted process is left queued on it: the very next command flashes it.
         let next = try boards.picoctl(["flash", file.path, "--no-reboot"])
-        #expect(!next.stderr.contains("LIBUSB_ERROR_BUSY"))
-        if next.status != 0 {
-            withKnownIssue("harness: stale IN transfer after INTERFACE_RESET", isIntermittent: true) {
-                Issue.record("first flash after the interruption: \(next.stderr)")
-            }
-            let retry = try boards.picoctl(["flash", file.path, "--no-reboot"])
-            #expect(retry.status == 0, "\(retry.stderr)")
-        }
+        #expect(next.status == 0, "first flash after the interruption: \(next.stderr)")
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
     }
 }

@@ -108,7 +108,7 @@ final class EmulatedBoards: @unchecked Sendable {
 
     /// Waits until board `index` shows every given key/value.
     @discardableResult
-    func wait(_ index: Int, timeout: Double = 10, _ state: [String: Any]) throws -> [String: Any] {
+    func wait(_ index: Int, timeout: Double = 30, _ state: [String: Any]) throws -> [String: Any] {
         try control("wait", ["board": index, "state": state, "timeout": timeout])["board"] as? [String: Any] ?? [:]
     }
 

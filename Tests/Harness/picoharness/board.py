@@ -125,10 +125,13 @@ class Board:
             tty_index = self.ttys.take() if with_tty else None
             self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index)
             self.records = self.enum.records()
-            self.handler = UsbDevfsHandler(self.function, drivers)
+            self.handler = UsbDevfsHandler(self.function, drivers,
+                                           os.path.join(self.testbed.root, self.enum.devnode.lstrip("/")))
             self.handler.deny_errno = self.deny_errno
-            self.testbed.add(self.records, announce=False)
+            # The handler first: a program that scans sysfs at that moment (libusb_init) and opens
+            # the node at once must find it served, or its ioctls reach a plain file (ENOTTY).
             self.testbed.attach(self.enum.devnode, self.handler)
+            self.testbed.add(self.records, announce=False)
             if self.deny_errno:
                 self._apply_deny()
             if tty_index is not None:
@@ -136,6 +139,7 @@ class Board:
                 self.testbed.attach(self.enum.tty_path, self.tty_handler)
                 self.pty = PtyPort(self.testbed.tb.get_dev_fd(self.enum.tty_path), self.on_host_data,
                                    self.on_baud)
+                self.tty_handler.before_lines = self.pty.check_baud
                 self.start_program()
             self.testbed.announce("add", self.records)
             self.visible = True

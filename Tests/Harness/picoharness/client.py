@@ -110,7 +110,7 @@ class EmulatedBoards:
     def write_flash(self, index: int, offset: int, data: bytes) -> None:
         self.control("write_flash", board=index, offset=offset, b64=base64.b64encode(data).decode())
 
-    def wait(self, index: int = 0, timeout: float = 10, **state) -> dict:
+    def wait(self, index: int = 0, timeout: float = 30, **state) -> dict:
         """Waits until the board's status has every given key/value (e.g. mode="app", dtr=True)."""
         return self.control("wait", board=index, state=state, timeout=timeout)["board"]
 

@@ -38,6 +38,10 @@ class TtyHandler(UMockdev.IoctlBase):
         self.on_lines = on_lines
         self.lines = 0
         self.gone = False
+        # Called before each modem-line request: the port reads the line coding then, so a
+        # 1200-baud touch (tcsetattr, then DTR dropped or the port closed) is seen in order,
+        # whatever the polling does on a loaded machine.
+        self.before_lines: Callable[[], None] | None = None
 
     def do_handle_ioctl(self, client) -> bool:
         request = client.get_request()
@@ -48,6 +52,8 @@ class TtyHandler(UMockdev.IoctlBase):
                 client.complete(-1, errno.EIO)
                 return True
             if request in (TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET):
+                if self.before_lines:
+                    self.before_lines()
                 data = client.get_arg().resolve(0, 4)
                 if request == TIOCMGET:
                     data.update(0, struct.pack("<i", self.lines | TIOCM_CTS | TIOCM_CAR | TIOCM_DSR))
@@ -76,6 +82,7 @@ class PtyPort:
         self.fd = master_fd
         self.on_baud = on_baud
         self.baud = None
+        self.baud_lock = threading.Lock()
         attrs = termios.tcgetattr(self.fd)
         ttymod.setraw(self.fd)
         del attrs
@@ -101,22 +108,26 @@ class PtyPort:
         self.dropped += len(data) - total
         return total
 
-    def _check_baud(self) -> None:
-        try:
-            speed = termios.tcgetattr(self.fd)[5]
-        except (termios.error, OSError):
-            return
-        baud = BAUD_CODES.get(speed)
-        if self.baud is None:
+    def check_baud(self) -> None:
+        """Reports a change of the speed the host set on its side (polled, and on DTR requests)."""
+        with self.baud_lock:
+            try:
+                speed = termios.tcgetattr(self.fd)[5]
+            except (termios.error, OSError):
+                return
+            baud = BAUD_CODES.get(speed)
+            if self.baud is None:
+                self.baud = baud
+                return
+            if baud == self.baud:
+                return
             self.baud = baud
-        elif baud != self.baud:
-            self.baud = baud
-            if self.on_baud and baud is not None:
-                self.on_baud(baud)
+        if self.on_baud and baud is not None:
+            self.on_baud(baud)
 
     def _pump(self) -> None:
         while not self.closed.is_set():
-            self._check_baud()
+            self.check_baud()
             try:
                 r, _, _ = select.select([self.fd], [], [], 0.05)
             except (OSError, ValueError):

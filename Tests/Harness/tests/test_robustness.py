@@ -3,7 +3,9 @@ import json
 import signal
 import subprocess
 import time
+from pathlib import Path
 
+PICOCTL = str(Path(__file__).resolve().parents[3] / ".build" / "debug" / "picoctl")
 CLIENT = ["-m", "picoharness.tools.picoboot_client"]
 FLASH = 0x1000_0000
 
@@ -46,7 +48,7 @@ def test_fifty_replugs_of_an_app_keep_tty_and_events_consistent(emulated_board):
     for _ in range(50):
         boards.unplug(0)
         boards.plug(0)
-        b = boards.wait(0, mode="app", timeout=10)
+        b = boards.wait(0, mode="app", timeout=30)
         ttys.add(b["tty"])
     events = boards.events()
     assert len(ttys) == 50                              # a fresh ttyACM index each time (README)
@@ -66,3 +68,28 @@ def test_two_real_chips_flash_independently(emulated_board):
             "--bus", "1", "--address", str(board["address"])], timeout=120)
         assert r.returncode == 0 and "error" not in r.stdout, r.stdout + r.stderr
     assert boards.read_flash(0, 0, 2) == b"\x11\x11" and boards.read_flash(1, 0, 2) == b"\x22\x22"
+
+
+READ_FOREVER = """
+import sys, usb.core, usb.util
+dev = usb.core.find(idVendor=0x2e8a, idProduct=0x0003)
+itf = next(i for i in dev.get_active_configuration() if i.bInterfaceClass == 0xff)
+usb.util.claim_interface(dev, itf.bInterfaceNumber)
+ep_in = next(e for e in itf if e.bEndpointAddress & 0x80)
+print("reading", flush=True)
+dev.read(ep_in.bEndpointAddress, 64, timeout=0)     # no command sent: pending until killed
+"""
+
+
+def test_a_read_left_pending_by_a_killed_process_does_not_eat_the_next_acknowledgement(emulated_board, tmp_path):
+    """The kernel kills a dead process's URBs; the harness must not let them answer the next client."""
+    boards = emulated_board()
+    p = boards.popen([python(), "-c", READ_FOREVER], env=harness_env(boards), stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "reading"
+    p.send_signal(signal.SIGKILL)
+    p.wait(10)
+    image = tmp_path / "image.bin"
+    image.write_bytes(bytes(range(256)) * 16)
+    r = boards.run([PICOCTL, "flash", str(image), "--no-reboot"], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert boards.read_flash(0, 0, 4096) == image.read_bytes()

@@ -148,7 +148,7 @@ def test_unplug_at_a_picoboot_command_of_the_real_bootrom(emulated_board):
                           {"op": "erase", "addr": FLASH, "size": 4096}])
     assert "error" not in out[0] and "error" not in out[1]
     assert out[2]["errno"] in (19, 110), out                # no device (or timed out first)
-    assert boards.wait(0, mode="off", timeout=10)["devnode"] is None
+    assert boards.wait(0, mode="off", timeout=30)["devnode"] is None
     boards.fault(0, disconnect_at=None)
     boards.plug(0)
     assert boards.wait(0, mode="bootsel", timeout=60)["boots"] == 2
