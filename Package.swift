@@ -51,8 +51,10 @@ let package = Package(
         .testTarget(name: "PicoBootTests", dependencies: ["PicoBoot"]),
         .testTarget(name: "PicoFlashTests", dependencies: ["PicoFlash", "PicoBoot", "PicoSim", "UF2"]),
         .testTarget(name: "PicoSimTests", dependencies: ["PicoSim", "PicoBoot", "UF2"]),
-        .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB"], exclude: ["Lab"]),
-        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial"], exclude: ["Emulated"]),
+        // Test support: starts the emulated-board harness (Tests/Harness) and speaks its control protocol.
+        .target(name: "HarnessClient", path: "Tests/HarnessClient"),
+        .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB", "HarnessClient"], exclude: ["Lab"]),
+        .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial", "HarnessClient"], exclude: ["Emulated"]),
         .testTarget(name: "PicoDoctorTests", dependencies: ["PicoDoctor"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),

@@ -2,83 +2,28 @@
 import Glibc
 #endif
 import Foundation
+import HarnessClient
 import Testing
 
 /// Boards emulated by the harness (`Tests/Harness`, `python -m picoharness.server`): a testbed
 /// whose usbdevfs handler answers PICOBOOT and the app's requests, driven through its control
 /// socket. Programs run with `run` see the boards through the real libusb and libudev.
 final class EmulatedBoards: @unchecked Sendable {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let python = repository.appendingPathComponent(".venv/bin/python")
-    static let harness = repository.appendingPathComponent("Tests/Harness")
-
     /// True when the harness and its Python environment are present (Scripts/setup.sh).
-    static let isAvailable: Bool = Lab.isAvailable
-        && FileManager.default.isExecutableFile(atPath: python.path)
-        && FileManager.default.fileExists(atPath: harness.appendingPathComponent("picoharness/server.py").path)
+    static let isAvailable: Bool = Lab.isAvailable && Harness.isAvailable
 
-    private let process: Process
-    private let input: Pipe
-    private var socket: Int32 = -1
-    private var pending = Data()
+    private let server: HarnessServer
+    private let socket: HarnessControlSocket
     /// `UMOCKDEV_DIR` and `LD_PRELOAD` for programs that should see the boards.
     let environment: [String: String]
 
     /// Starts the harness with these board specs (`kind`: sim-rp2040, sim-rp2350; `mode`: bootsel, app).
     init(_ boards: [[String: Any]]) throws {
-        process = Process()
-        process.executableURL = Self.python
-        let specs = String(decoding: try JSONSerialization.data(withJSONObject: boards), as: UTF8.self)
-        process.arguments = ["-m", "picoharness.server", "--boards", specs, "--exit-with-stdin"]
-        var env = ProcessInfo.processInfo.environment
-        env["LD_PRELOAD"] = nil
-        env["UMOCKDEV_DIR"] = nil
-        env["PYTHONPATH"] = Self.harness.path
-        process.environment = env
-        input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data([0x0a]) { line.append(byte) }
-        guard let ready = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
-              let root = ready["UMOCKDEV_DIR"] as? String, let preload = ready["LD_PRELOAD"] as? String,
-              let control = ready["control"] as? String else {
-            throw HarnessError.notStarted(String(decoding: line, as: UTF8.self))
-        }
-        var env2 = ProcessInfo.processInfo.environment
-        env2["UMOCKDEV_DIR"] = root
-        env2["LD_PRELOAD"] = preload
-        env2["NO_COLOR"] = "1"
-        environment = env2
-        // The harness announces itself as it starts listening: retry a refused connection briefly.
-        var attempt = 0
-        while true {
-            do {
-                socket = try Self.connect(control)
-                break
-            } catch where attempt < 50 {
-                attempt += 1
-                usleep(50_000)
-            }
-        }
-    }
-
-    enum HarnessError: Error { case notStarted(String), control(String) }
-
-    private static func connect(_ path: String) throws -> Int32 {
-        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if result != 0 { Glibc.close(fd); throw HarnessError.control("cannot connect to \(path): errno \(errno)") }
-        return fd
+        server = try HarnessServer(boards: boards)
+        var environment = server.environment
+        environment["NO_COLOR"] = "1"
+        self.environment = environment
+        socket = try HarnessControlSocket(path: server.controlPath)
     }
 
     /// Sends one control command and returns the answer; throws when the harness refuses.
@@ -86,20 +31,8 @@ final class EmulatedBoards: @unchecked Sendable {
     func control(_ command: String, _ arguments: [String: Any] = [:]) throws -> [String: Any] {
         var request = arguments
         request["cmd"] = command
-        var data = try JSONSerialization.data(withJSONObject: request)
-        data.append(0x0a)
-        _ = data.withUnsafeBytes { write(socket, $0.baseAddress, $0.count) }
-        while !pending.contains(0x0a) {
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            let count = read(socket, &buffer, buffer.count)
-            if count <= 0 { throw HarnessError.control("control socket closed") }
-            pending.append(contentsOf: buffer.prefix(count))
-        }
-        let end = pending.firstIndex(of: 0x0a)!
-        let line = pending[pending.startIndex..<end]
-        pending = Data(pending[(end + 1)...])
-        guard var answer = try JSONSerialization.jsonObject(with: line) as? [String: Any] else { throw HarnessError.control("bad answer") }
-        if answer.removeValue(forKey: "ok") as? Bool != true { throw HarnessError.control("\(answer["error"] ?? "refused")") }
+        var answer = try socket.send(request)
+        answer.removeValue(forKey: "ok")
         return answer
     }
 
@@ -148,18 +81,9 @@ final class EmulatedBoards: @unchecked Sendable {
 
     /// Stops the harness.
     func close() {
-        if socket >= 0 {
-            _ = try? control("quit")
-            Glibc.close(socket)
-            socket = -1
-        }
-        try? input.fileHandleForWriting.close()
-        if process.isRunning {
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
+        _ = try? control("quit")
+        socket.close()
+        server.close()
     }
 
     deinit { close() }
