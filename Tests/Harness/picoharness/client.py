@@ -142,6 +142,16 @@ class EmulatedBoards:
         env["PYTHONPATH"] = str(HARNESS_DIR) + os.pathsep + env.get("PYTHONPATH", "")
         return self.run([harness_python(), *module_or_code], env=env, **kw)
 
+    def picoboot_script(self, steps: list[dict], board: dict | None = None, timeout: float = 60) -> list[dict]:
+        """Runs PICOBOOT steps with the pyusb client (`picoharness.tools.picoboot_client script`)
+        under the preload, on `board` (its bus/address) or the only BOOTSEL board; returns one
+        answer per step. A failing client process fails the calling test."""
+        extra = [] if board is None else ["--bus", str(board["bus"]), "--address", str(board["address"])]
+        r = self.python(["-m", "picoharness.tools.picoboot_client", "script", json.dumps(steps), *extra],
+                        timeout=timeout)
+        assert r.returncode == 0, r.stderr
+        return [json.loads(line) for line in r.stdout.splitlines()]
+
     # Lifetime ----------------------------------------------------------------------------------------
     def close(self) -> None:
         """Stops the harness: politely, then by signal, never leaving it behind."""

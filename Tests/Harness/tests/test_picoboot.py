@@ -9,12 +9,7 @@ FLASH = 0x1000_0000
 
 
 def script(boards, steps, board=None, timeout=60):
-    extra = []
-    if board is not None:
-        extra = ["--bus", str(board["bus"]), "--address", str(board["address"])]
-    r = boards.python(CLIENT + ["script", json.dumps(steps)] + extra, timeout=timeout)
-    assert r.returncode == 0, r.stderr
-    return [json.loads(line) for line in r.stdout.splitlines()]
+    return boards.picoboot_script(steps, board=board, timeout=timeout)
 
 
 def listing(boards):

@@ -1,5 +1,4 @@
 """PICOBOOT EXEC of picoctl's RP2040 RAM helper: the sim model mirrors what the real bootrom runs."""
-import json
 import struct
 from pathlib import Path
 
@@ -7,15 +6,12 @@ import pytest
 
 from picoharness.flash import crc32_mpeg2
 
-CLIENT = ["-m", "picoharness.tools.picoboot_client"]
 FLASH, CODE = 0x1000_0000, 0x2001_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
 def run(boards, steps):
-    r = boards.python(CLIENT + ["script", json.dumps(steps)], timeout=120)
-    assert r.returncode == 0, r.stderr
-    out = [json.loads(line) for line in r.stdout.splitlines()]
+    out = boards.picoboot_script(steps, timeout=120)
     assert all("error" not in o for o in out), out
     return out
 

