@@ -6,7 +6,7 @@ storage and a PICOBOOT interface, and a `stdio_usb` app with CDC-ACM plus the re
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 VENDOR_RPI = 0x2E8A
 

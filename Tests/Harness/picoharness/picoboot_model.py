@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import struct
 import threading
-import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .descriptors import DeviceDescriptors
 from .device import EPIPE, Setup, Stall, Transfer, UsbFunction
@@ -19,7 +18,7 @@ from .flash import XIP_BASE, Flash, crc32_mpeg2
 
 MAGIC = 0x431FD10B
 OK, UNKNOWN_CMD, INVALID_CMD_LENGTH, INVALID_TRANSFER_LENGTH, INVALID_ADDRESS, BAD_ALIGNMENT = 0, 1, 2, 3, 4, 5
-REBOOTING, UNKNOWN_ERROR, INVALID_STATE, NOT_PERMITTED, INVALID_ARG = 7, 8, 9, 10, 11
+REBOOTING, UNKNOWN_ERROR, INVALID_STATE, NOT_PERMITTED, INVALID_ARG, BUFFER_TOO_SMALL = 7, 8, 9, 10, 11, 12
 # id -> (name, argument bytes, chips)
 COMMANDS = {
     0x01: ("EXCLUSIVE_ACCESS", 1, "both"), 0x02: ("REBOOT", 12, "rp2040"), 0x03: ("FLASH_ERASE", 8, "both"),
@@ -395,7 +394,7 @@ class PicobootModel(UsbFunction):
             return
         answer = struct.pack(f"<{len(words) + 1}I", len(words), *words)
         if length < len(answer):
-            self._fail(BUFFER_TOO_SMALL := 12)
+            self._fail(BUFFER_TOO_SMALL)
             return
         self._start_in(answer + bytes(length - len(answer)))
 

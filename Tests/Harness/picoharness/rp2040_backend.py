@@ -239,7 +239,6 @@ class Rp2040pyBoard(Board):
 
     def _enumerate(self) -> None:
         link = self.link
-        steps: list = []
         got: dict = {}
 
         def control(setup: Setup, key: str | None, then) -> None:

@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .device import EPIPE, Setup, Transfer
+from .device import EPIPE, Transfer
 
 AVAILABLE, FULL, STALL, SEL, LEN = 1 << 10, 1 << 15, 1 << 11, 1 << 12, 0x3FF
 EP0_IN_BC, EP0_OUT_BC = 0x80, 0x84

@@ -20,10 +20,9 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import fields
 
 from .board import Board, BoardOptions
-from .picoboot_model import Faults, Timing
+from .picoboot_model import Timing
 from .testbed import Testbed
 from .usbbus import DeviceNumbers, TtyNumbers, hub_records, root_hub_interface_record, root_hub_record
 

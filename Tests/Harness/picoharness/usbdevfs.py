@@ -13,7 +13,6 @@ import os
 import struct
 import sys
 import threading
-import time
 from collections import deque
 
 import gi

@@ -4,7 +4,6 @@ firmware's own USB CDC output; then the 1200-baud touch sends the board back to 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
