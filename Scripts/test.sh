@@ -95,5 +95,9 @@ step "udev rules (Tests/UdevRules)" pytest .venv/bin/python -m pytest -q Tests/U
 # Installation into a temporary prefix and back out (binary, rules, man page, completions).
 step "install and uninstall (Scripts/install.sh)" pytest .venv/bin/python -m pytest -q -p no:cacheprovider Tests/Install
 
+# The benchmark package (its own Package.swift) must keep building; run it with
+# `swift package --package-path Benchmarks benchmark` for the figures.
+step "benchmarks build (Benchmarks/)" check swift build --package-path Benchmarks
+
 finish
 [ "$FAILED" = 0 ]
