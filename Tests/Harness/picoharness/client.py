@@ -141,15 +141,19 @@ class EmulatedBoards:
         env["PYTHONPATH"] = str(HARNESS_DIR) + os.pathsep + env.get("PYTHONPATH", "")
         return self.run([harness_python(), *module_or_code], env=env, **kw)
 
-    def picoboot_script(self, steps: list[dict], board: dict | None = None, timeout: float = 60) -> list[dict]:
+    def picoboot_script(self, steps: list[dict], board: dict | None = None, timeout: float = 60,
+                        all_ok: bool = False) -> list[dict]:
         """Runs PICOBOOT steps with the pyusb client (`picoharness.tools.picoboot_client script`)
         under the preload, on `board` (its bus/address) or the only BOOTSEL board; returns one
-        answer per step. A failing client process fails the calling test."""
+        answer per step. A failing client process fails the calling test, and so does any step
+        that answered an error when `all_ok` is set."""
         extra = [] if board is None else ["--bus", str(board["bus"]), "--address", str(board["address"])]
         r = self.python(["-m", "picoharness.tools.picoboot_client", "script", json.dumps(steps), *extra],
                         timeout=timeout)
         assert r.returncode == 0, r.stderr
-        return [json.loads(line) for line in r.stdout.splitlines()]
+        answers = [json.loads(line) for line in r.stdout.splitlines()]
+        assert not all_ok or all("error" not in a for a in answers), answers
+        return answers
 
     # Lifetime ----------------------------------------------------------------------------------------
     def close(self) -> None:

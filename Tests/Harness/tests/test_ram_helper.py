@@ -10,11 +10,6 @@ FLASH, CODE = 0x1000_0000, 0x2001_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
-def run(boards, steps):
-    out = boards.picoboot_script(steps, timeout=120)
-    assert all("error" not in o for o in out), out
-    return out
-
 
 @pytest.mark.parametrize("kind", ["sim-rp2040", "rp2040py"])
 def test_ram_helper_crc_and_block_erase(emulated_board, kind):
@@ -27,7 +22,7 @@ def test_ram_helper_crc_and_block_erase(emulated_board, kind):
 
     def params_block(op, addr, size):
         return struct.pack("<IIII", op, addr, size, 0xFFFFFFFF).hex()
-    out = run(boards, [
+    out = boards.picoboot_script([
         {"op": "exclusive"}, {"op": "exit_xip"},
         {"op": "erase", "addr": FLASH, "size": 65536},
         {"op": "write", "addr": FLASH, "hex": pattern.hex()},
@@ -36,12 +31,12 @@ def test_ram_helper_crc_and_block_erase(emulated_board, kind):
         {"op": "raw", "cmd": 0x08, "args_hex": struct.pack("<I", CODE | 1).hex()},
         {"op": "read", "addr": params, "size": 0x10 + 12},
         {"op": "read", "addr": 0x10, "size": 4},
-    ])
+    ], timeout=120, all_ok=True)
     block = bytes.fromhex(out[7]["hex"])
     status, crcs = struct.unpack_from("<I", block, 12)[0], struct.unpack_from("<3I", block, 16)
     assert status == 0
     assert list(crcs) == [crc32_mpeg2(pattern[:4096]), crc32_mpeg2(pattern[4096:]), crc32_mpeg2(b"\xff" * 4096)]
     assert bytes.fromhex(out[8]["hex"])[3] == 2                         # B1 bootrom version byte
-    run(boards, [{"op": "write", "addr": params, "hex": params_block(1, FLASH, 65536)},
-                 {"op": "raw", "cmd": 0x08, "args_hex": struct.pack("<I", CODE | 1).hex()}])
+    boards.picoboot_script([{"op": "write", "addr": params, "hex": params_block(1, FLASH, 65536)},
+                 {"op": "raw", "cmd": 0x08, "args_hex": struct.pack("<I", CODE | 1).hex()}], timeout=120, all_ok=True)
     assert boards.read_flash(0, 0, 8192) == b"\xff" * 8192

@@ -9,11 +9,6 @@ FLASH, CODE = 0x1000_0000, 0x2000_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
-def run(boards, steps):
-    out = boards.picoboot_script(steps, timeout=120)
-    assert all("error" not in o for o in out), out
-    return out
-
 
 @pytest.mark.parametrize("kind", ["sim-rp2040", "rp2040py"])
 def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
@@ -22,9 +17,9 @@ def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
     params = CODE + 0x1000
     pattern = bytes((i * 7 + 3) & 0xFF for i in range(256))
     first = bytes((i * 5 + 1) & 0xFF for i in range(256))
-    run(boards, [{"op": "exclusive"}, {"op": "exit_xip"}, {"op": "erase", "addr": FLASH, "size": 4096},
-                 {"op": "write", "addr": FLASH, "hex": first.hex()}])
-    out = run(boards, [
+    boards.picoboot_script([{"op": "exclusive"}, {"op": "exit_xip"}, {"op": "erase", "addr": FLASH, "size": 4096},
+                 {"op": "write", "addr": FLASH, "hex": first.hex()}], timeout=120, all_ok=True)
+    out = boards.picoboot_script([
         {"op": "exclusive"}, {"op": "exit_xip"},
         {"op": "write", "addr": CODE, "hex": HELPER.read_bytes().hex()},
         {"op": "write", "addr": params, "hex": struct.pack("<IIII", 3, FLASH, 0, 0xFFFFFFFF).hex()},
@@ -36,7 +31,7 @@ def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
         {"op": "erase", "addr": FLASH, "size": 4096},
         {"op": "write", "addr": FLASH, "hex": pattern.hex()},
         {"op": "read", "addr": FLASH, "size": 256},
-    ])
+    ], timeout=120, all_ok=True)
     block = bytes.fromhex(out[5]["hex"])
     assert struct.unpack_from("<I", block, 12)[0] == 0                  # status: done
     assert block[16:24].hex().upper() == board["unique_id"]             # the id the board's app reports
