@@ -10,7 +10,6 @@ FLASH, CODE = 0x1000_0000, 0x2001_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
-
 @pytest.mark.parametrize("kind", ["sim-rp2040", "rp2040py"])
 def test_ram_helper_crc_and_block_erase(emulated_board, kind):
     if not HELPER.exists():

@@ -9,7 +9,6 @@ FLASH, CODE = 0x1000_0000, 0x2000_0000
 HELPER = Path(__file__).resolve().parents[3] / "Firmware" / "ram-helper" / "rp2040-ram-helper.bin"
 
 
-
 @pytest.mark.parametrize("kind", ["sim-rp2040", "rp2040py"])
 def test_ram_helper_reads_the_flash_unique_id(emulated_board, kind):
     boards = emulated_board(kind=kind)
