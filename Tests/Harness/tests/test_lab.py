@@ -311,11 +311,13 @@ def test_reboot_all_names_the_boards_it_knows(emulated_board, tmp_path):
     assert sorted((l["port"], l["name"]) for l in json_lines(back.stdout)) == [("1-1", None), ("1-2", None)]
 
 
-# --- timing ----------------------------------------------------------------------------------
+# --- 32 boards ------------------------------------------------------------------------------
 
 
-def test_timing_list_of_32_boards_is_well_under_a_second(emulated_board):
-    """32 simulated boards (half in BOOTSEL, half running an app with a tty) through the real libusb."""
+def test_list_of_32_boards_through_libusb(emulated_board):
+    """32 simulated boards (half in BOOTSEL, half running an app with a tty) through the real libusb,
+    listed five times. The time is printed (pytest -s) as a figure; its target lives in the
+    benchmarks, not in this test, which a loaded machine would make flaky."""
     specs = [{"kind": "sim-rp2040" if i % 4 else "sim-rp2350", "mode": "bootsel" if i % 2 else "app"} for i in range(32)]
     boards = emulated_board(boards=specs)
     times = []
@@ -327,4 +329,3 @@ def test_timing_list_of_32_boards_is_well_under_a_second(emulated_board):
         assert len(json.loads(r.stdout)["boards"]) == 32
     print(f"\npicoctl list --json, 32 boards: median {statistics.median(times):.3f} s, "
           f"best {min(times):.3f} s, worst {max(times):.3f} s")
-    assert statistics.median(times) < 0.5
