@@ -33,6 +33,9 @@ struct MonitorCommand: ParsableCommand {
     @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         try monitor.validate(json: json)
         if let tty, !tty.hasPrefix("/") { throw ValidationError("the tty must be an absolute path such as /dev/ttyACM0") }
@@ -46,9 +49,12 @@ struct MonitorCommand: ParsableCommand {
 
     func run() throws {
         if all { return try runAll() }
+        let board = tty == nil ? try board.configured() : board
+        let identity = board.serialIdentity(tty: tty)
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty), json: json)
+            session = try MonitorSession(options: monitor.configured(for: identity, inventory: board.inventory, json: json),
+                                         identity: identity, json: json)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

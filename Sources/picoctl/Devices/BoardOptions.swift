@@ -56,6 +56,7 @@ struct BoardOptions: ParsableArguments {
     /// candidates listed when none or several match. A board this user may not open is refused
     /// (exit 6), except, with `ttyFallback`, an app whose CDC tty can still take the 1200-baud touch.
     func resolve(in context: USBContext, ttyFallback: Bool = false) throws -> (device: USBDevice, board: PicoDevice) {
+        if selectsNothing, Config.current.board != nil { return try configured().resolve(in: context, ttyFallback: ttyFallback) }
         var scanned = try context.scan()
         if let wait, !scanned.contains(where: { $0.board.isFlashable && selector.matches($0.board) }) {
             let selector = selector

@@ -46,6 +46,9 @@ struct FlashCommand: ParsableCommand {
     @OptionGroup(title: "Console (with --monitor)")
     var console: MonitorOptions
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }

@@ -22,6 +22,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Compare every byte read back over USB instead of the RP2040 RAM helper's per-sector CRCs.")
     var readBack = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
     }

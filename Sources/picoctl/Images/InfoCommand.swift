@@ -33,6 +33,9 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }

@@ -46,6 +46,9 @@ struct UF2ConvertCommand: ParsableCommand {
     @Option(help: "UF2/ELF→BIN: byte for gaps between segments (default 0).")
     var fill: String?
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }

@@ -26,6 +26,9 @@ struct UF2ValidateCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Hide info findings (the E10 block recognised, several families, MD5 present).")
     var quiet = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func run() throws {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(file) } catch {

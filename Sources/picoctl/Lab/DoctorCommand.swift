@@ -14,11 +14,15 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func run() throws {
         var report = Doctor(root: .current).run()
         report.findings.insert(Finding(check: "libraries", severity: PicoSerial.udevAvailable ? .ok : .problem,
                                        summary: "libusb \(PicoUSB.libraryVersion), libudev " + (PicoSerial.udevAvailable ? "available" : "cannot initialise"),
                                        fix: PicoSerial.udevAvailable ? nil : "sudo apt install libudev1"), at: 0)
+        report.findings.insert(contentsOf: Config.doctorFindings(), at: 1)
         if json {
             struct Document: Encodable { var needsFixing: Bool; var findings: [Finding]; var devices: [UsbScan.Device] }
             let encoder = JSONEncoder()

@@ -82,10 +82,8 @@ struct Inventory: Equatable {
     /// The file to read: `explicit`, else `$PICOCTL_INVENTORY`, else the default in the config directory.
     static func location(explicit: String?) -> (path: String, required: Bool)? {
         if let explicit { return (explicit, true) }
-        let env = ProcessInfo.processInfo.environment
-        if let path = env["PICOCTL_INVENTORY"], !path.isEmpty { return (path, true) }
-        let config = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? env["HOME"].map { $0 + "/.config" }
-        return config.map { ($0 + "/picoctl/boards.toml", false) }
+        if let path = ProcessInfo.processInfo.environment["PICOCTL_INVENTORY"], !path.isEmpty { return (path, true) }
+        return Config.directory.map { ($0 + "/boards.toml", false) }
     }
 
     /// Loads the inventory; a missing default file is an empty inventory, a missing named one an error.

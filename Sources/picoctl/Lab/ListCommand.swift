@@ -26,6 +26,9 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Also name the program in the flash of each BOOTSEL board (binary info read over PICOBOOT; slower). Apps are named by their USB product string.")
     var programs = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if programs && watch { throw ValidationError("--programs does not go with --watch") }
         if timeout != nil && !watch { throw ValidationError("--timeout goes with --watch") }
