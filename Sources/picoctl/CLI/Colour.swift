@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import PicoSerial
 
 /// `--color auto|always|never` (also `color = "..."` in the config file).
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -52,13 +53,15 @@ enum Colour {
     }
 
     /// `text` in `style`, always (for callers that decided already).
-    static func wrap(_ text: String, _ style: Style) -> String {
-        "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m"
-    }
+    static func wrap(_ text: String, _ style: Style) -> String { wrap(text, sgr: style.rawValue) }
 
-    /// The sequences around a styled span, for library code that takes them as data (nil: no colour on `stream`).
-    static func span(_ style: Style, on stream: Stream) -> (before: String, after: String)? {
-        enabled(stream) ? ("\u{1B}[\(style.rawValue)m", "\u{1B}[0m") : nil
+    /// `text` in the style of SGR parameters such as `"1;36"`, always.
+    static func wrap(_ text: String, sgr: String) -> String { "\u{1B}[\(sgr)m\(text)\u{1B}[0m" }
+
+    /// The sequences around a styled span of SGR parameters, for library code that takes them as data
+    /// (`ConsoleFormatter`); nil when `stream` gets no colour.
+    static func span(sgr: String, on stream: Stream) -> SpanStyle? {
+        enabled(stream) ? SpanStyle(before: "\u{1B}[\(sgr)m", after: "\u{1B}[0m") : nil
     }
 
     /// Back to the start of the line and clear it (progress redraws).

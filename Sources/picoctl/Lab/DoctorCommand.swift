@@ -30,12 +30,11 @@ struct DoctorCommand: ParsableCommand {
             let document = Document(needsFixing: report.needsFixing, findings: report.findings, devices: report.devices)
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
-            let colour = Terminal.stdoutSupportsColour
             for finding in report.findings {
                 let mark: String = switch finding.severity {
-                case .ok: colour ? "\u{1B}[32mok\u{1B}[0m     " : "ok      "
-                case .warning: colour ? "\u{1B}[33mwarning\u{1B}[0m" : "warning "
-                case .problem: colour ? "\u{1B}[31mPROBLEM\u{1B}[0m" : "PROBLEM "
+                case .ok: Colour.paint("ok", .green, on: .stdout) + "      "
+                case .warning: Colour.paint("warning", .yellow, on: .stdout) + " "
+                case .problem: Colour.paint("PROBLEM", .red, on: .stdout) + " "
                 }
                 print("\(mark) \(finding.summary)")
                 if let fix = finding.fix, finding.severity != .ok { print("         fix: \(fix)") }
@@ -43,18 +42,5 @@ struct DoctorCommand: ParsableCommand {
             print(report.needsFixing ? "\nSomething needs fixing (see above)." : "\nNothing needs fixing.")
         }
         if report.needsFixing { throw ExitStatus.failure.exitCode }
-    }
-}
-
-/// What the terminal we write to can do (`Terminal` itself is declared in DeviceRendering.swift).
-extension Terminal {
-    /// True when stdout is a terminal and NO_COLOR is unset.
-    static var stdoutSupportsColour: Bool {
-        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-    }
-
-    /// True when stderr is a terminal and NO_COLOR is unset.
-    static var stderrSupportsColour: Bool {
-        isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
     }
 }

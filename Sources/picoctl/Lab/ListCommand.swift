@@ -64,7 +64,7 @@ struct ListCommand: ParsableCommand {
                 Terminal.error("no Pico-family USB devices found")
                 return
             }
-            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain,
+            Terminal.output(BoardTable.render(boards, style: Colour.enabled(.stdout) ? .color : .plain,
                                               programs: programs ? programNames : nil, names: names, uniqueIDs: learned))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }
