@@ -134,7 +134,7 @@ struct Config: Equatable, Sendable {
 /// Options every command takes: `--config` and `--color`. Loads the config file once and sets the colour choice.
 struct GeneralOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The config file of defaults (default: $XDG_CONFIG_HOME/picoctl/config.toml, else ~/.config/picoctl/config.toml).",
-                               valueName: "path"))
+                               valueName: "path"), completion: .file(extensions: ["toml"]))
     var config: String?
 
     @Option(help: ArgumentHelp("Colour: auto (a terminal, NO_COLOR unset, TERM not dumb), always or never.", valueName: "when"))

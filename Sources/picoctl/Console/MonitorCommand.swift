@@ -18,7 +18,7 @@ struct MonitorCommand: ParsableCommand {
             6 permission denied, 130 interrupted.
             """)
 
-    @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"))
+    @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"), completion: .file())
     var tty: String?
 
     @OptionGroup(title: "Board selection")

@@ -6,11 +6,11 @@ import PicoUSB
 /// `--bus`/`--address`, `--wait` for a board to be plugged in, `--inventory`.
 struct BoardOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory.",
-                               valueName: "id"))
+                               valueName: "id"), completion: Completions.boardNames)
     var serial: String?
 
     @Option(help: ArgumentHelp("The USB port path, as in `picoctl list` (e.g. 1-3.2); stable across reboots.",
-                               valueName: "path"))
+                               valueName: "path"), completion: Completions.portPaths)
     var port: String?
 
     @Option(help: "The USB bus number (with --address).")
@@ -24,7 +24,7 @@ struct BoardOptions: ParsableArguments {
     var wait: Double?
 
     @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
-                               valueName: "path"))
+                               valueName: "path"), completion: .file(extensions: ["toml"]))
     var inventory: String?
 
     /// Replaces an inventory name given to --serial (or --port) by what it stands for.

@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Compare a board's memory with a UF2, ELF or BIN file; exit 1 at the first difference.")
 
-    @Argument(help: "The firmware file (UF2, ELF or BIN).")
+    @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
     var file: String
 
     @OptionGroup var board: BoardOptions

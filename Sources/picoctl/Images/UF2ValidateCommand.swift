@@ -14,7 +14,7 @@ struct UF2ValidateCommand: ParsableCommand {
             Exit status: 0 valid (warnings allowed unless --strict), 2 invalid, 3 unreadable.
             """)
 
-    @Argument(help: "The UF2 file ('-' for stdin).")
+    @Argument(help: "The UF2 file ('-' for stdin).", completion: Completions.uf2)
     var file: String
 
     @Flag(help: "Fail on warnings too.")

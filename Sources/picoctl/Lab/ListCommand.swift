@@ -20,7 +20,7 @@ struct ListCommand: ParsableCommand {
     var timeout: Double?
 
     @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
-                               valueName: "path"))
+                               valueName: "path"), completion: .file(extensions: ["toml"]))
     var inventory: String?
 
     @Flag(help: "Also name the program in the flash of each BOOTSEL board (binary info read over PICOBOOT; slower). Apps are named by their USB product string.")
