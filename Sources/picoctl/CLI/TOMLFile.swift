@@ -7,6 +7,9 @@
 /// dotted keys) and everything that is not TOML is refused with the file, the line and the reason;
 /// a key given twice in a table and a table opened twice are refused as TOML refuses them.
 ///
+/// Why not TOMLKit: it wraps the C++ toml++ library; a minimal program using it took 150 s to build
+/// in release (3.6 s without) and grew by about 550 KB stripped, for two files of `key = "value"` lines.
+///
 /// ```swift
 /// let file = try TOMLFile(parsing: "[boards]\nbench-3 = 'E6605481DB484636'\n", path: "boards.toml")
 /// file.entries[0]   // table ["boards"], key "bench-3", value .string("E6605481DB484636"), line 2

@@ -5,7 +5,7 @@ import PicoUSB
 /// Board selection shared by every device command: `--serial` (or an inventory name), `--port`,
 /// `--bus`/`--address`, `--wait` for a board to be plugged in, `--inventory`.
 struct BoardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory.",
+    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory (default: `board` in the config file).",
                                valueName: "id"), completion: Completions.boardNames)
     var serial: String?
 
