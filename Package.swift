@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "PicoUSBTests", dependencies: ["PicoUSB", "HarnessClient"], exclude: ["Lab"]),
         .testTarget(name: "PicoSerialTests", dependencies: ["PicoSerial", "HarnessClient"], exclude: ["Emulated"]),
         .testTarget(name: "PicoDoctorTests", dependencies: ["PicoDoctor"]),
+        // The executable's own pieces (file formats, config, colour, completions), tested in-process.
+        .testTarget(name: "picoctlTests", dependencies: ["picoctl", "PicoUSB"]),
         // Runs the built `picoctl` binary; the emulated-board layer runs when the harness is present.
         .testTarget(name: "EndToEndTests", dependencies: ["UF2"]),
     ]

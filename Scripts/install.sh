@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs picoctl: the release binary, the udev rules (and reloads udev), shell completions
-# and a man page generated from the argument parser.
+# and the man page (`picoctl manual`, built from the commands' help and the exit-status table).
 #
 #   Scripts/install.sh                 install under /usr/local (PREFIX=... to change)
 #   Scripts/install.sh --uninstall     remove everything this script installed
@@ -56,10 +56,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 $SUDO install -D -m 0644 "$tmp/bash" "$BASH_COMP"
 $SUDO install -D -m 0644 "$tmp/zsh" "$ZSH_COMP"
 $SUDO install -D -m 0644 "$tmp/fish" "$FISH_COMP"
-swift package plugin generate-manual --configuration "$CONFIGURATION" >/dev/null
-manual=$(find .build/plugins/GenerateManual/outputs -name picoctl.1 | head -n 1)
-[ -s "$manual" ] || { echo "install: the generate-manual plugin made no picoctl.1" >&2; exit 1; }
-$SUDO install -D -m 0644 "$manual" "$MAN"
+"$built" manual > "$tmp/picoctl.1"
+[ -s "$tmp/picoctl.1" ] || { echo "install: picoctl manual printed no man page" >&2; exit 1; }
+$SUDO install -D -m 0644 "$tmp/picoctl.1" "$MAN"
 
 echo "installed $BIN, $RULES, completions (bash, zsh, fish) and $MAN"
 getent group plugdev >/dev/null && ! id -nG | grep -qw plugdev && \

@@ -8,24 +8,39 @@ public struct ConsoleFormatOptions: Sendable, Equatable {
     public var label: String?
     /// Turn CR, LF and CR LF into LF (always done when lines are prefixed).
     public var normalizeLineEndings: Bool
-    /// ANSI SGR parameters for prefixes (`"2"` dim, `"36"` cyan); nil for no colour.
-    public var prefixColor: String?
+    /// What surrounds each line's prefix (the caller's terminal styling); nil for plain text.
+    public var prefixStyle: SpanStyle?
     /// Show wall-clock timestamps in UTC.
     public var utc: Bool
 
     /// Options from their parts; the defaults pass bytes through untouched.
     public init(timestamps: TimestampMode? = nil, hex: Bool = false, label: String? = nil,
-                normalizeLineEndings: Bool = false, prefixColor: String? = nil, utc: Bool = false) {
+                normalizeLineEndings: Bool = false, prefixStyle: SpanStyle? = nil, utc: Bool = false) {
         self.timestamps = timestamps
         self.hex = hex
         self.label = label
         self.normalizeLineEndings = normalizeLineEndings
-        self.prefixColor = prefixColor
+        self.prefixStyle = prefixStyle
         self.utc = utc
     }
 
     /// True when every line starts with a prefix.
     public var prefixesLines: Bool { timestamps != nil || label != nil }
+}
+
+/// Text put before and after a styled span. The library marks spans; the caller decides whether and how
+/// they are styled (a terminal's escape sequences, or nothing).
+public struct SpanStyle: Sendable, Equatable {
+    /// Written before the span.
+    public var before: String
+    /// Written after the span.
+    public var after: String
+
+    /// A style from its two parts.
+    public init(before: String, after: String) {
+        self.before = before
+        self.after = after
+    }
 }
 
 /// Turns the bytes of one stream into what the console shows, chunk by chunk, keeping partial lines
@@ -89,7 +104,7 @@ public struct ConsoleFormatter: Sendable {
             timestamps = formatter
         }
         if let label = options.label { text += text.isEmpty ? "[\(label)]" : " [\(label)]" }
-        if let color = options.prefixColor { text = "\u{1B}[\(color)m\(text)\u{1B}[0m" }
+        if let style = options.prefixStyle { text = style.before + text + style.after }
         return Array((text + " ").utf8)
     }
 

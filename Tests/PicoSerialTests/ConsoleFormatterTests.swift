@@ -31,8 +31,9 @@ import Testing
     }
 
     @Test func labelAndTimestampAndColour() {
-        var formatter = ConsoleFormatter(options: .init(timestamps: .wall, label: "board-2", prefixColor: "36", utc: true), start: 0)
-        #expect(text(formatter.format(Array("hi\n".utf8), at: at(42))) == "\u{1B}[36m[16:10:05.042] [board-2]\u{1B}[0m hi\n")
+        let style = SpanStyle(before: "<b>", after: "</b>")
+        var formatter = ConsoleFormatter(options: .init(timestamps: .wall, label: "board-2", prefixStyle: style, utc: true), start: 0)
+        #expect(text(formatter.format(Array("hi\n".utf8), at: at(42))) == "<b>[16:10:05.042] [board-2]</b> hi\n")
     }
 
     @Test func normalizingWithoutPrefixes() {

@@ -5,25 +5,21 @@ import SystemPackage
 
 /// Where the CLI writes: stdout for results, stderr for diagnostics; unbuffered `write(2)` so bytes show at once.
 struct ConsoleOutput: Sendable {
-    /// Whether stdout gets ANSI colours: a terminal and `NO_COLOR` unset or empty.
-    let colorStdout: Bool
-    /// Whether stderr gets ANSI colours.
+    /// Whether stderr gets colours (decided by `Colour`).
     let colorStderr: Bool
 
-    /// Decides colours from the terminals and `NO_COLOR` (https://no-color.org).
+    /// Output with the colour decision of this moment.
     init() {
-        let noColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
-        colorStdout = !noColor && isatty(1) == 1
-        colorStderr = !noColor && isatty(2) == 1
+        colorStderr = Colour.enabled(.stderr)
     }
 
     /// Writes bytes to stdout; false when stdout is gone (a closed pipe).
     @discardableResult
     func out(_ bytes: [UInt8]) -> Bool { Self.write(bytes, to: .standardOutput) }
 
-    /// Writes one diagnostic line to stderr, `picoctl: ` first, optionally coloured (SGR parameters).
+    /// Writes one diagnostic line to stderr, `picoctl: ` first, optionally coloured (SGR parameters, as in `Colour.Style`).
     func status(_ text: String, color: String? = nil) {
-        let line = colorStderr && color != nil ? "\u{1B}[\(color!)mpicoctl: \(text)\u{1B}[0m\n" : "picoctl: \(text)\n"
+        let line = colorStderr && color != nil ? Colour.wrap("picoctl: \(text)", sgr: color!) + "\n" : "picoctl: \(text)\n"
         Self.write(Array(line.utf8), to: .standardError)
     }
 

@@ -6,7 +6,9 @@ extension FlashCommand {
     func follow(port: String) throws {
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: console, identity: BoardIdentity(portPath: port), json: json)
+            let identity = BoardIdentity(portPath: port)
+            session = try MonitorSession(options: console.configured(for: identity, inventory: board.inventory, json: json),
+                                         identity: identity, json: json)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

@@ -18,7 +18,7 @@ struct MonitorCommand: ParsableCommand {
             6 permission denied, 130 interrupted.
             """)
 
-    @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"))
+    @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"), completion: .file())
     var tty: String?
 
     @OptionGroup(title: "Board selection")
@@ -33,6 +33,9 @@ struct MonitorCommand: ParsableCommand {
     @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         try monitor.validate(json: json)
         if let tty, !tty.hasPrefix("/") { throw ValidationError("the tty must be an absolute path such as /dev/ttyACM0") }
@@ -46,9 +49,12 @@ struct MonitorCommand: ParsableCommand {
 
     func run() throws {
         if all { return try runAll() }
+        let board = tty == nil ? try board.configured() : board
+        let identity = board.serialIdentity(tty: tty)
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty), json: json)
+            session = try MonitorSession(options: monitor.configured(for: identity, inventory: board.inventory, json: json),
+                                         identity: identity, json: json)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

@@ -44,8 +44,8 @@ struct MonitorOptions: ParsableArguments {
     @Option(name: .customLong("send-eol"), help: "What Enter sends to the board: cr, lf or crlf.")
     var sendEOL: SendLineEnding = .cr
 
-    @Option(name: .long, help: "Baud rate set on the port (USB CDC ignores it; 1200 would reboot a Pico into BOOTSEL).")
-    var baud: Int = 115_200
+    @Option(name: .long, help: "Baud rate set on the port (default 115200; USB CDC ignores it; 1200 would reboot a Pico into BOOTSEL).")
+    var baud: Int?
 
     @Flag(name: .customLong("no-reconnect"), help: "End (exit 7) when the board goes away instead of waiting for it.")
     var noReconnect = false
@@ -72,7 +72,7 @@ struct MonitorOptions: ParsableArguments {
     var noInput = false
 
     func validate() throws {
-        if !SerialPort.supportedBauds.contains(baud) {
+        if let baud, !SerialPort.supportedBauds.contains(baud) {
             throw ValidationError("--baud \(baud) is not supported (use one of \(SerialPort.supportedBauds.map(String.init).joined(separator: ", ")))")
         }
         if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -93,7 +93,7 @@ struct MonitorOptions: ParsableArguments {
 
     /// The follower's options for `identity`.
     func followOptions(identity: BoardIdentity) -> FollowOptions {
-        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud), reconnect: !noReconnect,
+        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200), reconnect: !noReconnect,
                       timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) })
     }
 }

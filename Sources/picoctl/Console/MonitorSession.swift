@@ -56,10 +56,10 @@ final class MonitorSession: Sendable {
         }
         let start = Timestamp.monotonicNow()
         self.start = start
-        let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
+        let style = Colour.span(sgr: labelColor ?? Colour.Style.dim.rawValue, on: .stdout)
         let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
-                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color)
+                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixStyle: style)
         let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true)
         state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
                             logFormatter: ConsoleFormatter(options: logged, start: start),

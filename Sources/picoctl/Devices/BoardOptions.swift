@@ -5,12 +5,12 @@ import PicoUSB
 /// Board selection shared by every device command: `--serial` (or an inventory name), `--port`,
 /// `--bus`/`--address`, `--wait` for a board to be plugged in, `--inventory`.
 struct BoardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory.",
-                               valueName: "id"))
+    @Option(help: ArgumentHelp("The board's serial number or unique id (16 hex digits for an app or an RP2350), or its name in the inventory (default: `board` in the config file).",
+                               valueName: "id"), completion: Completions.boardNames)
     var serial: String?
 
     @Option(help: ArgumentHelp("The USB port path, as in `picoctl list` (e.g. 1-3.2); stable across reboots.",
-                               valueName: "path"))
+                               valueName: "path"), completion: Completions.portPaths)
     var port: String?
 
     @Option(help: "The USB bus number (with --address).")
@@ -24,7 +24,7 @@ struct BoardOptions: ParsableArguments {
     var wait: Double?
 
     @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
-                               valueName: "path"))
+                               valueName: "path"), completion: .file(extensions: ["toml"]))
     var inventory: String?
 
     /// Replaces an inventory name given to --serial (or --port) by what it stands for.
@@ -56,6 +56,7 @@ struct BoardOptions: ParsableArguments {
     /// candidates listed when none or several match. A board this user may not open is refused
     /// (exit 6), except, with `ttyFallback`, an app whose CDC tty can still take the 1200-baud touch.
     func resolve(in context: USBContext, ttyFallback: Bool = false) throws -> (device: USBDevice, board: PicoDevice) {
+        if selectsNothing, Config.current.board != nil { return try configured().resolve(in: context, ttyFallback: ttyFallback) }
         var scanned = try context.scan()
         if let wait, !scanned.contains(where: { $0.board.isFlashable && selector.matches($0.board) }) {
             let selector = selector

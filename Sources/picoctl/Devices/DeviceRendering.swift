@@ -9,11 +9,6 @@ enum Terminal {
     /// True when stderr is a terminal (progress bars are drawn only then).
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// True when colour is allowed: stdout is a terminal and NO_COLOR is unset or empty.
-    static var useColor: Bool {
-        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
-    }
-
     /// Writes a line to stdout.
     static func output(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -151,7 +146,7 @@ enum BoardTable {
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
         var header = line(headers)
-        if style == .color { header = "\u{1B}[1m" + header + "\u{1B}[0m" }
+        if style == .color { header = Colour.wrap(header, .bold) }
         return ([header] + rows.map(line)).joined(separator: "\n")
     }
 

@@ -14,6 +14,9 @@ struct EraseCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func run() throws {
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)

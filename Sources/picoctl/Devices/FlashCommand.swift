@@ -11,7 +11,7 @@ struct FlashCommand: ParsableCommand {
         Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
         """)
 
-    @Argument(help: "The firmware file (UF2, ELF or BIN).")
+    @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
     var file: String
 
     @OptionGroup var board: BoardOptions
@@ -45,6 +45,9 @@ struct FlashCommand: ParsableCommand {
 
     @OptionGroup(title: "Console (with --monitor)")
     var console: MonitorOptions
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }

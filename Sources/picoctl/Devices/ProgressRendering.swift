@@ -79,7 +79,7 @@ final class ProgressRenderer {
             let percent = total == 0 ? 100 : Int(done * 100 / total)
             guard percent != lastPercent else { return }
             lastPercent = percent
-            Terminal.errorPartial("\r\u{1B}[2K" + Self.bar(phase, done: done, total: total))
+            Terminal.errorPartial(Colour.clearLine + Self.bar(phase, done: done, total: total))
         }
     }
 

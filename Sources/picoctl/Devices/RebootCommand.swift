@@ -31,6 +31,9 @@ struct RebootCommand: ParsableCommand {
     @Flag(help: "Reboot every board (narrowed by --serial/--port/--bus) at once; exit 1 if any failed.")
     var all = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func run() throws {
         try DeviceFailure.reporting {
             let context = try USBContext()

@@ -17,6 +17,9 @@ struct SaveCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func validate() throws {
         if output != "-" && format == nil {
             throw ValidationError("cannot tell the format of \(output): use a .bin, .uf2 or .elf file name")

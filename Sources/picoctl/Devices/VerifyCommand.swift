@@ -8,7 +8,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Compare a board's memory with a UF2, ELF or BIN file; exit 1 at the first difference.")
 
-    @Argument(help: "The firmware file (UF2, ELF or BIN).")
+    @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
     var file: String
 
     @OptionGroup var board: BoardOptions
@@ -21,6 +21,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "Compare every byte read back over USB instead of the RP2040 RAM helper's per-sector CRCs.")
     var readBack = false
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }

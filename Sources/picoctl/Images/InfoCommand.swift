@@ -13,7 +13,7 @@ struct InfoCommand: ParsableCommand {
             Exit status: 0 shown, 2 the file is not a firmware image it can read, 3 unreadable.
             """)
 
-    @Argument(help: "The firmware file ('-' for stdin); omitted with --device.")
+    @Argument(help: "The firmware file ('-' for stdin); omitted with --device.", completion: Completions.firmware)
     var file: String?
 
     @Flag(help: "Describe a connected board instead of a file: chip, identity, flash size, the program in flash.")
@@ -27,11 +27,14 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "BIN only: load address (default 0x10000000).")
     var offset: String?
 
-    @Option(help: "Family to assume for ELF/BIN (name or number); default from the content.")
+    @Option(help: "Family to assume for ELF/BIN (name or number); default from the content.", completion: Completions.families)
     var family: String?
 
     @Flag(help: "Print one JSON document.")
     var json = false
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func validate() throws {
         if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }

@@ -32,12 +32,6 @@ enum FirmwareCLI {
         line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
     }
 
-    /// True when stdout is a terminal and NO_COLOR is unset or empty.
-    static var useColor: Bool {
-        if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
-        return isatty(1) == 1
-    }
-
     /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
     static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
         let bytes: [UInt8]

@@ -15,7 +15,7 @@ struct UF2ConvertCommand: ParsableCommand {
             Exit status: 0 converted, 2 invalid input, 3 a file could not be read or written.
             """)
 
-    @Argument(help: "Input file (UF2, ELF or BIN; type detected from content).")
+    @Argument(help: "Input file (UF2, ELF or BIN; type detected from content).", completion: Completions.firmware)
     var input: String
 
     @Argument(help: "Output file; its type comes from the extension (.uf2 / .bin) or --out-type.")
@@ -27,7 +27,8 @@ struct UF2ConvertCommand: ParsableCommand {
     @Option(name: .customLong("out-type"), help: "Output type (uf2, bin), overriding the extension.")
     var outputType: FirmwareFile.Format?
 
-    @Option(help: "Family name or number (rp2040, rp2350-arm-s, rp2350-riscv, 0xe48bff56, ...); default from the content.")
+    @Option(help: "Family name or number (rp2040, rp2350-arm-s, rp2350-riscv, 0xe48bff56, ...); default from the content.",
+            completion: Completions.families)
     var family: String?
 
     @Option(help: "BIN input: load address (default 0x10000000). ELF input: move the image to start there.")
@@ -45,6 +46,9 @@ struct UF2ConvertCommand: ParsableCommand {
 
     @Option(help: "UF2/ELF→BIN: byte for gaps between segments (default 0).")
     var fill: String?
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func validate() throws {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }

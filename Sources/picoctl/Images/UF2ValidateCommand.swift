@@ -14,7 +14,7 @@ struct UF2ValidateCommand: ParsableCommand {
             Exit status: 0 valid (warnings allowed unless --strict), 2 invalid, 3 unreadable.
             """)
 
-    @Argument(help: "The UF2 file ('-' for stdin).")
+    @Argument(help: "The UF2 file ('-' for stdin).", completion: Completions.uf2)
     var file: String
 
     @Flag(help: "Fail on warnings too.")
@@ -25,6 +25,9 @@ struct UF2ValidateCommand: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "Hide info findings (the E10 block recognised, several families, MD5 present).")
     var quiet = false
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func run() throws {
         let bytes: [UInt8]
@@ -38,7 +41,7 @@ struct UF2ValidateCommand: ParsableCommand {
             print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
         } else {
             print(UF2ValidationRenderer.text(report, file: file, strict: strict, quiet: quiet,
-                                             color: FirmwareCLI.useColor), terminator: "")
+                                             color: Colour.enabled(.stdout)), terminator: "")
         }
         if !valid { throw ExitStatus.invalidInput.exitCode }
     }
@@ -52,8 +55,8 @@ enum UF2ValidationRenderer {
         for f in report.findings where !quiet || f.severity != .info {
             let label: String
             switch f.severity {
-            case .error: label = color ? "\u{1B}[31merror\u{1B}[0m" : "error"
-            case .warning: label = color ? "\u{1B}[33mwarning\u{1B}[0m" : "warning"
+            case .error: label = color ? Colour.wrap("error", .red) : "error"
+            case .warning: label = color ? Colour.wrap("warning", .yellow) : "warning"
             case .info: label = "info"
             }
             out += "\(file): \(label) [\(f.rule)]: \(f.message)\n"

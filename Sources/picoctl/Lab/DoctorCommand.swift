@@ -14,11 +14,15 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
+
     func run() throws {
         var report = Doctor(root: .current).run()
         report.findings.insert(Finding(check: "libraries", severity: PicoSerial.udevAvailable ? .ok : .problem,
                                        summary: "libusb \(PicoUSB.libraryVersion), libudev " + (PicoSerial.udevAvailable ? "available" : "cannot initialise"),
                                        fix: PicoSerial.udevAvailable ? nil : "sudo apt install libudev1"), at: 0)
+        report.findings.insert(contentsOf: Config.doctorFindings(), at: 1)
         if json {
             struct Document: Encodable { var needsFixing: Bool; var findings: [Finding]; var devices: [UsbScan.Device] }
             let encoder = JSONEncoder()
@@ -26,12 +30,11 @@ struct DoctorCommand: ParsableCommand {
             let document = Document(needsFixing: report.needsFixing, findings: report.findings, devices: report.devices)
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
-            let colour = Terminal.stdoutSupportsColour
             for finding in report.findings {
                 let mark: String = switch finding.severity {
-                case .ok: colour ? "\u{1B}[32mok\u{1B}[0m     " : "ok      "
-                case .warning: colour ? "\u{1B}[33mwarning\u{1B}[0m" : "warning "
-                case .problem: colour ? "\u{1B}[31mPROBLEM\u{1B}[0m" : "PROBLEM "
+                case .ok: Colour.paint("ok", .green, on: .stdout) + "      "
+                case .warning: Colour.paint("warning", .yellow, on: .stdout) + " "
+                case .problem: Colour.paint("PROBLEM", .red, on: .stdout) + " "
                 }
                 print("\(mark) \(finding.summary)")
                 if let fix = finding.fix, finding.severity != .ok { print("         fix: \(fix)") }
@@ -39,18 +42,5 @@ struct DoctorCommand: ParsableCommand {
             print(report.needsFixing ? "\nSomething needs fixing (see above)." : "\nNothing needs fixing.")
         }
         if report.needsFixing { throw ExitStatus.failure.exitCode }
-    }
-}
-
-/// What the terminal we write to can do (`Terminal` itself is declared in DeviceRendering.swift).
-extension Terminal {
-    /// True when stdout is a terminal and NO_COLOR is unset.
-    static var stdoutSupportsColour: Bool {
-        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-    }
-
-    /// True when stderr is a terminal and NO_COLOR is unset.
-    static var stderrSupportsColour: Bool {
-        isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
     }
 }

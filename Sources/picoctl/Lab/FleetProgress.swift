@@ -65,9 +65,9 @@ final class FleetProgress: @unchecked Sendable {
 
     /// Cursor up over the previous drawing, then every line cleared and rewritten.
     private func render() -> String {
-        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        var text = Colour.cursorUp(drawn)
         for (label, state) in zip(labels, states) {
-            text += "\r\u{1B}[2K" + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + state + "\n"
+            text += Colour.clearLine + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + state + "\n"
         }
         drawn = labels.count
         return text

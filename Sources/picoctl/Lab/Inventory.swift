@@ -2,24 +2,38 @@ import Foundation
 import PicoUSB
 
 /// Board names from the inventory file: `bench-3 = "E6605481DB484636"` (a unique id or serial) or
-/// `left-rig = "port:1-3.2"` (a USB port path), one per line, `#` comments; a small subset of TOML.
+/// `left-rig = "port:1-3.2"` (a USB port path), one per line, at the top of the file or in one
+/// `[boards]` table; TOML as `TOMLFile` reads it (comments, quoted or bare names, '...' or "..." values).
+/// A name given twice and two names for one board are refused.
 ///
 /// Found at `--inventory PATH`, else `$PICOCTL_INVENTORY`, else `$XDG_CONFIG_HOME/picoctl/boards.toml`
 /// (default `~/.config/picoctl/boards.toml`); a missing default file means no names.
 struct Inventory: Equatable {
     /// What a name stands for.
-    enum Target: Equatable {
+    enum Target: Equatable, CustomStringConvertible {
         case serial(String)
         case port(USBPortPath)
+
+        /// As the file writes it.
+        var description: String {
+            switch self {
+            case .serial(let id): id
+            case .port(let path): "port:\(path)"
+            }
+        }
+
+        /// Whether two names would stand for one board (serials compared without case).
+        func sameBoard(as other: Target) -> Bool {
+            switch (self, other) {
+            case (.serial(let a), .serial(let b)): a.uppercased() == b.uppercased()
+            case (.port(let a), .port(let b)): a == b
+            default: false
+            }
+        }
     }
 
-    /// A line that is not `name = "value"`.
-    struct ParseError: Error, CustomStringConvertible {
-        var path: String
-        var line: Int
-        var reason: String
-        var description: String { "\(path):\(line): \(reason)" }
-    }
+    /// A file that is not an inventory: the file, the line and why.
+    typealias ParseError = TOMLFile.ParseError
 
     /// Names in file order.
     var entries: [(name: String, target: Target)] = []
@@ -29,27 +43,36 @@ struct Inventory: Equatable {
     }
 
     /// Parses the text of an inventory file.
-    init(parsing text: String, path: String = "inventory") throws {
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            let parts = trimmed.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-                throw ParseError(path: path, line: index + 1, reason: "expected name = \"serial\" or name = \"port:1-3.2\"")
+    init(parsing text: String, path: String = "inventory") throws(ParseError) {
+        let file = try TOMLFile(parsing: text, path: path)
+        if let table = file.tables.first(where: { $0.name != ["boards"] }) {
+            throw ParseError(path: path, line: table.line,
+                             reason: "unknown table [\(TOMLFile.render(table.name))]; names go at the top of the file or in one [boards] table")
+        }
+        var lines: [Int] = []
+        for entry in file.entries {
+            guard case .string(let value) = entry.value else {
+                throw file.error(entry, "\(entry.key) = \(entry.value): write the serial or port path in quotes, as in \(entry.key) = \"E6605481DB484636\" or \"port:1-3.2\"")
             }
-            let value = parts[1].hasPrefix("\"") && parts[1].hasSuffix("\"") && parts[1].count >= 2
-                ? String(parts[1].dropFirst().dropLast()) : parts[1]
+            let target: Target
             if value.hasPrefix("port:") {
                 guard let port = USBPortPath(String(value.dropFirst(5))) else {
-                    throw ParseError(path: path, line: index + 1, reason: "\(value) is not a USB port path such as port:1-3.2")
+                    throw file.error(entry, "\(value) is not a USB port path such as port:1-3.2")
                 }
-                entries.append((parts[0], .port(port)))
-            } else if !value.isEmpty {
-                entries.append((parts[0], .serial(value)))
+                target = .port(port)
+            } else if value.isEmpty || value.contains(where: { $0.isWhitespace }) {
+                throw file.error(entry, value.isEmpty ? "empty value for \(entry.key)" : "\"\(value)\" is not a serial number (it has spaces)")
             } else {
-                throw ParseError(path: path, line: index + 1, reason: "empty value for \(parts[0])")
+                target = .serial(value)
             }
+            if let index = entries.firstIndex(where: { $0.name == entry.key }) {
+                throw file.error(entry, "\(entry.key) is named twice (first on line \(lines[index]))")
+            }
+            if let index = entries.firstIndex(where: { $0.target.sameBoard(as: target) }) {
+                throw file.error(entry, "\(entry.key) and \(entries[index].name) (line \(lines[index])) both name \(value); one name per board")
+            }
+            entries.append((entry.key, target))
+            lines.append(entry.line)
         }
     }
 
@@ -59,10 +82,8 @@ struct Inventory: Equatable {
     /// The file to read: `explicit`, else `$PICOCTL_INVENTORY`, else the default in the config directory.
     static func location(explicit: String?) -> (path: String, required: Bool)? {
         if let explicit { return (explicit, true) }
-        let env = ProcessInfo.processInfo.environment
-        if let path = env["PICOCTL_INVENTORY"], !path.isEmpty { return (path, true) }
-        let config = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? env["HOME"].map { $0 + "/.config" }
-        return config.map { ($0 + "/picoctl/boards.toml", false) }
+        if let path = ProcessInfo.processInfo.environment["PICOCTL_INVENTORY"], !path.isEmpty { return (path, true) }
+        return Config.directory.map { ($0 + "/boards.toml", false) }
     }
 
     /// Loads the inventory; a missing default file is an empty inventory, a missing named one an error.

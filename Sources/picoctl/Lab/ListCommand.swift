@@ -20,11 +20,14 @@ struct ListCommand: ParsableCommand {
     var timeout: Double?
 
     @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
-                               valueName: "path"))
+                               valueName: "path"), completion: .file(extensions: ["toml"]))
     var inventory: String?
 
     @Flag(help: "Also name the program in the flash of each BOOTSEL board (binary info read over PICOBOOT; slower). Apps are named by their USB product string.")
     var programs = false
+
+    @OptionGroup(title: "General")
+    var general: GeneralOptions
 
     func validate() throws {
         if programs && watch { throw ValidationError("--programs does not go with --watch") }
@@ -61,7 +64,7 @@ struct ListCommand: ParsableCommand {
                 Terminal.error("no Pico-family USB devices found")
                 return
             }
-            Terminal.output(BoardTable.render(boards, style: Terminal.useColor ? .color : .plain,
+            Terminal.output(BoardTable.render(boards, style: Colour.enabled(.stdout) ? .color : .plain,
                                               programs: programs ? programNames : nil, names: names, uniqueIDs: learned))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }

@@ -110,7 +110,9 @@ final class MonitorAll: Sendable {
         let session: MonitorSession
         do {
             let color = state.withLock { Self.palette[$0.sessions.count % Self.palette.count] }
-            session = try MonitorSession(options: options, identity: identity, json: json, label: names.name(serial: device.serial, port: device.portPath) ?? device.name, labelColor: color)
+            let label = names.name(serial: device.serial, port: device.portPath) ?? device.name
+            session = try MonitorSession(options: options.configured(for: identity, label: label, json: json), identity: identity,
+                                         json: json, label: label, labelColor: color)
         } catch {
             console.error("\(device.devnode): \(error.message)")
             return

@@ -60,18 +60,25 @@ def test_a_pty_path_is_followed_and_stdout_closing_ends_the_run(picoctl):
     assert proc.stderr.read() == b""
 
 
-@pytest.mark.parametrize("no_color", [None, "1"])
-def test_colours_only_on_a_terminal_and_never_with_no_color(picoctl, no_color):
+@pytest.mark.parametrize("no_color, term, options, coloured", [
+    (None, "xterm", [], True),
+    ("1", "xterm", [], False),
+    (None, "dumb", [], False),
+    (None, "xterm", ["--color", "never"], False),
+    ("1", "dumb", ["--color", "always"], True),
+])
+def test_colours_only_on_a_terminal_and_never_with_no_color(picoctl, no_color, term, options, coloured):
     board_master, board_slave = pty.openpty()
     tty.setraw(board_master)
     board_path = os.ttyname(board_slave)
     os.close(board_slave)
     out_master, out_slave = pty.openpty()                  # stdout is a terminal
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["TERM"] = term
     if no_color:
         env["NO_COLOR"] = no_color
     proc = subprocess.Popen([picoctl, "monitor", board_path, "--timestamps=mono", "--no-input", "--expect", "ready",
-                             "--timeout", "10"], stdout=out_slave, stderr=subprocess.PIPE, env=env)
+                             "--timeout", "10", *options], stdout=out_slave, stderr=subprocess.PIPE, env=env)
     os.close(out_slave)
     os.write(board_master, b"ready\r\n")
     assert proc.wait(timeout=15) == 0
@@ -87,4 +94,31 @@ def test_colours_only_on_a_terminal_and_never_with_no_color(picoctl, no_color):
     os.close(out_master)
     os.close(board_master)
     assert b"ready" in shown
-    assert (b"\x1b[" in shown) == (no_color is None)
+    assert (b"\x1b[" in shown) == coloured
+
+
+def test_config_file_timestamps_and_log_folder_apply_unless_given(picoctl, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'timestamps = "mono"\nlog-dir = "{tmp_path / "logs"}"\n')
+
+    def run(*options):
+        master, slave = pty.openpty()
+        tty.setraw(master)
+        path = os.ttyname(slave)
+        os.close(slave)
+        proc = subprocess.Popen([picoctl, "monitor", path, "--quiet", "--lines", "2", "--config", str(config), *options],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
+        os.write(master, b"one\r\ntwo\r\n")
+        out, err = proc.communicate(timeout=15)
+        os.close(master)
+        assert proc.returncode == 0, err
+        return out.decode().splitlines()
+
+    lines = run()
+    assert [line.startswith("[+") for line in lines] == [True, True], lines
+    assert lines[0].endswith(" one")
+    assert "] one" in (tmp_path / "logs" / "monitor.log").read_text()
+    given = run("--timestamps", "wall", "--log", str(tmp_path / "given.log"))
+    assert given[0][0] == "[" and given[0][1].isdigit() and given[0][3] == ":", given
+    assert (tmp_path / "given.log").exists()
+    assert (tmp_path / "logs" / "monitor.log").read_text().count("one") == 1

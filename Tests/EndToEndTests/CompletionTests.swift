@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+/// What the generated completion scripts offer: bash run for real (its completion function called in a
+/// subshell with COMP_WORDS set as bash sets them); zsh and fish checked for their hooks.
+@Suite struct CompletionTests {
+    let dir: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-completion-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        for name in ["app.uf2", "app.elf", "app.bin", "notes.txt", "lab.toml"] {
+            FileManager.default.createFile(atPath: url.appendingPathComponent(name).path, contents: Data())
+        }
+        try? "bench-3 = \"E6605481DB484636\"\n[boards]\nleft-rig = \"port:1-3.2\"\n"
+            .write(to: url.appendingPathComponent("lab.toml"), atomically: true, encoding: .utf8)
+        return url
+    }()
+
+    func script(_ shell: String) throws -> String {
+        let result = try Binary.run(["--generate-completion-script", shell])
+        #expect(result.status == 0)
+        return result.stdout
+    }
+
+    /// What bash offers for the command line `words` (the last word is the one being completed).
+    func bash(_ words: [String], environment: [String: String] = [:]) throws -> [String] {
+        let scriptFile = dir.appendingPathComponent("picoctl.bash")
+        try script("bash").write(to: scriptFile, atomically: true, encoding: .utf8)
+        let quoted = ([Binary.url.path] + words).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let program = """
+            shopt -s extglob
+            source '\(scriptFile.path)'
+            cd '\(dir.path)'
+            COMP_WORDS=(\(quoted.joined(separator: " "))); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+            COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+            _picoctl "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["--norc", "--noprofile", "-c", program]
+        var env = ProcessInfo.processInfo.environment
+        env["PICOCTL_INVENTORY"] = nil
+        env["XDG_CONFIG_HOME"] = dir.path
+        process.environment = env.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }.sorted()
+    }
+
+    @Test func bashOffersFirmwareFilesByExtension() throws {
+        #expect(try bash(["flash", ""]) == ["app.bin", "app.elf", "app.uf2", "sub"])
+        #expect(try bash(["info", "app."]) == ["app.bin", "app.elf", "app.uf2"])
+        #expect(try bash(["uf2", "validate", ""]) == ["app.uf2", "sub"])
+        #expect(try bash(["verify", "--config", ""]) == ["lab.toml", "sub"])
+    }
+
+    @Test func bashOffersFamiliesAndTimestampFormats() throws {
+        #expect(try bash(["uf2", "convert", "--family", "rp2350-"]) == ["rp2350-arm-ns", "rp2350-arm-s", "rp2350-riscv"])
+        #expect(try bash(["info", "--family", ""]).contains("rp2040"))
+        #expect(try bash(["monitor", "--timestamps", ""]) == ["delta", "mono", "wall"])
+        #expect(try bash(["flash", "--timestamps", ""]) == ["delta", "mono", "wall"])
+        #expect(try bash(["doctor", "--color", ""]) == ["always", "auto", "never"])
+    }
+
+    @Test func bashOffersInventoryNamesForSerial() throws {
+        let inventory = dir.appendingPathComponent("lab.toml").path
+        #expect(try bash(["flash", "--serial", ""], environment: ["PICOCTL_INVENTORY": inventory]).prefix(2) == ["bench-3", "left-rig"])
+        #expect(try bash(["erase", "--inventory", inventory, "--serial", "b"]) == ["bench-3"])
+        #expect(try bash(["monitor", "--serial", "l"], environment: ["PICOCTL_INVENTORY": inventory]) == ["left-rig"])
+    }
+
+    @Test func zshAndFishCallTheSameHooks() throws {
+        let zsh = try script("zsh"), fish = try script("fish")
+        for text in [zsh, fish] {
+            #expect(text.contains("---completion flash -- --serial"))
+            #expect(text.contains("---completion flash -- --port"))
+            #expect(text.contains("rp2350-arm-s") && text.contains("mono"))
+            #expect(!text.contains("manual"), "the hidden man page command is not offered")
+        }
+        #expect(zsh.contains("*.uf2") || zsh.contains("'uf2'"))
+        #expect(fish.contains("uf2") && fish.contains("elf") && fish.contains("bin"))
+    }
+}
+
+/// The man page `picoctl manual` prints (installed as picoctl(1) by Scripts/install.sh).
+@Suite struct ManualTests {
+    @Test func hasEverySectionAndTheRealExitStatusTable() throws {
+        let result = try Binary.run(["manual"], environment: ["SOURCE_DATE_EPOCH": "0"])
+        #expect(result.status == 0)
+        let page = result.stdout
+        #expect(page.hasPrefix(".TH PICOCTL 1 \"1970-01-01\""))
+        let sections = page.split(separator: "\n").filter { $0.hasPrefix(".SH ") }.map { String($0.dropFirst(4)) }
+        #expect(sections == ["NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"])
+        for command in ["info", "uf2 validate", "uf2 convert", "list", "flash", "save", "verify", "erase", "reboot", "monitor", "doctor"] {
+            #expect(page.contains(".SS \"picoctl \(command)\""), "\(command)")
+        }
+        #expect(!page.contains("picoctl manual") && !page.contains(".SS \"picoctl help\""))
+        for (status, meaning) in [("64", "bad command line"), ("130", "interrupted"), ("11", "monitor \\-\\-timeout"), ("6", "permission denied")] {
+            #expect(page.contains(".TP\n.B \(status)\n\(meaning)"), "\(status)")
+        }
+        for name in ["PICOCTL_INVENTORY", "NO_COLOR", "XDG_CONFIG_HOME"] { #expect(page.contains(".B \(name)\n")) }
+        for file in ["config.toml", "boards.toml", "60\\-picoctl.rules"] { #expect(page.contains(file), "\(file)") }
+        #expect(page.contains(".B picoctl flash app.uf2 \\-\\-serial bench\\-3"))
+        #expect(page.contains("\\fB\\-\\-serial\\fR \\fIid\\fR"))
+    }
+
+    @Test func rendersWithoutWarnings() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") else { return }
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).1")
+        try Binary.run(["manual"]).stdout.write(to: page, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: page) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/groff")
+        process.arguments = ["-man", "-Tutf8", "-ww", "-z", page.path]
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let warnings = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && warnings.isEmpty, "\(warnings)")
+    }
+}
