@@ -57,12 +57,38 @@ import UF2
     @Test func rp2350AbsoluteBlockOptions() throws {
         let input = try write(elf(), "app.elf")
         #expect(try Binary.run(["uf2", "convert", input, path("a.uf2"), "--family", "rp2350-arm-s"]).status == 0)
-        #expect(try Binary.run(["uf2", "convert", input, path("b.uf2"), "--family", "rp2350-arm-s", "--abs-block", "0x10000000"]).status == 0)
+        #expect(try Binary.run(["uf2", "convert", input, path("b.uf2"), "--family", "rp2350-arm-s", "--abs-block-address", "0x10000000"]).status == 0)
         #expect(try Binary.run(["uf2", "convert", input, path("c.uf2"), "--family", "rp2350-arm-s", "--no-abs-block"]).status == 0)
         let a = try Data(contentsOf: URL(fileURLWithPath: path("a.uf2"))), c = try Data(contentsOf: URL(fileURLWithPath: path("c.uf2")))
         #expect(a.count == c.count + 512)
         let b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path("b.uf2"))))
         #expect(UF2Block(decoding: b).isRP2350AbsoluteBlock && UF2Block(decoding: b).targetAddress == 0x1000_0000)
+    }
+
+    @Test func argumentsWithoutTraps() throws {
+        let input = try write(elf(), "app.elf")
+        // The address of the absolute block is its own option: the old form would take the input as the address.
+        let swallowed = try Binary.run(["uf2", "convert", "--abs-block", "0x10100000", input, path("x.uf2")])
+        #expect(swallowed.status == 64, "\(swallowed.stderr)")
+        #expect(try Binary.run(["uf2", "convert", "--abs-block-address", "0x10100000", input, path("y.uf2"), "--no-abs-block"]).status == 64)
+        // --offset places a BIN (and moves an ELF going to UF2); anywhere else it is refused, not ignored.
+        #expect(try Binary.run(["uf2", "convert", input, path("z.uf2"), "--offset", "0x10001000"]).status == 0)
+        #expect(try Binary.run(["uf2", "convert", path("z.uf2"), path("z.bin"), "--offset", "0x10001000"]).status == 64)
+        let info = try Binary.run(["info", input, "--offset", "0x10001000"])
+        #expect(info.status == 64 && info.stderr.contains("--offset does not apply"), "\(info.stderr)")
+        #expect(try Binary.run(["info", input, "--type", "bin", "--offset", "0x10001000"]).status == 0)
+        for command in ["flash", "verify"] {
+            let run = try Binary.run([command, path("z.uf2"), "--offset", "0x10001000", "--serial", "none"])
+            #expect(run.status == 64 && run.stderr.contains("--offset does not apply"), "\(command): \(run.stderr)")
+        }
+        // flash takes --type like info; console options need --monitor.
+        #expect(try Binary.run(["flash", "--help"]).stdout.contains("--type"))
+        let console = try Binary.run(["flash", path("z.uf2"), "--timestamps", "--expect", "ready"])
+        #expect(console.status == 64 && console.stderr.contains("--timestamps, --expect only apply with --monitor"), "\(console.stderr)")
+        // A range is one value.
+        #expect(try Binary.run(["erase", "--range", "0x10000000", "0x10001000"]).status == 64)
+        #expect(try Binary.run(["erase", "--range", "0x10001000..0x10000000"]).status == 64)
+        #expect(try Binary.run(["save", "out.bin", "--range", "0x10000000+0x1000", "--all-flash"]).status == 64)
     }
 
     @Test func exitStatusesAndFindings() throws {

@@ -55,7 +55,7 @@ struct DeviceCommandTests {
 
         let saved = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
         defer { try? FileManager.default.removeItem(at: saved) }
-        let save = try boards.picoctl(["save", saved.path, "--range", "0x10000000", "0x10002000"])
+        let save = try boards.picoctl(["save", saved.path, "--range", "0x10000000..0x10002000"])
         #expect(save.status == 0, "\(save.stderr)")
         #expect([UInt8](try Data(contentsOf: saved)) == bytes)
 
@@ -64,7 +64,7 @@ struct DeviceCommandTests {
         for ext in ["uf2", "elf"] {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).\(ext)")
             defer { try? FileManager.default.removeItem(at: out) }
-            #expect(try boards.picoctl(["save", out.path, "--range", "0x10000000", "0x10002000"]).status == 0)
+            #expect(try boards.picoctl(["save", out.path, "--range", "0x10000000..0x10002000"]).status == 0)
             let back = try boards.picoctl(["verify", out.path, "--json"])
             #expect(back.status == 0, "\(ext): \(back.stderr)")
             #expect(Self.jsonLines(back.stdout).first?["bytes"] as? Int == 8192, "\(ext)")
@@ -80,14 +80,53 @@ struct DeviceCommandTests {
         #expect(verify.stderr.contains("first at 0x10000064"))
     }
 
-    /// 2 KiB of flash image for an RP2040 with binary info naming the program `lab-blinky` 1.2.
-    static func binaryInfoImage() throws -> URL {
+    @Test func saveWithoutARangeSavesTheProgramAndAllFlashEverything() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2040", "mode": "bootsel"]])
+        defer { boards.close() }
+        func saved(_ extra: [String]) throws -> [UInt8] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let save = try boards.picoctl(["save", out.path] + extra)
+            #expect(save.status == 0, "\(save.stderr)")
+            return [UInt8](try Data(contentsOf: out))
+        }
+        // A blank flash holds no program.
+        let blank = try boards.picoctl(["save", "-"])
+        #expect(blank.status == 1 && blank.stderr.contains("erased"), "\(blank.stderr)")
+        // No binary info: up to the end of the last sector that is not erased.
+        let (file, bytes) = try Self.image(size: 5000)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        #expect(try saved([]) == bytes + [UInt8](repeating: 0xff, count: 8192 - 5000))
+        let whole = try saved(["--all-flash"])
+        #expect(whole.count == 2 << 20 && Array(whole[..<5000]) == bytes)
+        // Binary info's binary end, when the program names it.
+        let program = try Self.binaryInfoImage(binaryEnd: 0x1000_0700)
+        defer { try? FileManager.default.removeItem(at: program) }
+        #expect(try boards.picoctl(["flash", program.path, "--no-reboot"]).status == 0)
+        #expect(try saved([]) == Array([UInt8](try Data(contentsOf: program))[..<0x700]))
+        // The forms that swallowed the next argument are refused; one value is the range.
+        #expect(try boards.picoctl(["save", "--range", "0x10000000", "0x10000100", "out.bin"]).status == 64)
+        #expect(try saved(["--range", "0x10000000+0x100"]) == Array([UInt8](try Data(contentsOf: program))[..<0x100]))
+        #expect(try boards.picoctl(["save", "x.bin", "--range", "0x10000000..0x10000100", "--all-flash"]).status == 64)
+    }
+
+    /// 2 KiB of flash image for an RP2040 with binary info naming the program `lab-blinky` 1.2 (and,
+    /// when given, the binary end).
+    static func binaryInfoImage(binaryEnd: UInt32? = nil) throws -> URL {
         var bytes = [UInt8](repeating: 0, count: 2048)
         func put(_ value: UInt32, at offset: Int) { for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(i))) } }
         let base: UInt32 = 0x1000_0000
-        for (i, word) in [0x7188_ebf2, base + 0x300, base + 0x308, base + 0x600, 0xe71a_a390].enumerated() { put(UInt32(word), at: 0x110 + 4 * i) }
+        let entriesEnd = base + (binaryEnd == nil ? 0x308 : 0x30c)
+        for (i, word) in [0x7188_ebf2, base + 0x300, entriesEnd, base + 0x600, 0xe71a_a390].enumerated() { put(UInt32(word), at: 0x110 + 4 * i) }
         put(base + 0x400, at: 0x300)                                   // entries: program name, version
         put(base + 0x410, at: 0x304)
+        if let binaryEnd {                                             // type 5 (id + int), tag "RP": binary end
+            put(base + 0x420, at: 0x308)
+            put(0x5052_0005, at: 0x420)
+            put(0x68f4_65de, at: 0x424)
+            put(binaryEnd, at: 0x428)
+        }
         for (offset, id, text) in [(0x400, 0x0203_1c86, 0x500), (0x410, 0x11a9_bc3a, 0x520)] as [(Int, UInt32, Int)] {
             put(0x5052_0006, at: offset)                                // type 6 (id + string), tag "RP"
             put(id, at: offset + 4)

@@ -86,6 +86,26 @@ struct MonitorOptions: ParsableArguments {
         if json && (hex || timestamps != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
     }
 
+    /// The console options given on the command line that only following a console uses (`--verbose`
+    /// is shared with the command owning these options, so it is not among them).
+    var consoleOnlyOptionsGiven: [String] {
+        var given: [String] = []
+        if timestamps != nil { given.append("--timestamps") }
+        if log != nil { given.append("--log") }
+        if hex { given.append("--hex") }
+        if showEOL != .raw { given.append("--eol") }
+        if sendEOL != .cr { given.append("--send-eol") }
+        if baud != nil { given.append("--baud") }
+        if noReconnect { given.append("--no-reconnect") }
+        if quiet { given.append("--quiet") }
+        if expect != nil { given.append("--expect") }
+        if failOn != nil { given.append("--fail-on") }
+        if timeout != nil { given.append("--timeout") }
+        if lines != nil { given.append("--lines") }
+        if noInput { given.append("--no-input") }
+        return given
+    }
+
     /// The compiled `--expect`, `--fail-on` and `--lines`.
     func watchOptions() throws -> WatchOptions {
         try WatchOptions(expectPattern: expect, failOnPattern: failOn, maxLines: lines)

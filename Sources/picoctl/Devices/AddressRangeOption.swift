@@ -1,23 +1,40 @@
 import ArgumentParser
 import UF2
 
-/// `--range START END` as the device commands take it (hex or decimal, END exclusive).
-struct RangeOption: ParsableArguments {
-    @Option(name: .customLong("range"), parsing: .upToNextOption,
-            help: ArgumentHelp("START END (hex or decimal, END exclusive), e.g. --range 0x10000000 0x10010000.", valueName: "address"))
-    var bounds: [String] = []
+/// An address range given as one value: `START..END` (END exclusive) or `START+SIZE`, each number
+/// hex (`0x…`) or decimal, underscores allowed.
+struct AddressRangeArgument: ExpressibleByArgument, Equatable {
+    /// The range.
+    var range: AddressRange
 
-    func validate() throws {
-        guard !bounds.isEmpty else { return }
-        guard bounds.count == 2, let start = FirmwareCLI.parseNumber(bounds[0]), let end = FirmwareCLI.parseNumber(bounds[1]) else {
-            throw ValidationError("--range takes two addresses, START and END, such as --range 0x10000000 0x10010000")
+    /// Parses `0x10000000..0x10001000` or `0x10000000+0x1000`; nil for anything else.
+    init?(argument: String) {
+        let start: UInt32, end: UInt64
+        if let dots = argument.range(of: "..") {
+            guard let s = FirmwareCLI.parseNumber(String(argument[..<dots.lowerBound])),
+                  let e = FirmwareCLI.parseNumber(String(argument[dots.upperBound...])) else { return nil }
+            start = s; end = UInt64(e)
+        } else if let plus = argument.firstIndex(of: "+") {
+            guard let s = FirmwareCLI.parseNumber(String(argument[..<plus])),
+                  let size = FirmwareCLI.parseNumber(String(argument[argument.index(after: plus)...])) else { return nil }
+            start = s; end = UInt64(s) + UInt64(size)
+        } else {
+            return nil
         }
-        if end <= start { throw ValidationError("--range END (\(bounds[1])) must be above START (\(bounds[0]))") }
+        guard end > UInt64(start), end <= 1 << 32 else { return nil }
+        range = AddressRange(start: start, end: end)
     }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// `--range START..END` / `--range START+SIZE` as the device commands take it.
+struct RangeOption: ParsableArguments {
+    @Option(name: .customLong("range"),
+            help: ArgumentHelp("START..END (END exclusive) or START+SIZE, hex or decimal, e.g. --range 0x10000000..0x10010000 or --range 0x10000000+0x10000.",
+                               valueName: "range"))
+    var value: AddressRangeArgument?
 
     /// The range, when given.
-    var range: AddressRange? {
-        guard bounds.count == 2, let start = FirmwareCLI.parseNumber(bounds[0]), let end = FirmwareCLI.parseNumber(bounds[1]) else { return nil }
-        return AddressRange(start: start, end: UInt64(end))
-    }
+    var range: AddressRange? { value?.range }
 }

@@ -6,7 +6,7 @@ import UF2
 struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
-        abstract: "Erase a board's flash: all of it, or --range START END (multiples of 4096).")
+        abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096).")
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption

@@ -28,8 +28,7 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "Flash even when the image's family does not fit the board.")
     var force = false
 
-    @Option(help: "Load address of a BIN file (hex or decimal).")
-    var offset: String = "0x10000000"
+    @OptionGroup var input: FirmwareInputOptions
 
     @Flag(help: "JSON lines on stdout instead of progress bars and text.")
     var json = false
@@ -50,16 +49,19 @@ struct FlashCommand: ParsableCommand {
     var general: GeneralOptions
 
     func validate() throws {
-        if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
         if followConsole && (all || dryRun || noReboot) {
             throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
         }
         if followConsole { try console.validate(json: json) }
+        let consoleOnly = console.consoleOnlyOptionsGiven
+        if !followConsole && !consoleOnly.isEmpty {
+            throw ValidationError("\(consoleOnly.joined(separator: ", ")) only \(consoleOnly.count == 1 ? "applies" : "apply") with --monitor: add --monitor or drop \(consoleOnly.count == 1 ? "it" : "them")")
+        }
     }
 
     func run() throws {
-        let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
+        let (_, firmware) = try input.load(file)
         if all { return try runAll(firmware) }
         var followPort: String?
         try DeviceFailure.reporting {

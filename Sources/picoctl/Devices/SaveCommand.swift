@@ -6,13 +6,20 @@ import UF2
 struct SaveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "save",
-        abstract: "Read a board's flash (whole, or --range) into OUT: .bin raw bytes, .uf2 blocks for the board's family, .elf one loadable segment.")
+        abstract: "Read a board's program (or --range, or --all-flash) into OUT: .bin raw bytes, .uf2 blocks for the board's family, .elf one loadable segment.",
+        discussion: """
+            Without --range or --all-flash, save reads the program: from the start of flash to the binary end its \
+            binary info names, else up to the last sector that is not erased (exit 1 when the flash is blank).
+            """)
 
     @Argument(help: "The output file; its extension (.bin, .uf2 or .elf) picks the format; - writes BIN to stdout.")
     var output: String
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
+
+    @Flag(help: "Save the whole flash (its size by aliasing) instead of the program.")
+    var allFlash = false
 
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
@@ -21,6 +28,7 @@ struct SaveCommand: ParsableCommand {
     var general: GeneralOptions
 
     func validate() throws {
+        if allFlash && range.range != nil { throw ValidationError("--range and --all-flash contradict each other: give one") }
         if output != "-" && format == nil {
             throw ValidationError("cannot tell the format of \(output): use a .bin, .uf2 or .elf file name")
         }
@@ -41,8 +49,15 @@ struct SaveCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
-            let area = try range.range ?? session.wholeFlash()
-            let bytes = try session.run { try $0.read(area) }
+            let area: AddressRange, bytes: [UInt8]
+            if let given = range.range {
+                (area, bytes) = (given, try session.run { try $0.read(given) })
+            } else if allFlash {
+                area = try session.wholeFlash()
+                bytes = try session.run { try $0.read(area) }
+            } else {
+                (area, bytes) = try session.programExtent()
+            }
             renderer.endBar()
             let file: [UInt8]
             if format == .uf2 {

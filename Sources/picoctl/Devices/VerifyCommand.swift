@@ -13,8 +13,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(help: "Load address of a BIN file (hex or decimal).")
-    var offset: String = "0x10000000"
+    @OptionGroup var input: FirmwareInputOptions
 
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
@@ -25,12 +24,8 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
-    func validate() throws {
-        if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
-    }
-
     func run() throws {
-        let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
+        let (_, firmware) = try input.load(file)
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)

@@ -21,11 +21,7 @@ struct InfoCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Option(name: .customLong("type"), help: "File type, overriding detection (uf2, elf, bin).")
-    var fileType: FirmwareFile.Format?
-
-    @Option(help: "BIN only: load address (default 0x10000000).")
-    var offset: String?
+    @OptionGroup var input: FirmwareInputOptions
 
     @Option(help: "Family to assume for ELF/BIN (name or number); default from the content.", completion: Completions.families)
     var family: String?
@@ -38,14 +34,12 @@ struct InfoCommand: ParsableCommand {
 
     func validate() throws {
         if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }
-        if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)'") }
     }
 
     func run() throws {
         guard let file else { return try runDevice() }
-        let (bytes, firmware) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
-                                                     family: family.flatMap(Family.init(parsing:)))
+        let (bytes, firmware) = try input.load(file, family: family.flatMap(Family.init(parsing:)))
         let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
         print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
     }

@@ -33,17 +33,27 @@ enum FirmwareCLI {
     }
 
     /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
-    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
+    /// A BIN file is placed at `offset` (default 0x10000000); an `offset` given for a file whose type
+    /// is not in `offsetApplies` is a usage error (64), not silently ignored.
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32?, family: Family?,
+                     offsetApplies: Set<FirmwareFile.Format> = [.bin]) throws -> (bytes: [UInt8], file: FirmwareFile) {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(path) } catch {
             diagnose("error: \(error)")
             throw ExitStatus.unreadable.exitCode
         }
+        let file: FirmwareFile
         do {
-            return (bytes, try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family))
+            file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset ?? 0x1000_0000, family: family)
         } catch {
             diagnose("error: \(path): \(error)")
             throw ExitStatus.invalidInput.exitCode
         }
+        if offset != nil && !offsetApplies.contains(file.format) {
+            diagnose("error: --offset does not apply to \(path): it is a \(file.format.rawValue.uppercased()) file, whose addresses are its own "
+                     + "(--offset applies to \(offsetApplies.map { $0.rawValue.uppercased() }.sorted().joined(separator: " and ")) files)")
+            throw ExitStatus.usage.exitCode
+        }
+        return (bytes, file)
     }
 }

@@ -10,7 +10,7 @@ struct UF2ConvertCommand: ParsableCommand {
             ELF→UF2 and BIN→UF2 produce the same bytes as the pico-sdk build (picotool uf2 convert): one block \
             per touched 256-byte page, zero filled, 4 KiB sectors of flash ELF images completed. For RP2350 \
             flash images the RP2350-E10 absolute block is written first, as SDK builds do, aimed at 0x10ffff00 \
-            unless --abs-block names another address; --no-abs-block leaves it out.
+            unless --abs-block-address names another; --no-abs-block leaves it out.
             UF2→BIN and ELF→BIN write the image from its lowest to its highest address, gaps filled with --fill.
             Exit status: 0 converted, 2 invalid input, 3 a file could not be read or written.
             """)
@@ -31,14 +31,16 @@ struct UF2ConvertCommand: ParsableCommand {
             completion: Completions.families)
     var family: String?
 
-    @Option(help: "BIN input: load address (default 0x10000000). ELF input: move the image to start there.")
+    @Option(help: ArgumentHelp("BIN input: load address (default 0x10000000). ELF→UF2: move the image to start there. An error otherwise.",
+                               valueName: "address"))
     var offset: String?
 
     @Flag(name: .customLong("abs-block"),
-          help: "RP2350: write the RP2350-E10 absolute block (already the default for RP2350 flash images); an address may follow.")
+          help: "RP2350: write the RP2350-E10 absolute block (already the default for RP2350 flash images).")
     var absBlock = false
 
-    @Argument(help: ArgumentHelp("Address of the absolute block, after --abs-block (default 0x10ffff00).", valueName: "abs-block-addr"))
+    @Option(name: .customLong("abs-block-address"),
+            help: ArgumentHelp("Address of the absolute block (default 0x10ffff00); implies --abs-block.", valueName: "address"))
     var absBlockAddress: String?
 
     @Flag(name: .customLong("no-abs-block"), help: "Leave out the RP2350-E10 absolute block.")
@@ -54,11 +56,12 @@ struct UF2ConvertCommand: ParsableCommand {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
         if let fill, FirmwareCLI.parseNumber(fill).map({ $0 <= 0xff }) != true { throw ValidationError("--fill '\(fill)' is not a byte (0..255)") }
-        if let text = absBlockAddress {
-            guard absBlock else { throw ValidationError("unexpected argument '\(text)' (an address goes after --abs-block)") }
-            guard FirmwareCLI.parseNumber(text) != nil else { throw ValidationError("--abs-block '\(text)' is not an address") }
+        if let text = absBlockAddress, FirmwareCLI.parseNumber(text) == nil {
+            throw ValidationError("--abs-block-address '\(text)' is not an address")
         }
-        if noAbsBlock && absBlock { throw ValidationError("--abs-block and --no-abs-block contradict each other") }
+        if noAbsBlock && (absBlock || absBlockAddress != nil) {
+            throw ValidationError("\(absBlock ? "--abs-block" : "--abs-block-address") and --no-abs-block contradict each other")
+        }
         if resolvedOutputType == nil { throw ValidationError("cannot tell the output type of '\(output)': use --out-type uf2|bin") }
     }
 
@@ -73,7 +76,8 @@ struct UF2ConvertCommand: ParsableCommand {
     func run() throws {
         let requestedFamily = family.flatMap(Family.init(parsing:))
         let offsetValue = offset.flatMap(FirmwareCLI.parseNumber)
-        let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue ?? 0x1000_0000, family: requestedFamily)
+        let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue, family: requestedFamily,
+                                                 offsetApplies: resolvedOutputType == .uf2 ? [.bin, .elf] : [.bin])
         let outType = resolvedOutputType!
         let out: [UInt8]
         do {

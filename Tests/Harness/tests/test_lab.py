@@ -277,9 +277,9 @@ def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, 
     run("info", "--device", "--serial", "rig")
     run("flash", str(path), "--serial", "rig", "--no-reboot")
     run("verify", str(path), "--serial", "rig")
-    run("save", str(saved), "--range", "0x10000000", hex(0x10000000 + len(data)), "--serial", "rig")
+    run("save", str(saved), "--range", f"0x10000000+{len(data):#x}", "--serial", "rig")
     assert saved.read_bytes() == data
-    run("erase", "--range", "0x10000000", "0x10001000", "--serial", "rig")
+    run("erase", "--range", "0x10000000..0x10001000", "--serial", "rig")
     assert boards.read_flash(1, 0, 16) == b"\xff" * 16 and boards.read_flash(0, 0, 16) == b"\xff" * 16
     # The RP2350 app named by its chip id: monitor, reboot, then flash and info in BOOTSEL.
     monitor = run("monitor", "--serial", "bench-3", "--expect", "tick 1", "--timeout", "20")

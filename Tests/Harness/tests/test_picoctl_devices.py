@@ -144,7 +144,7 @@ def test_flash_monitor_save_and_reflash_on_the_real_bootrom(emulated_board, comp
     # save reads back what was flashed.
     out = tmp_path / "back.bin"
     end = 0x1000_0000 + len(image)
-    save = picoctl(boards, "save", str(out), "--range", "0x10000000", hex(end))
+    save = picoctl(boards, "save", str(out), "--range", f"0x10000000..{end:#x}")
     assert save.returncode == 0, save.stderr
     assert out.read_bytes() == image
     assert picoctl(boards, "verify", str(uf2)).returncode == 0

@@ -83,7 +83,7 @@ def test_flash_verify_and_reflash_with_the_ram_helper_on_the_real_bootrom(emulat
 
     # 5. Plain PICOBOOT still works after the helper ran: a READ (save) and the plain strategy.
     out = tmp_path / "back.bin"
-    picoctl(boards, "save", str(out), "--range", "0x10000000", hex(0x1000_0000 + len(image)))
+    picoctl(boards, "save", str(out), "--range", f"0x10000000+{len(image):#x}")
     assert out.read_bytes() == image
     plain_flash = last_json(picoctl(boards, "flash", str(companion_bin), "--no-helper", "--no-reboot", "--json"))
     assert plain_flash["strategy"] == "picoboot" and plain_flash["helper"].startswith("not used: turned off")
@@ -115,6 +115,6 @@ def test_changed_data_is_erased_by_the_helper_on_the_real_bootrom(emulated_board
     assert boards.read_flash(0, 0xF000, 4096) == before
     assert last_json(picoctl(boards, "verify", str(tmp_path / "new.bin"), "--offset", "0x10010000", "--json"))["match"]
     # picoctl erase goes through the helper too (64 KiB blocks); the sector before is kept.
-    picoctl(boards, "erase", "--range", "0x10010000", "0x10020000")
+    picoctl(boards, "erase", "--range", "0x10010000..0x10020000")
     assert boards.read_flash(0, 0x10000, len(new)) == b"\xff" * len(new)
     assert boards.read_flash(0, 0xF000, 4096) == before
