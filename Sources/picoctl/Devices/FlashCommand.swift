@@ -15,8 +15,9 @@ struct FlashCommand: ParsableCommand {
     var file: String
 
     @OptionGroup var board: BoardOptions
+    @OptionGroup var flashSize: FlashSizeOption
 
-    @Flag(help: "Read the board and print the plan (sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
+    @Flag(help: "Read the board and print the plan (flash size and where it came from, sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
     var dryRun = false
 
     @Flag(help: "Do not read back what was written.")
@@ -49,6 +50,7 @@ struct FlashCommand: ParsableCommand {
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
+        if all && flashSize.bytes != nil { throw ValidationError("--flash-size works on one board at a time") }
         if followConsole && (all || dryRun || noReboot) {
             throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
         }
@@ -63,6 +65,7 @@ struct FlashCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: json)
             let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
             let (family, image) = Self.choose(firmware, for: session.chip)
             var options = FlashOptions()
             options.plan.verify = !noVerify
