@@ -8,7 +8,7 @@ struct FlashCommand: ParsableCommand {
         commandName: "flash",
         abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
         discussion: """
-        Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
         """)
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).")
