@@ -13,6 +13,7 @@ struct SaveCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
+    @OptionGroup var flashSize: FlashSizeOption
 
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
@@ -41,8 +42,10 @@ struct SaveCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
-            let area = try range.range ?? session.wholeFlash()
-            let bytes = try session.run { try $0.read(area) }
+            session.executor.flashSizeOverride = flashSize.bytes
+            let size = try session.run { try $0.learnFlashSize() }
+            let area = try range.range ?? session.wholeFlash(size)
+            let bytes = try session.run { try $0.read(area, flashSize: size) }
             renderer.endBar()
             let file: [UInt8]
             if format == .uf2 {

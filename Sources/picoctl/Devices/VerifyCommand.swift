@@ -12,6 +12,7 @@ struct VerifyCommand: ParsableCommand {
     var file: String
 
     @OptionGroup var board: BoardOptions
+    @OptionGroup var flashSize: FlashSizeOption
 
     @Option(help: "Load address of a BIN file (hex or decimal).")
     var offset: String = "0x10000000"
@@ -35,6 +36,7 @@ struct VerifyCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
             let (_, image) = FlashCommand.choose(firmware, for: session.chip)
             let report = try session.run { readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
             renderer.endBar()
