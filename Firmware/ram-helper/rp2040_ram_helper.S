@@ -6,13 +6,15 @@
  *
  * The ABI is PicoBoot's `RAMHelperABI` with its default layout: code at C (EXEC C | 1), the
  * parameter block at P = C + 0x1000, little-endian words:
- *   P+0x00  operation: 1 erase, 2 CRC, 3 flash unique id, 4 CRC of SRAM (the host's self-check)
+ *   P+0x00  operation: 1 erase, 2 CRC, 3 flash unique id, 4 CRC of SRAM (the host's self-check),
+ *           5 flash JEDEC id
  *   P+0x04  flash address (XIP address, 0x10000000-based, 4096-aligned)
- *   P+0x08  size in bytes (multiple of 4096)
+ *   P+0x08  size in bytes (multiple of 4096; any size for operation 4)
  *   P+0x0c  status, preset to 0xFFFFFFFF by the host: 0 done, 1 range or alignment refused,
  *           2 more sectors than the table holds (1024), 3 unknown operation
  *   P+0x10  CRC table: one CRC-32/MPEG-2 word per 4 KiB sector (operation 2); for operation 3
- *           the flash's 8-byte unique id, in the order the flash sends it
+ *           the flash's 8-byte unique id, for operation 5 its 3-byte JEDEC id (manufacturer,
+ *           memory type, capacity: 2^capacity bytes), in the order the flash sends them
  *
  * erase: the bootrom's flash_range_erase(offset, size, 65536, 0xD8): 64 KiB block erases where
  *   the range allows, 4 KiB sector erases elsewhere, between connect_internal_flash +
@@ -22,13 +24,15 @@
  *   line rather than one per byte, as the uncached alias would cost) after connect_internal_flash,
  *   flash_exit_xip, flash_flush_cache and flash_enter_cmd_xip. Leaves XIP on (as after
  *   PICOBOOT ENTER_CMD_XIP).
- * CRC of SRAM (operation 4): as CRC, over SRAM (any 4096-aligned range), flash untouched; the host
- *   checks the helper with it on its own code, padded to 4096 bytes, without reading anything back.
- * unique id (address 0x10000000, size 0): after connect_internal_flash and flash_exit_xip, chip
- *   select is forced low through IO_QSPI's SS override and the SSI (left by flash_exit_xip in
- *   8-bit serial mode) exchanges command 0x4B, 4 dummy bytes and the 8 id bytes, one byte in
- *   flight at a time (as pico-sdk's flash_do_cmd does); then chip select is released,
- *   flash_flush_cache and flash_enter_cmd_xip run. Leaves XIP on.
+ * CRC of SRAM (operation 4): as CRC, over SRAM from a 4096-aligned address for any size (the last
+ *   word covers a partial 4 KiB), flash untouched; the host checks the helper with it on its own
+ *   code, as many bytes as it wrote, without reading anything back.
+ * unique id (operation 3) and JEDEC id (operation 5; address 0x10000000, size 0): after
+ *   connect_internal_flash and flash_exit_xip, chip select is forced low through IO_QSPI's SS
+ *   override and the SSI (left by flash_exit_xip in 8-bit serial mode) exchanges the command
+ *   (0x4B, 4 dummy bytes, the 8 id bytes; or 0x9F and the 3 id bytes), one byte in flight at a
+ *   time (as pico-sdk's flash_do_cmd does); then chip select is released, flash_flush_cache and
+ *   flash_enter_cmd_xip run. Leaves XIP on.
  */
     .syntax unified
     .cpu cortex-m0plus
@@ -52,8 +56,9 @@
     .equ QSPI_SS_CTRL, 0x4001800c   /* IO_QSPI GPIO_QSPI_SS_CTRL */
     .equ OUTOVER_MASK, 0x300
     .equ OUTOVER_LOW,  0x200
-    .equ UID_COMMAND,  0x4b
-    .equ UID_LENGTH,   13           /* command, 4 dummy bytes, 8 id bytes */
+    /* a flash command exchange: command byte | bytes before the answer << 8 | bytes in all << 16 */
+    .equ UID_EXCHANGE,   0x4b | (5 << 8) | (13 << 16)   /* command, 4 dummy bytes, 8 id bytes */
+    .equ JEDEC_EXCHANGE, 0x9f | (1 << 8) | (4 << 16)    /* command, manufacturer, type, capacity */
 
     .section .text
     .global helper_start
@@ -91,15 +96,15 @@ main:
     subs r4, r4, r1             /* r4 = parameter block */
     ldr r5, [r4, #P_ADDRESS]
     ldr r6, [r4, #P_SIZE]
-    /* range and alignment */
+    /* range and alignment: the address always, the size except for a CRC of SRAM */
     ldr r0, =(SECTOR - 1)
-    mov r1, r5
-    orrs r1, r6
-    tst r1, r0
+    tst r5, r0
     bne refuse_range
-    ldr r0, [r4, #P_OPERATION]
-    cmp r0, #4
+    ldr r1, [r4, #P_OPERATION]
+    cmp r1, #4
     beq crc
+    tst r6, r0
+    bne refuse_range
     ldr r0, =FLASH_BASE
     cmp r5, r0
     blo refuse_range
@@ -116,6 +121,8 @@ main:
     beq crc
     cmp r0, #3
     beq unique_id
+    cmp r0, #5
+    beq jedec_id
     movs r0, #3
     b finish
 refuse_range:
@@ -175,7 +182,10 @@ next_sector:
     bhs done
     ldr r3, =SECTOR
     adds r3, r3, r5             /* end of this sector */
-    movs r0, #0
+    cmp r3, r6
+    bls 4f
+    mov r3, r6                  /* a last, partial sector (CRC of SRAM only) */
+4:  movs r0, #0
     mvns r0, r0                 /* crc = 0xFFFFFFFF */
 next_byte:
     ldrb r1, [r5]
@@ -199,6 +209,11 @@ next_byte:
     b next_sector
 
 unique_id:
+    ldr r5, =UID_EXCHANGE
+    b flash_command
+jedec_id:
+    ldr r5, =JEDEC_EXCHANGE
+flash_command:                  /* r5 = the exchange (see UID_EXCHANGE) */
     ldr r0, =0x4649             /* 'IF' */
     bl rom_call
     ldr r0, =0x5845             /* 'EX' */
@@ -213,24 +228,29 @@ unique_id:
     ldr r2, =SSI_BASE
     mov r7, r4
     adds r7, #P_TABLE
+    uxtb r3, r5                 /* the command byte */
+    lsrs r6, r5, #16
+    mov r12, r6                 /* bytes in all */
+    lsrs r6, r5, #8
+    uxtb r6, r6                 /* bytes before the answer */
     movs r5, #0                 /* byte index */
 uid_next:
     movs r0, #0
     cmp r5, #0
     bne 1f
-    movs r0, #UID_COMMAND
+    mov r0, r3
 1:  str r0, [r2, #SSI_DR0]
 2:  ldr r0, [r2, #SSI_SR]
     movs r1, #SSI_SR_RFNE
     tst r0, r1
     beq 2b
     ldr r0, [r2, #SSI_DR0]
-    cmp r5, #5
+    cmp r5, r6
     blo 3f
-    subs r1, r5, #5
+    subs r1, r5, r6
     strb r0, [r7, r1]
 3:  adds r5, #1
-    cmp r5, #UID_LENGTH
+    cmp r5, r12
     blo uid_next
     ldr r3, =QSPI_SS_CTRL       /* chip select back to normal (no override) */
     ldr r1, [r3]

@@ -188,3 +188,21 @@ def test_picoboot_exec_of_erase_returns_to_the_bootrom(monkeypatch):
     assert chip.chip.flash[0x10000:0x20000] == b"\xff" * 0x10000
     assert chip.chip.flash[0x20000:0x30000] == chip.flash_data[0x20000:0x30000]
     assert chip.opcodes.count(0xD8) == 1
+
+
+def test_jedec_id_is_read_with_command_9f(chip: Chip):
+    """Operation 5: the flash's JEDEC id (rp2040py's flash model answers a W25Q16's EF 40 15)."""
+    assert chip.call(5, FLASH, 0) == 0
+    table = bytes(chip.chip.sram[PARAMS - 0x20000000 + P_TABLE : PARAMS - 0x20000000 + P_TABLE + 3])
+    assert table == bytes([0xEF, 0x40, 0x15])
+    assert 0x9F in chip.opcodes and not any(op in (0x20, 0xD8, 0x02) for op in chip.opcodes)
+    assert chip.call(CRC, FLASH, SECTOR) == 0                   # flash reads work afterwards (XIP on)
+    assert chip.table(1) == [crc32_mpeg2(chip.flash_data[:SECTOR])]
+
+
+def test_sram_crc_covers_exactly_the_code_for_the_self_check(chip: Chip):
+    """Operation 4 from an aligned address for any size: picoctl uploads the helper unpadded and
+    checks its own bytes only; the last word covers a partial 4 KiB."""
+    assert chip.call(4, HELPER_BASE, len(chip.helper)) == 0
+    assert chip.table(1) == [crc32_mpeg2(chip.helper)]
+    assert chip.call(4, HELPER_BASE + 0x800, 16) == 1            # the address must be 4096-aligned

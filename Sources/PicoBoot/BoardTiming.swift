@@ -43,19 +43,8 @@ public struct BoardTiming: Hashable, Sendable {
 
     /// Time for a RAM helper to erase `[address, address + size)`: 64 KiB blocks where aligned, sectors elsewhere.
     public func helperErase(address: UInt32, size: UInt32) -> Duration {
-        let block: UInt64 = 64 * 1024
-        var cursor = UInt64(address), spent: Duration = .zero
-        let end = UInt64(address) + UInt64(size)
-        while cursor < end {
-            if cursor % block == 0 && cursor + block <= end {
-                spent += blockErase
-                cursor += block
-            } else {
-                spent += sectorErase
-                cursor += UInt64(sectorSize)
-            }
-        }
-        return spent
+        let units = RAMHelperABI.eraseUnits(address: address, size: size)
+        return blockErase * units.blocks + sectorErase * units.sectors
     }
 
     /// Time to erase `sectors` sectors one by one, as both bootroms do.

@@ -10,11 +10,19 @@ public struct PicobootTimeouts: Hashable, Sendable {
     public var eraseBase: Duration = .seconds(10)
     /// Added to an erase per 4 KiB sector (the worst-case sector erase time).
     public var erasePerSector: Duration = .milliseconds(400)
+    /// Added to a RAM helper's erase per 64 KiB block (the datasheet maximum of a W25Q16JV-class
+    /// block erase, command 0xD8).
+    public var erasePerBlock: Duration = .seconds(2)
     /// A control request (status, interface reset).
     public var control: Duration = .seconds(1)
 
-    /// The defaults: 1 s commands, 3 s + 10 ms/KiB data, 10 s + 400 ms/sector erases.
+    /// The defaults: 1 s commands, 3 s + 10 ms/KiB data, 10 s + 400 ms/sector erases, 2 s/block helper erases.
     public init() {}
+
+    /// The worst case of erasing `blocks` 64 KiB blocks and `sectors` 4 KiB sectors (no base allowance).
+    public func eraseWork(blocks: Int, sectors: Int) -> Duration {
+        erasePerBlock * blocks + erasePerSector * sectors
+    }
 
     /// The allowance for the data phase of `length` bytes.
     public func data(length: UInt32) -> Duration {
@@ -96,8 +104,10 @@ public final class PicobootConnection {
     public var nextToken: UInt32 { session.nextToken }
 
     /// Runs `command`; OUT commands send `data` (its length must equal the transfer length), IN commands return what arrived.
+    /// `work` adds to the acknowledgement's allowance the device time the command is known to carry
+    /// (an EXEC of a routine that erases).
     @discardableResult
-    public func execute<C: PicobootCommand>(_ command: C, data: [UInt8] = []) throws(PicobootError) -> [UInt8] {
+    public func execute<C: PicobootCommand>(_ command: C, data: [UInt8] = [], work: Duration = .zero) throws(PicobootError) -> [UInt8] {
         statistics.commands += 1
         statistics.commandsByID[C.id.rawValue, default: 0] += 1
         var received: [UInt8] = []
@@ -125,7 +135,7 @@ public final class PicobootConnection {
                 } catch { action = session.transferFailed(error) }
             case .receiveAck:
                 do {
-                    _ = try transport.bulkIn(length: 0, timeout: timeouts.acknowledgement(of: command))
+                    _ = try transport.bulkIn(length: 0, timeout: timeouts.acknowledgement(of: command) + work)
                     action = session.acknowledged()
                 } catch { action = session.transferFailed(error) }
             case .sendAck:
@@ -218,6 +228,9 @@ extension PicobootConnection {
         try execute(FlashErase(address: address, size: size))
     }
 
-    /// Calls the RAM function at `address` (RP2040).
-    public func exec(address: UInt32) throws(PicobootError) { try execute(Exec(address: address)) }
+    /// Calls the RAM function at `address` (RP2040); `work` is the worst-case time the routine
+    /// spends (added to the acknowledgement's base allowance).
+    public func exec(address: UInt32, work: Duration = .zero) throws(PicobootError) {
+        try execute(Exec(address: address), work: work)
+    }
 }

@@ -3,7 +3,7 @@
 ///
 /// Block layout (little-endian words at `parameterAddress`): operation, address, size, status
 /// (written by the helper, 0 = done), then one CRC-32/MPEG-2 word per 4 KiB sector for `.crc`
-/// (or the 8 unique-id bytes for `.uniqueID`).
+/// (or the 8 unique-id bytes for `.uniqueID`, the 3 JEDEC id bytes for `.jedecID`).
 public struct RAMHelperABI: Hashable, Sendable {
     /// What the helper is asked to do.
     public enum Operation: UInt32, Sendable {
@@ -13,8 +13,12 @@ public struct RAMHelperABI: Hashable, Sendable {
         case crc = 2
         /// The flash's 64-bit unique id (command 0x4B) into the table's first 8 bytes (address = flash base, size 0).
         case uniqueID = 3
-        /// CRC-32/MPEG-2 of each 4 KiB of SRAM `[address, address + size)`: the host's self-check of the helper.
+        /// CRC-32/MPEG-2 of each 4 KiB of SRAM `[address, address + size)` (4096-aligned address, any
+        /// size: the last word covers what is left): the host's self-check of the helper.
         case ramCRC = 4
+        /// The flash's JEDEC id (command 0x9F: manufacturer, memory type, capacity byte n for 2^n
+        /// bytes) into the table's first 3 bytes (address = flash base, size 0).
+        case jedecID = 5
     }
 
     /// Where the helper's code is written (EXEC goes to this address with the Thumb bit set).
@@ -43,5 +47,23 @@ public struct RAMHelperABI: Hashable, Sendable {
     /// The header words for a call, status preset to 0xFFFFFFFF (not done).
     public func header(_ operation: Operation, address: UInt32, size: UInt32) -> [UInt8] {
         words(operation.rawValue, address, size, 0xFFFF_FFFF)
+    }
+
+    /// How a helper erase of `[address, address + size)` divides: 64 KiB blocks (0xD8) where the
+    /// range allows, 4 KiB sectors elsewhere (what the bootrom's flash_range_erase does).
+    public static func eraseUnits(address: UInt32, size: UInt32) -> (blocks: Int, sectors: Int) {
+        let block: UInt64 = 64 * 1024, sector: UInt64 = 4096
+        var cursor = UInt64(address), blocks = 0, sectors = 0
+        let end = UInt64(address) + UInt64(size)
+        while cursor < end {
+            if cursor % block == 0 && cursor + block <= end {
+                blocks += 1
+                cursor += block
+            } else {
+                sectors += 1
+                cursor += sector
+            }
+        }
+        return (blocks, sectors)
     }
 }

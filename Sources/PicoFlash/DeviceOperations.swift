@@ -22,12 +22,14 @@ public enum FlashSizeGuess: Hashable, Sendable {
 }
 
 extension FlashExecutor {
-    /// Reads `range` in chunks (`save`), reporting `.read` progress.
-    public func read(_ range: AddressRange, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+    /// Reads `range` in chunks (`save`), reporting `.read` progress. With `flashSize` (from
+    /// `learnFlashSize`), a range past the end of flash is refused before anything is read.
+    public func read(_ range: AddressRange, flashSize: FlashSize? = nil, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
         guard range.count > 0, range.count <= UInt64(UInt32.max) else { throw .invalidRange(range, reason: "empty or too large") }
         guard chip.isLoadable(range.start, length: range.count) || chip.rom.contains(range.start, length: range.count) else {
             throw .invalidRange(range, reason: "outside the \(chip.name)'s ROM, flash and RAM")
         }
+        try checkInsideFlash(range, size: flashSize)
         return try withExclusiveAccess { () throws(FlashError) -> [UInt8] in
             var out: [UInt8] = []
             out.reserveCapacity(Int(range.count))
@@ -50,7 +52,8 @@ extension FlashExecutor {
         return Array(bytes[Int(lead)...])
     }
 
-    /// Erases `range` of flash (4096-aligned), reporting `.erase` progress.
+    /// Erases `range` of flash (4096-aligned), reporting `.erase` progress. The flash size is
+    /// learnt first (`learnFlashSize`); a range past its end is refused before anything is erased.
     public func erase(_ range: AddressRange, chunk: UInt32 = 64 * 1024) throws(FlashError) {
         guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
             throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
@@ -60,7 +63,9 @@ extension FlashExecutor {
         }
         try withExclusiveAccess { () throws(FlashError) in
             try device { () throws(PicobootError) in try connection.exitXIP() }
-            if try eraseWithHelperIfReady(range) { return }     // RP2040: 64 KiB block erases
+            let helperReady = try loadHelperIfAny()
+            try checkInsideFlash(range, size: learnFlashSizeHoldingAccess(helperReady: helperReady))
+            if try eraseWithHelperIfReady(range, helperReady: helperReady) { return }     // RP2040: 64 KiB block erases
             var address = range.start
             while UInt64(address) < range.end {
                 let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
@@ -73,20 +78,23 @@ extension FlashExecutor {
 
     /// Guesses the flash size by aliasing: reads past the chip's size wrap to its start.
     public func guessFlashSize(probe: UInt32 = 1024) throws(FlashError) -> FlashSizeGuess {
-        try withExclusiveAccess { () throws(FlashError) -> FlashSizeGuess in
-            let base = chip.flash.start
-            let first = try device { () throws(PicobootError) in try connection.read(address: base, count: probe) }
-            if first.allSatisfy({ $0 == first[0] }) { return .undetermined }
-            // One chip select at most 16 MiB; probe offsets 64 KiB ... 8 MiB.
-            let limit = UInt32(min(chip.flash.count, 16 << 20))
-            var size: UInt32 = 64 * 1024
-            while size < limit {
-                let other = try device { () throws(PicobootError) in try connection.read(address: base + size, count: probe) }
-                if other == first { return .size(size) }
-                size <<= 1
-            }
-            return .atLeast(limit)
+        try withExclusiveAccess { () throws(FlashError) -> FlashSizeGuess in try probeAliasing(probe: probe) }
+    }
+
+    /// The aliasing probe (exclusive access held): the first `probe` bytes of flash compared with
+    /// those at 64 KiB, 128 KiB, ... up to the chip's window or 16 MiB (one chip select).
+    func probeAliasing(probe: UInt32 = 1024) throws(FlashError) -> FlashSizeGuess {
+        let base = chip.flash.start
+        let first = try device { () throws(PicobootError) in try connection.read(address: base, count: probe) }
+        if first.allSatisfy({ $0 == first[0] }) { return .undetermined }
+        let limit = UInt32(min(chip.flash.count, 16 << 20))
+        var size: UInt32 = 64 * 1024
+        while size < limit {
+            let other = try device { () throws(PicobootError) in try connection.read(address: base + size, count: probe) }
+            if other == first { return .size(size) }
+            size <<= 1
         }
+        return .atLeast(limit)
     }
 
     /// Reboots the board (the connection is gone afterwards).

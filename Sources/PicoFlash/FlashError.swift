@@ -13,6 +13,9 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
     case mixedFlashAndRAM(flashAddress: UInt32, ramAddress: UInt32)
     /// The image extends past the board's flash.
     case beyondFlash(end: UInt64, flashSize: UInt32)
+    /// A range (image, erase, read) reaches past the end of the board's flash, where addresses wrap
+    /// to the start of the chip.
+    case pastEndOfFlash(AddressRange, size: FlashSize, end: UInt64)
     /// A partially covered sector's current contents are needed to keep the bytes the image does not define.
     case contentsNeeded(sector: UInt32)
     /// Reading back after writing found different bytes.
@@ -37,6 +40,9 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
             "the image mixes flash (\(hex(flash))) and RAM (\(hex(ram))) addresses"
         case .beyondFlash(let end, let size):
             "the image ends at 0x\(String(end, radix: 16)), past the board's \(size / 1024) KiB of flash"
+        case .pastEndOfFlash(let range, let size, let end):
+            "\(range) (\(range.count) bytes) reaches past the end of the board's flash at 0x\(String(end, radix: 16)): "
+                + "\(size.bytes) bytes, \(size); nothing was changed"
         case .contentsNeeded(let sector):
             "the sector at \(hex(sector)) is partly covered by the image; its current contents must be read first"
         case .verifyFailed(let address, let expected, let actual):
@@ -57,6 +63,7 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
         case .emptyImage: "check that the file holds loadable data"
         case .outsideMemory, .mixedFlashAndRAM: "check the image's addresses against the board (flash 0x10000000, RAM 0x20000000)"
         case .beyondFlash: "use a smaller image or a board with more flash"
+        case .pastEndOfFlash: "use an image or range that fits, or pass --flash-size BYTES if the board's flash is larger than that"
         case .contentsNeeded: nil
         case .verifyFailed: "flash again; if it fails at the same place the flash may be worn or write-protected"
         case .invalidRange: "align flash ranges to 4096 bytes and keep them inside the chip's flash"

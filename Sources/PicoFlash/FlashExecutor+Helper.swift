@@ -4,28 +4,34 @@ import UF2
 extension FlashExecutor {
     /// Picks the strategy for a flash image (XIP exited) and plans with it: the RAM helper when one
     /// is set, allowed, loads and passes its self-check on the image's first sector; plain PICOBOOT
-    /// otherwise. The plan's `helperNote` says which and why.
+    /// otherwise. The plan's `helperNote` says which and why. The flash size is learnt first (the
+    /// helper's JEDEC id on RP2040) and an image past its end is refused before anything is read.
     func chooseStrategyAndPlan(_ image: MemoryImage, options: FlashOptions) throws(FlashError) -> FlashPlan {
-        guard let helper else { return try checkAndPlan(image, options: options.plan) }
-        guard options.useHelper else {
-            var plan = try checkAndPlan(image, options: options.plan)
-            plan.helperNote = "not used: turned off (--no-helper)"
-            return plan
-        }
-        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
-        guard load.isReady else {
+        var load: HelperLoad?
+        if let helper, options.useHelper {
+            let loaded = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
             // A failed self-check may have left the flash in XIP mode; plain PICOBOOT needs it out.
-            if chip.hasExec { try device { () throws(PicobootError) in try connection.exitXIP() } }
-            var plan = try checkAndPlan(image, options: options.plan)
-            if case .unavailable(let reason) = load { plan.helperNote = "not used: \(reason)" }
-            return plan
+            if !loaded.isReady && chip.hasExec { try device { () throws(PicobootError) in try connection.exitXIP() } }
+            load = loaded
         }
-        var plan = try checkAndPlanWithHelper(image, helper: helper, options: options.plan)
-        plan.helperNote = "used: \(helper.name) loaded and passed its self-check"
-        // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
-        if !options.dryRun && plan.pageCount > 0 {
-            try device { () throws(PicobootError) in try connection.exitXIP() }
+        let size = try learnFlashSizeHoldingAccess(helperReady: load?.isReady == true)
+        try checkInsideFlash(image, size: size)
+        var planOptions = options.plan
+        planOptions.flashSize = size?.bytes ?? planOptions.flashSize
+        var plan: FlashPlan
+        if let helper, let load, load.isReady {
+            plan = try checkAndPlanWithHelper(image, helper: helper, options: planOptions)
+            plan.helperNote = "used: \(helper.name) loaded and passed its self-check"
+            // A helper's CRC pass leaves the flash in XIP mode; PICOBOOT writes need it out.
+            if !options.dryRun && plan.pageCount > 0 {
+                try device { () throws(PicobootError) in try connection.exitXIP() }
+            }
+        } else {
+            plan = try checkAndPlan(image, options: planOptions)
+            if helper != nil && !options.useHelper { plan.helperNote = "not used: turned off (--no-helper)" }
+            if case .unavailable(let reason)? = load { plan.helperNote = "not used: \(reason)" }
         }
+        plan.flashSize = size
         return plan
     }
 
@@ -107,26 +113,12 @@ extension FlashExecutor {
 
 extension FlashExecutor {
     /// Erases `range` (sector-aligned flash; exclusive access held, XIP exited) with the helper's
-    /// block erases when a helper is set and passes its self-check, in calls that end on 1 MiB
-    /// boundaries (so blocks stay aligned) with `.erase` progress after each. False when the helper
-    /// is not used: the caller erases with plain PICOBOOT.
-    func eraseWithHelperIfReady(_ range: AddressRange) throws(FlashError) -> Bool {
-        guard let helper, chip.hasExec else { return false }
-        let load = try device { () throws(PicobootError) in try helper.load(over: connection, chip: chip) }
-        guard load.isReady else {
-            try device { () throws(PicobootError) in try connection.exitXIP() }
-            return false
-        }
-        let step: UInt64 = 1 << 20
-        var address = UInt64(range.start)
-        while address < range.end {
-            let next = min(range.end, (address / step + 1) * step)
-            try device { () throws(PicobootError) in
-                try helper.erase(address: UInt32(address), size: UInt32(next - address), over: connection)
-            }
-            address = next
-            onEvent(.progress(.erase, done: address - UInt64(range.start), total: range.count))
-        }
+    /// block erases when a helper is set and passes its self-check, one block per call with `.erase`
+    /// progress after each. False when the helper is not used: the caller erases with plain PICOBOOT.
+    func eraseWithHelperIfReady(_ range: AddressRange, helperReady: Bool) throws(FlashError) -> Bool {
+        guard let helper, chip.hasExec, helperReady else { return false }
+        var done: UInt64 = 0
+        try eraseWithHelper(helper, address: range.start, size: UInt32(range.count), done: &done, total: range.count)
         return true
     }
 }

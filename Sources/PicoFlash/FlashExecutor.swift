@@ -19,6 +19,9 @@ public final class FlashExecutor {
     public var onEvent: (FlashEvent) -> Void
     /// A RAM helper for block erases and CRC checks (RP2040); nil uses plain PICOBOOT.
     public var helper: (any FlashHelper)?
+    /// The board's flash size in bytes when the user knows better than the board (`--flash-size`);
+    /// nil learns it from the board before each operation (see `learnFlashSize`).
+    public var flashSizeOverride: UInt32?
     /// Wall time of each phase of the last `flash` (check, erase, write, verify).
     public internal(set) var measured: [FlashPhase: Duration] = [:]
 
@@ -170,10 +173,10 @@ public final class FlashExecutor {
         for run in plan.eraseRuns {
             if plan.erase == .helperBlocks {
                 guard let helper else { preconditionFailure("a helper plan needs the executor's helper") }
-                try device { () throws(PicobootError) in try helper.erase(address: run.address, size: run.size, over: connection) }
-            } else {
-                try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
+                try eraseWithHelper(helper, address: run.address, size: run.size, done: &done, total: eraseTotal)
+                continue
             }
+            try device { () throws(PicobootError) in try connection.erase(address: run.address, size: run.size) }
             done += UInt64(run.size)
             onEvent(.progress(.erase, done: done, total: eraseTotal))
         }

@@ -3,7 +3,7 @@ import UF2
 
 /// What loading a flash helper found: ready (its self-check passed) or not used, and why.
 public enum HelperLoad: Hashable, Sendable {
-    /// Loaded; its CRC of its own code (padded to 4 KiB) matched the host's.
+    /// Loaded; its CRC of its own code matched the host's.
     case ready
     /// Not used; `reason` is one line for `--verbose` and JSON.
     case unavailable(reason: String)
@@ -21,12 +21,15 @@ public protocol FlashHelper: AnyObject {
     var name: String { get }
     /// Loads the helper and checks that it answers correctly.
     func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad
-    /// Erases `[address, address + size)` (sector-aligned), with block erases where it can.
+    /// Erases `[address, address + size)` (sector-aligned), with block erases where it can; the
+    /// call may last as long as the datasheet allows for that many blocks and sectors.
     func erase(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError)
     /// The CRC-32/MPEG-2 of each sector of `[address, address + size)`, in order.
     func sectorCRCs(address: UInt32, size: UInt32, over connection: PicobootConnection) throws(PicobootError) -> [UInt32]
     /// The flash chip's 64-bit unique id (command 0x4B), most significant byte first as the flash sends it.
     func uniqueID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> UInt64
+    /// The flash's JEDEC id (command 0x9F): manufacturer, memory type, capacity. Needs `load` first.
+    func jedecID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> [UInt8]
 }
 
 /// A RAM helper driven through a `RAMHelperABI` parameter block: WRITE the block, EXEC, READ the answer.
@@ -47,25 +50,23 @@ public final class PicobootRAMHelper: FlashHelper {
     /// picoctl's own RP2040 helper (Firmware/ram-helper), at the default layout.
     public static func rp2040() -> PicobootRAMHelper { PicobootRAMHelper(code: RP2040RAMHelperCode.bytes) }
 
-    /// The code padded with zeros to 4 KiB: what is written, and what the self-check CRCs.
-    var paddedCode: [UInt8] { code + [UInt8](repeating: 0, count: max(0, 4096 - code.count)) }
-
-    /// Writes the code when the chip can run it. Every load writes it again (4 KiB): one instance
-    /// may serve several boards or a board that rebooted, and EXEC of stale RAM must never happen.
+    /// Writes the code when the chip can run it, as many bytes as it has (no padding). Every load
+    /// writes it again: one instance may serve several boards or a board that rebooted, and EXEC of
+    /// stale RAM must never happen.
     func upload(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> String? {
         guard chip.hasExec else { return "the \(chip.name) bootrom has no EXEC" }
         guard !code.isEmpty, code.count <= 4096 else { return "no helper code, or more than 4 KiB" }
-        try connection.write(address: abi.codeAddress, bytes: paddedCode)
+        try connection.write(address: abi.codeAddress, bytes: code)
         return nil
     }
 
-    /// Writes the code once, then checks it: its CRC of its own 4 KiB in SRAM (code and zero padding)
-    /// must equal the host's. Costs one small call and no flash READ.
+    /// Writes the code once, then checks it: its CRC of its own bytes in SRAM must equal the host's.
+    /// Costs one small call and no flash READ.
     public func load(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> HelperLoad {
         if let reason = try upload(over: connection, chip: chip) { return .unavailable(reason: reason) }
-        let expected = CRC32MPEG2.checksum(paddedCode)
+        let expected = CRC32MPEG2.checksum(code)
         do {
-            let table = try call(.ramCRC, address: abi.codeAddress, size: 4096, extra: 4, over: connection)
+            let table = try call(.ramCRC, address: abi.codeAddress, size: UInt32(code.count), extra: 4, over: connection)
             let crc = table.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
             guard crc == expected else {
                 return .unavailable(reason: "self-check failed: the helper's CRC of its code is \(hex(crc)), expected \(hex(expected))")
@@ -77,10 +78,11 @@ public final class PicobootRAMHelper: FlashHelper {
     }
 
     /// Runs one call and returns `extra` bytes of table after checking the status word.
-    func call(_ operation: RAMHelperABI.Operation, address: UInt32, size: UInt32, extra: UInt32,
+    /// `work` is the worst-case device time of the call (erases), added to the EXEC's allowance.
+    func call(_ operation: RAMHelperABI.Operation, address: UInt32, size: UInt32, extra: UInt32, work: Duration = .zero,
               over connection: PicobootConnection) throws(PicobootError) -> [UInt8] {
         try connection.write(address: abi.parameterAddress, bytes: abi.header(operation, address: address, size: size))
-        try connection.exec(address: abi.codeAddress | 1)
+        try connection.exec(address: abi.codeAddress | 1, work: work)
         let answer = try connection.read(address: abi.statusAddress, count: 4 + extra)
         let status = answer.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
         guard status == 0 else {
@@ -99,7 +101,9 @@ public final class PicobootRAMHelper: FlashHelper {
                                 commandText: "RAM helper erase \(hex(address))+\(size) (not 4096-aligned; not sent)",
                                 address: address, token: connection.nextToken, phase: .command)
         }
-        _ = try call(.erase, address: address, size: size, extra: 0, over: connection)
+        let units = RAMHelperABI.eraseUnits(address: address, size: size)
+        _ = try call(.erase, address: address, size: size, extra: 0,
+                     work: connection.timeouts.eraseWork(blocks: units.blocks, sectors: units.sectors), over: connection)
     }
 
     /// Per-sector CRCs, in calls of at most `abi.maxSectors` sectors.
@@ -126,5 +130,10 @@ public final class PicobootRAMHelper: FlashHelper {
         }
         let bytes = try call(.uniqueID, address: chip.flash.start, size: 0, extra: 8, over: connection)
         return bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Reads the flash's JEDEC id (leaves the flash in XIP mode); the helper must be loaded.
+    public func jedecID(over connection: PicobootConnection, chip: Chip) throws(PicobootError) -> [UInt8] {
+        try call(.jedecID, address: chip.flash.start, size: 0, extra: 3, over: connection)
     }
 }

@@ -112,6 +112,8 @@ public struct FlashPlan: Hashable, Sendable {
     public var helperNote: String?
     /// Device-side time the check took beyond the transfer (helper CRCs).
     public var checkDeviceTime: Duration = .zero
+    /// The board's flash size and where it came from (nil: RAM image, or nothing could tell).
+    public var flashSize: FlashSize?
     /// The largest WRITE or READ the executor sends.
     public var maxTransfer: UInt32
     /// The largest FLASH_ERASE the executor sends.

@@ -12,7 +12,7 @@
 /// print(summary.plan.summary())                          // sectors erased, pages written, skipped, modelled time
 /// ```
 ///
-/// Other device operations: `read(_:)` (save), `erase(_:)`, `guessFlashSize()`, `reboot(_:)`.
+/// Other device operations: `read(_:flashSize:)` (save), `erase(_:)`, `learnFlashSize()` (JEDEC id, GET_INFO flash device info or aliasing), `guessFlashSize()`, `reboot(_:)`.
 /// A RAM helper (`FlashHelper`) can take over erasing and checking on RP2040:
 ///
 /// ```swift

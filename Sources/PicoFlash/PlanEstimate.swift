@@ -71,6 +71,7 @@ extension FlashPlan {
         case .flash:
             let first = sectors.first.map { hex($0.address) } ?? "-"
             lines.append("flash image for \(chip.name): \(sectors.count) sector(s) touched from \(first)")
+            lines.append("  flash:   \(flashSize?.description ?? "size unknown (blank flash, nothing to tell it by; --flash-size gives it)")")
             lines.append("  erase:   \(sectorsToErase.count) sector(s) in \(eraseRuns.count) command(s) (\(erase.words))")
             lines.append("  write:   \(pageCount) page(s), \(bytesToWrite) bytes in \(writeRuns.count) command(s)")
             lines.append("  skip:    \(sectorsSkipped) sector(s) unchanged (\(Int((skippedShare * 100).rounded()))%)")

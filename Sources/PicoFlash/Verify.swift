@@ -34,9 +34,14 @@ public struct VerifyReport: Hashable, Sendable {
 extension FlashExecutor {
     /// Reads back every byte `image` defines (flash or RAM) and compares, reporting `.verify` progress.
     public func verify(_ image: MemoryImage, limit: Int = 16, chunk: UInt32 = 16 * 1024) throws(FlashError) -> VerifyReport {
-        _ = try FlashPlanner.kind(of: image, chip: chip)
+        let kind = try FlashPlanner.kind(of: image, chip: chip)
         let total = UInt64(image.byteCount)
         return try withExclusiveAccess { () throws(FlashError) -> VerifyReport in
+            if kind == .flash {
+                // Past the end, reads wrap to the start of the chip and would compare the wrong bytes.
+                try device { () throws(PicobootError) in try connection.exitXIP() }
+                try checkInsideFlash(image, size: learnFlashSizeHoldingAccess(helperReady: loadHelperIfAny()))
+            }
             var report = VerifyReport(bytesCompared: 0, mismatchCount: 0, firstMismatches: [])
             for segment in image.segments {
                 var offset = 0

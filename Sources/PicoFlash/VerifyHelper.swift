@@ -24,6 +24,7 @@ extension FlashExecutor {
                 if case .unavailable(let reason) = load { return .failure(HelperFallback(reason: reason)) }
                 preconditionFailure("a helper load is ready or unavailable")
             }
+            try checkInsideFlash(image, size: learnFlashSizeHoldingAccess(helperReady: true))
             var report = VerifyReport(bytesCompared: 0, mismatchCount: 0, firstMismatches: [])
             report.byCRC = true
             report.helperNote = "used: \(helper.name)"

@@ -29,6 +29,12 @@ public final class SimulatedBoard: PicobootTransport {
     /// status OK, as the RP2040 bootrom does (its no-data acknowledgement ignores the task's result).
     /// Off by default, so failures show; turn it on to test that a host checks before and verifies after.
     public var silentTaskFailures = false
+    /// The flash's JEDEC id (command 0x9F), as a W25Q-class part of `flashSize` answers it:
+    /// Winbond (0xEF), type 0x40, capacity log2 of the size. Set it to model another part.
+    public var jedecID: [UInt8]
+    /// The RP2350 bootrom's flash device word (GET_INFO SYS): by default as OTP programmed for
+    /// `flashSize`; `FlashDeviceInfo.bootromDefault` models a board whose OTP leaves it unset.
+    public var flashDeviceInfo: FlashDeviceInfo
     /// Runs when the host sends EXEC (RP2040): gets the board and the address, returns a status and the time taken.
     /// Without one, EXEC returns at once, as a routine that only returns would (see `SimulatedHelper`).
     public var execHandler: ((SimulatedBoard, UInt32) -> (PicobootStatus, Duration))?
@@ -81,6 +87,8 @@ public final class SimulatedBoard: PicobootTransport {
         self.pacing = pacing
         self.interfaceNumber = interfaceNumber
         self.uniqueID = uniqueID
+        jedecID = [0xEF, 0x40, UInt8(flashSize.trailingZeroBitCount)]
+        flashDeviceInfo = FlashDeviceInfo(cs0Size: flashSize)
         flash = [UInt8](repeating: 0xFF, count: Int(flashSize))
         sram = [UInt8](repeating: 0, count: Int(chip.sram.count))
         xipSRAM = [UInt8](repeating: 0, count: Int(chip.xipSRAM.count))

@@ -210,7 +210,8 @@ extension SimulatedBoard {
             let supported = SystemInfo.Items(rawValue: mask).intersection([.chipInfo, .critical, .cpuInfo, .flashDeviceInfo,
                                                                            .bootRandom, .bootInfo])
             words = SystemInfo.encode(items: supported,
-                                      chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)))
+                                      chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)),
+                                      flashDeviceInfo: flashDeviceInfo.rawValue)
         default:
             words = [0]
         }

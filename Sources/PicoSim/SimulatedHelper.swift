@@ -2,7 +2,7 @@ import PicoBoot
 import UF2
 
 /// The effect of an RP2040 RAM helper on a simulated board: EXEC at the helper's code address
-/// carries out the parameter block (block erase, per-sector CRCs, flash unique id) with the helper's timing.
+/// carries out the parameter block (block erase, per-sector CRCs, flash unique id and JEDEC id) with the helper's timing.
 public enum SimulatedHelper {
     /// Makes EXEC at `abi.codeAddress` behave like the helper (RP2040 boards only).
     public static func install(on board: SimulatedBoard, abi: RAMHelperABI = RAMHelperABI()) {
@@ -25,14 +25,16 @@ public enum SimulatedHelper {
         let operation = RAMHelperABI.Operation(rawValue: word(0)), address = word(1), size = word(2)
         let sector = board.chip.sectorSize
         if operation == .ramCRC {
-            guard board.chip.sram.contains(address, length: UInt64(size)), address % sector == 0, size % sector == 0,
-                  Int(size / sector) <= abi.maxSectors else {
+            // Any size from a 4096-aligned address: the last word covers a partial 4 KiB.
+            let words = Int((UInt64(size) + UInt64(sector) - 1) / UInt64(sector))
+            guard board.chip.sram.contains(address, length: UInt64(size)), address % sector == 0, words <= abi.maxSectors else {
                 store(1, at: 12)
                 return (.ok, .microseconds(20))
             }
-            for index in 0..<Int(size / sector) {
-                let start = Int(address - board.chip.sram.start) + index * Int(sector)
-                store(CRC32MPEG2.checksum(board.sram[start..<(start + Int(sector))]), at: Int(RAMHelperABI.headerSize) + index * 4)
+            let base = Int(address - board.chip.sram.start)
+            for index in 0..<words {
+                let start = base + index * Int(sector), end = min(start + Int(sector), base + Int(size))
+                store(CRC32MPEG2.checksum(board.sram[start..<end]), at: Int(RAMHelperABI.headerSize) + index * 4)
             }
             store(0, at: 12)
             return (.ok, .microseconds(20) + board.timing.helperCRC(bytes: UInt64(size)))
@@ -61,6 +63,12 @@ public enum SimulatedHelper {
                 board.sram[base + Int(RAMHelperABI.headerSize) + byte] = UInt8(truncatingIfNeeded: board.uniqueID >> (56 - 8 * UInt64(byte)))
             }
             spent += .microseconds(50)
+            board.xipExited = false     // left as after ENTER_CMD_XIP
+        case .jedecID?:
+            for (index, byte) in board.jedecID.prefix(3).enumerated() {
+                board.sram[base + Int(RAMHelperABI.headerSize) + index] = byte
+            }
+            spent += .microseconds(30)
             board.xipExited = false     // left as after ENTER_CMD_XIP
         case .ramCRC?:
             preconditionFailure("handled above")

@@ -11,13 +11,14 @@ func deviceError(_ error: any Error) -> PicobootError? {
 }
 
 /// Executor runs against a simulated board that misbehaves on purpose.
-/// Command numbers for a 4 KiB flash over an old image: 1 EXCLUSIVE_ACCESS, 2 EXIT_XIP, 3 READ (check),
-/// 4 FLASH_ERASE, 5 WRITE, 6 READ (verify), 7 REBOOT.
+/// Command numbers for a 4 KiB flash over an old image, with the flash size given (no size probe):
+/// 1 EXCLUSIVE_ACCESS, 2 EXIT_XIP, 3 READ (check), 4 FLASH_ERASE, 5 WRITE, 6 READ (verify), 7 REBOOT.
 @Suite struct FaultTests {
     let base: UInt32 = 0x1000_0000
 
     func rigWithOldImage(checksTokens: Bool = false) -> Rig {
         let rig = Rig(checksTokens: checksTokens)
+        rig.executor.flashSizeOverride = rig.board.flashSize
         rig.board.preload(flashAt: base, pattern(4096, seed: 1))
         return rig
     }
@@ -76,6 +77,7 @@ func deviceError(_ error: any Error) -> PicobootError? {
 
     @Test func corruptedCheckReadOnlyCostsARewrite() throws {
         let rig = Rig()
+        rig.executor.flashSizeOverride = rig.board.flashSize
         let data = pattern(4096, seed: 2)
         rig.board.preload(flashAt: base, data)
         rig.board.inject(.corruptRead(atCommand: 3, offset: 5))

@@ -28,23 +28,29 @@ import UF2
         }
     }
 
-    @Test func eightBoardsTakeAboutTheTimeOfOne() throws {
+    @Test func eightBoardsAreFlashedAtTheSameTime() throws {
         let new = pattern(Self.size, seed: 2)
         let image = try MemoryImage(segments: [.init(address: 0x1000_0000, bytes: new)])
-        let clock = ContinuousClock()
-        let single = clock.measure { _ = FleetFlash.run(Self.jobs(Self.boards(1), image: image)) }
         let boards = Self.boards(8)
-        var outcomes: [FleetOutcome] = []
-        let eight = clock.measure { outcomes = FleetFlash.run(Self.jobs(boards, image: image)) }
+        let clock = ContinuousClock()
+        // Each board's first and last event: the span in which it was being flashed.
+        let spans = Locked([Int: (first: ContinuousClock.Instant, last: ContinuousClock.Instant)]())
+        let outcomes = FleetFlash.run(Self.jobs(boards, image: image), onEvent: { index, _ in
+            let now = clock.now
+            spans.update { $0[index] = ($0[index]?.first ?? now, now) }
+        })
         #expect(outcomes.count == 8 && outcomes.allSatisfy { !$0.failed && !$0.isUpToDate })
         #expect(outcomes.map(\.label) == (0..<8).map { "sim-\($0)" })
         for board in boards {
             #expect(Array(board.flash.prefix(Self.size)) == new)
         }
-        // Device time dominates: the modelled single flash at this pacing is several tenths of a second.
-        #expect(single > .milliseconds(150))
-        // Target 1.25x; the bound here leaves room for a loaded shared test machine.
-        #expect(eight.secondsValue <= single.secondsValue * 1.6, "single \(single), eight \(eight)")
+        // Concurrent, not one after another: every board started before any board finished. The
+        // speed figure (8 and 32 boards against one) is the benchmark's, not this test's.
+        let all = spans.value
+        #expect(all.count == 8)
+        if let latestStart = all.values.map(\.first).max(), let earliestEnd = all.values.map(\.last).min() {
+            #expect(latestStart < earliestEnd, "spans: \(all.sorted { $0.key < $1.key })")
+        }
     }
 
     @Test func upToDateBoardsAreNotWrittenAndAnUnpluggedOneFailsAlone() throws {

@@ -64,21 +64,27 @@ import UF2
 
 @Suite struct ParallelPacingTests {
     @Test func pacedBoardsSleepIndependently() throws {
-        // Four boards each spend 40 sector erases (1.8 s modelled, 180 ms at 10×) on their own threads:
-        // the wall time is close to one board's, not four boards' added up (720 ms).
+        // Four boards each spend 40 sector erases (1.8 s modelled, 180 ms at 10×) on their own
+        // threads: they sleep at the same time (every board started before any finished), not one
+        // after another. A wall-time bound would measure the machine's load instead.
         let boards = (0..<4).map { _ in SimulatedBoard(chip: .rp2040, pacing: 10) }
         let clock = ContinuousClock()
-        let start = clock.now
-        let threads = boards.map { board in
+        let spans = (0..<4).map { _ in SpanBox() }
+        let threads = zip(boards, spans).map { board, span in
             Worker {
+                span.start = clock.now
                 try? PicobootConnection(transport: board).erase(address: 0x1000_0000, size: 40 * 4096)
+                span.end = clock.now
             }
         }
         threads.forEach { $0.join() }
-        let elapsed = clock.now - start
         #expect(boards.allSatisfy { $0.statistics.sectorErases == 40 })
-        #expect(elapsed >= .milliseconds(180))
-        #expect(elapsed < .milliseconds(600))
+        let starts = spans.compactMap(\.start), ends = spans.compactMap(\.end)
+        #expect(starts.count == 4 && ends.count == 4)
+        #expect(zip(starts, ends).allSatisfy { $1 - $0 >= .milliseconds(180) })
+        if let latestStart = starts.max(), let earliestEnd = ends.min() {
+            #expect(latestStart < earliestEnd)
+        }
     }
 
     @Test func statusShowsACommandInProgressUntilItsAcknowledgement() throws {
@@ -92,6 +98,12 @@ import UF2
 }
 
 /// A POSIX thread running `body`, joined by `join()` (no Foundation needed).
+/// When one worker's job started and ended (each written by its own thread, read after `join`).
+final class SpanBox: @unchecked Sendable {
+    var start: ContinuousClock.Instant?
+    var end: ContinuousClock.Instant?
+}
+
 final class Worker: @unchecked Sendable {
     private var thread = pthread_t()
     private let body: () -> Void

@@ -134,7 +134,7 @@ extension DeviceFailure {
             text += "\n  USB: \(usb)"
         }
         switch error {
-        case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .invalidRange:
+        case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .pastEndOfFlash, .invalidRange:
             return .invalidInput(text)
         case .verifyFailed, .unsupported, .contentsNeeded:
             return .failed(text)

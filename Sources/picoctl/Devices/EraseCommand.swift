@@ -2,14 +2,15 @@ import ArgumentParser
 import PicoFlash
 import UF2
 
-/// `picoctl erase`: erase the whole flash (size by aliasing) or a 4 KiB-aligned range.
+/// `picoctl erase`: erase the whole flash (its size learnt from the board) or a 4 KiB-aligned range.
 struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
-        abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096).")
+        abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096); a range past the end of the flash is refused (exit 2).")
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
+    @OptionGroup var flashSize: FlashSizeOption
 
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
@@ -22,6 +23,7 @@ struct EraseCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
             let area = try range.range ?? session.wholeFlash()
             let start = ContinuousClock.now
             try session.run { try $0.erase(area) }

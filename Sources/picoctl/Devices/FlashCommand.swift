@@ -8,15 +8,16 @@ struct FlashCommand: ParsableCommand {
         commandName: "flash",
         abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
         discussion: """
-        Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
         """)
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
     var file: String
 
     @OptionGroup var board: BoardOptions
+    @OptionGroup var flashSize: FlashSizeOption
 
-    @Flag(help: "Read the board and print the plan (sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
+    @Flag(help: "Read the board and print the plan (flash size and where it came from, sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
     var dryRun = false
 
     @Flag(help: "Do not read back what was written.")
@@ -50,6 +51,7 @@ struct FlashCommand: ParsableCommand {
 
     func validate() throws {
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
+        if all && flashSize.bytes != nil { throw ValidationError("--flash-size works on one board at a time") }
         if followConsole && (all || dryRun || noReboot) {
             throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
         }
@@ -68,6 +70,7 @@ struct FlashCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: json)
             let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
             let (family, image) = Self.choose(firmware, for: session.chip)
             var options = FlashOptions()
             options.plan.verify = !noVerify

@@ -19,7 +19,7 @@ extension DeviceSession {
     }
 }
 
-/// `picoctl info --device`: the board's chip, identity and flash size (by aliasing), and the program
+/// `picoctl info --device`: the board's chip, identity and flash size (and where it came from), and the program
 /// in its flash as its binary info describes it.
 extension InfoCommand {
     /// How much of the start of flash is read first; more only when binary info says the program is longer.
@@ -31,9 +31,9 @@ extension InfoCommand {
         try DeviceFailure.reporting {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
             defer { session.close() }
-            let guess = try session.run { try $0.guessFlashSize() }
-            var flashSize: UInt32?
-            if case .size(let size) = guess { flashSize = size }
+            // The JEDEC id through the RAM helper (RP2040), GET_INFO's flash device word (RP2350), else aliasing.
+            let learnt = try session.run { try $0.learnFlashSize() }
+            let flashSize = learnt?.bytes
             let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
             // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
             let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
@@ -44,12 +44,7 @@ extension InfoCommand {
                 do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
             }
             let board = session.board
-            let sizeText: String
-            switch guess {
-            case .size(let size): sizeText = "\(size / 1024) KiB (by aliasing)"
-            case .atLeast(let size): sizeText = "at least \(size / 1024) KiB"
-            case .undetermined: sizeText = "unknown (the start of flash is blank)"
-            }
+            let sizeText = learnt?.description ?? "unknown (the start of flash is blank and the board names no size)"
             if json {
                 let program: JSONValue = info.map { info in
                     .object(["name": info.programName.map(JSONValue.string) ?? .null,
@@ -62,7 +57,8 @@ extension InfoCommand {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "chip": .string(session.chip.name), "port": .string(board.usb.portPath.description),
                     "identity": .string(board.identity.description), "serial": board.usb.serialNumber.map(JSONValue.string) ?? .null,
-                    "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program,
+                    "flash_size": flashSize.map { .int(Int($0)) } ?? .null,
+                    "flash_size_source": learnt.map { .string($0.source.name) } ?? .null, "program": program,
                     "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
                                                             "wafer": .int(Int($0.wafer))]) } ?? .null,
                     "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null])))

@@ -104,7 +104,9 @@ final class ProgressRenderer {
          "bytes_to_write": .int(Int(plan.bytesToWrite)), "bytes_to_verify": .int(Int(plan.bytesToVerify)),
          "usb_bytes_estimate": .int(Int(plan.estimate().bytes)), "board_seconds_estimate": .double(plan.estimate().total.secondsValue),
          "strategy": .string(plan.erase == .helperBlocks ? "ram-helper" : "picoboot"),
-         "helper": plan.helperNote.map(JSONValue.string) ?? .null]
+         "helper": plan.helperNote.map(JSONValue.string) ?? .null,
+         "flash_size": plan.flashSize.map { .int(Int($0.bytes)) } ?? .null,
+         "flash_size_source": plan.flashSize.map { .string($0.source.name) } ?? .null]
     }
 
     static func summaryFields(_ summary: FlashSummary) -> [String: JSONValue] {

@@ -17,6 +17,7 @@ struct SaveCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
+    @OptionGroup var flashSize: FlashSizeOption
 
     @Flag(help: "Save the whole flash (its size by aliasing) instead of the program.")
     var allFlash = false
@@ -49,14 +50,16 @@ struct SaveCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
+            let size = try session.run { try $0.learnFlashSize() }
             let area: AddressRange, bytes: [UInt8]
             if let given = range.range {
-                (area, bytes) = (given, try session.run { try $0.read(given) })
+                (area, bytes) = (given, try session.run { try $0.read(given, flashSize: size) })
             } else if allFlash {
-                area = try session.wholeFlash()
-                bytes = try session.run { try $0.read(area) }
+                area = try session.wholeFlash(size)
+                bytes = try session.run { try $0.read(area, flashSize: size) }
             } else {
-                (area, bytes) = try session.programExtent()
+                (area, bytes) = try session.programExtent(size)
             }
             renderer.endBar()
             let file: [UInt8]

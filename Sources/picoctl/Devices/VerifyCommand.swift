@@ -12,6 +12,7 @@ struct VerifyCommand: ParsableCommand {
     var file: String
 
     @OptionGroup var board: BoardOptions
+    @OptionGroup var flashSize: FlashSizeOption
 
     @OptionGroup var input: FirmwareInputOptions
 
@@ -30,6 +31,7 @@ struct VerifyCommand: ParsableCommand {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
+            session.executor.flashSizeOverride = flashSize.bytes
             let (_, image) = FlashCommand.choose(firmware, for: session.chip)
             let report = try session.run { readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
             renderer.endBar()

@@ -39,6 +39,7 @@ class BoardOptions:
     chip: str = "rp2040"
     mode: str = "bootsel"                   # initial mode: bootsel | app | off
     flash_size: int = 2 * 1024 * 1024
+    flash_devinfo: int | None = None          # RP2350 GET_INFO flash device word; None: as OTP would hold it
     heartbeat: float = 0.5                  # app: seconds between "tick N" lines (0 = none)
     reenumerate_gap: float = 0.05           # seconds between disconnect and re-enumeration
     app_product: str = "Pico"
@@ -59,7 +60,7 @@ class Board:
         self.chip = options.chip
         base = 0xE660_5481_DB48_4600 if self.chip == "rp2040" else 0x7B1C_2D3E_0035_0100
         self.unique_id = base + index
-        self.flash = Flash(options.flash_size, self.unique_id)
+        self.flash = Flash(options.flash_size, self.unique_id, options.flash_devinfo)
         self.events = events                     # callable(dict)
         self.lock = threading.RLock()
         self.mode = "off"

@@ -12,9 +12,14 @@ class Flash:
     SECTOR = 4096
     PAGE = 256
 
-    def __init__(self, size: int = 2 * 1024 * 1024, unique_id: int = 0):
+    def __init__(self, size: int = 2 * 1024 * 1024, unique_id: int = 0, devinfo: int | None = None):
         self.size = size
         self.unique_id = unique_id
+        # JEDEC id (0x9F) as a W25Q-class part of this size answers: Winbond, type 0x40, log2(size).
+        self.jedec_id = bytes([0xEF, 0x40, size.bit_length() - 1])
+        # RP2350 GET_INFO flash device word: CS0 size field log2(size / 4 KiB) as OTP would hold it;
+        # 0x0C00 (CS0 16 MiB) is the bootrom's default when OTP leaves FLASH_DEVINFO unset.
+        self.devinfo = (size // 4096).bit_length() - 1 << 8 if devinfo is None else devinfo
         self.data = bytearray(b"\xff" * size)
         self.lock = threading.Lock()
         self.erased_sectors = 0

@@ -263,26 +263,29 @@ class PicobootModel(UsbFunction):
     def _ram_helper(self, params: int) -> float:
         """The RAM helper's operations: 1 erase (64 KiB blocks where aligned), 2 CRC per sector,
         3 the flash unique id (command 0x4B; 8 bytes, most significant first, into the table),
-        4 CRC per 4 KiB of SRAM (the host's self-check of the helper)."""
+        4 CRC per 4 KiB of SRAM from an aligned address, any size (the host's self-check of the
+        helper), 5 the flash JEDEC id (command 0x9F; 3 bytes into the table)."""
         lo = SRAM[self.chip][0]
         op, addr, size = struct.unpack_from("<III", self.sram, params - lo)
         status, delay = 0, 0.0
-        if op not in (1, 2, 3, 4):
+        if op not in (1, 2, 3, 4, 5):
             status = 3
         elif op == 4:
-            if addr % Flash.SECTOR or size % Flash.SECTOR or size // Flash.SECTOR > 1024 or not (
-                    lo <= addr and addr + size <= SRAM[self.chip][1]):
+            words = -(-size // Flash.SECTOR)
+            if addr % Flash.SECTOR or words > 1024 or not (lo <= addr and addr + size <= SRAM[self.chip][1]):
                 status = 1
             else:
-                for i in range(size // Flash.SECTOR):
+                for i in range(words):
                     at = addr - lo + i * Flash.SECTOR
-                    crc = crc32_mpeg2(bytes(self.sram[at:at + Flash.SECTOR]))
+                    crc = crc32_mpeg2(bytes(self.sram[at:min(at + Flash.SECTOR, addr - lo + size)]))
                     struct.pack_into("<I", self.sram, params - lo + 0x10 + 4 * i, crc)
         elif addr % Flash.SECTOR or size % Flash.SECTOR or not (
                 XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]):
             status = 1
         elif op == 3:
             struct.pack_into(">Q", self.sram, params - lo + 0x10, self.flash.unique_id)
+        elif op == 5:
+            self.sram[params - lo + 0x10:params - lo + 0x13] = self.flash.jedec_id
         elif op == 1:
             self.flash.erase(addr - XIP_BASE, size)
             blocks = size // 65536 if addr % 65536 == 0 else 0
@@ -382,11 +385,13 @@ class PicobootModel(UsbFunction):
         kind, mask = args[0], struct.unpack_from("<I", args, 4)[0]
         words: list[int] = []
         if kind == 1:                              # SYS
-            supported = mask & 0x1
+            supported = mask & 0x9
             words = [supported]
             if supported & 0x1:                    # chip info: package, chip id low, chip id high
                 uid = self.flash.unique_id
                 words += [0, uid & 0xFFFFFFFF, uid >> 32]
+            if supported & 0x8:                    # flash device info (the OTP FLASH_DEVINFO row)
+                words.append(self.flash.devinfo)
         elif kind in (2, 3, 4):
             words = [0]
         else:
