@@ -76,7 +76,7 @@ struct DeviceCommandTests {
         #expect(verify.status == 1)
         let result = try #require(Self.jsonLines(verify.stdout).first)
         #expect(result["match"] as? Bool == false)
-        #expect(result["first_difference"] as? Int == 0x1000_0064)
+        #expect(result["first_difference"] as? String == "0x10000064")
         #expect(verify.stderr.contains("first at 0x10000064"))
     }
 

@@ -20,7 +20,7 @@ enum Terminal {
     }
 
     /// Encodes a value as one line of JSON with sorted keys.
-    static func jsonLine<T: Encodable>(_ value: T) -> String {
+    static func jsonLine(_ value: any Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)

@@ -31,7 +31,7 @@ struct EraseCommand: ParsableCommand {
             let elapsed = ContinuousClock.now - start
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
-                    "event": .string("erased"), "start": .int(Int(area.start)), "end": .int(Int(area.end)),
+                    "event": .string("erased"), "start": .address(area.start), "end": .address(area.end),
                     "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue)])))
             } else {
                 Terminal.output("erased \(area) (\(area.count / 1024) KiB) on \(session.name) in \(elapsed)")

@@ -52,7 +52,7 @@ extension InfoCommand {
                              "build_date": info.buildDate.map(JSONValue.string) ?? .null,
                              "sdk_version": info.sdkVersion.map(JSONValue.string) ?? .null,
                              "board": info.board.map(JSONValue.string) ?? .null,
-                             "binary_end": info.binaryEnd.map { .int(Int($0)) } ?? .null])
+                             "binary_end": info.binaryEnd.map { .address($0) } ?? .null])
                 } ?? .null
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "chip": .string(session.chip.name), "port": .string(board.usb.portPath.description),

@@ -78,8 +78,8 @@ struct SaveCommand: ParsableCommand {
             }
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
-                    "event": .string("saved"), "file": .string(output), "start": .int(Int(area.start)),
-                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
+                    "event": .string("saved"), "file": .string(output), "start": .address(area.start),
+                    "end": .address(area.end), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
             } else if output != "-" {
                 Terminal.output("saved \(area) (\(bytes.count) bytes) from \(session.name) to \(output)")
             }

@@ -39,13 +39,13 @@ struct VerifyCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("verified"), "match": .bool(report.mismatchCount == 0), "bytes": .int(report.bytesCompared),
-                    "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .int(Int($0.address)) } ?? .null,
+                    "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .address($0.address) } ?? .null,
                     "method": .string(report.method), "helper": report.helperNote.map(JSONValue.string) ?? .null,
                     "usb_bytes_read": report.byCRC ? .int(Int(report.bytesReadByHelperCheck)) : .int(report.bytesCompared)])))
             }
             if let first {
                 throw DeviceFailure.failed("\(session.name) differs from \(file): \(report.mismatchCount) of \(report.bytesCompared) bytes; first at "
-                    + "0x\(String(first.address, radix: 16)) (file 0x\(String(first.expected, radix: 16)), board 0x\(String(first.actual, radix: 16)))")
+                    + "\(JSONStyle.address(first.address)) (file \(JSONStyle.byte(first.expected)), board \(JSONStyle.byte(first.actual)))")
             }
             let compared = report.bytesCompared
             if !json { Terminal.output("\(session.name) holds \(file): \(compared) bytes match (\(report.byCRC ? "RAM helper CRCs, \(report.bytesReadByHelperCheck) bytes read" : "read back"))") }

@@ -12,14 +12,13 @@ enum FirmwareJSON {
     /// A number, or null.
     static func optional(_ value: Int?) -> FirmwareJSON { value.map(FirmwareJSON.int) ?? .null }
     /// `"0x10000000"`.
-    static func hex(_ value: UInt32) -> FirmwareJSON { .string("0x" + String(String(value, radix: 16).reversed()).padding8Reversed) }
+    static func hex(_ value: UInt32) -> FirmwareJSON { .string(JSONStyle.address(value)) }
     /// `"0x10000000"`, or null.
     static func hex(_ value: UInt32?) -> FirmwareJSON { value.map { hex($0) } ?? .null }
     /// `"0x100000000"` for a 64-bit end address.
-    static func hex64(_ value: UInt64) -> FirmwareJSON {
-        let digits = String(value, radix: 16)
-        return .string("0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits)
-    }
+    static func hex64(_ value: UInt64) -> FirmwareJSON { .string(JSONStyle.address(value)) }
+    /// `("schema", 1)`: the first key of every document.
+    static var schema: (String, FirmwareJSON) { ("schema", .int(JSONStyle.schema)) }
 
     /// The document as compact text with two-space indentation, ending without a newline.
     func rendered(indent: String = "") -> String {
@@ -58,13 +57,5 @@ enum FirmwareJSON {
             }
         }
         return out + "\""
-    }
-}
-
-private extension String {
-    /// Reversed hex digits padded to 8 and turned back the right way round.
-    var padding8Reversed: String {
-        let padded = self + String(repeating: "0", count: max(0, 8 - count))
-        return String(padded.reversed())
     }
 }

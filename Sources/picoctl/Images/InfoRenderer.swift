@@ -2,8 +2,8 @@ import UF2
 
 /// Renders `FirmwareFacts` as text for people and as the stable JSON document of `info --json`.
 enum InfoRenderer {
-    static func hex(_ v: UInt32) -> String { String(v, radix: 16).paddedHex }
-    static func hex(_ v: UInt64) -> String { String(v, radix: 16).paddedHex }
+    static func hex(_ v: UInt32) -> String { JSONStyle.address(v) }
+    static func hex(_ v: UInt64) -> String { JSONStyle.address(v) }
 
     /// Text: one `key: value` line per fact, sections for binary info, boot2 and IMAGE_DEF.
     static func text(_ f: FirmwareFacts) -> String {
@@ -64,62 +64,63 @@ enum InfoRenderer {
     static func json(_ f: FirmwareFacts) -> FirmwareJSON {
         let fw = f.firmware
         return .object([
+            FirmwareJSON.schema,
             ("file", .string(f.file)),
             ("size", .int(f.size)),
             ("format", .string(fw.format.rawValue)),
             ("families", .array(fw.families.map { .object([("name", .optional($0.name)), ("id", .hex($0.rawValue))]) })),
             ("chip", .optional(f.chip?.name)),
             ("kind", .string(fw.kind.rawValue)),
-            ("blockCount", .optional(fw.blockCount)),
-            ("absoluteBlock", .bool(fw.hasAbsoluteBlock)),
-            ("entryPoint", .hex(fw.entryPoint)),
+            ("block_count", .optional(fw.blockCount)),
+            ("absolute_block", .bool(fw.hasAbsoluteBlock)),
+            ("entry_point", .hex(fw.entryPoint)),
             ("machine", .optional(fw.machine.map { $0 == .arm ? "arm" : "riscv" })),
-            ("imageBytes", .int(fw.image.byteCount)),
+            ("image_bytes", .int(fw.image.byteCount)),
             ("ranges", .array(fw.image.segments.map { s in
                 .object([("start", .hex(s.address)), ("end", .hex64(s.end)), ("size", .int(s.bytes.count)), ("region", .string(f.region(s.address)))])
             })),
-            ("conversionProblem", .optional(fw.conversionProblem?.description)),
+            ("conversion_problem", .optional(fw.conversionProblem?.description)),
             ("boot2", f.boot2.map { b in
-                .object([("valid", .bool(b.isValid)), ("storedCRC", .hex(b.storedCRC)), ("computedCRC", .hex(b.computedCRC))])
+                .object([("valid", .bool(b.isValid)), ("stored_crc", .hex(b.storedCRC)), ("computed_crc", .hex(b.computedCRC))])
             } ?? .null),
-            ("imageDefinition", f.metadata.map { m in
-                .object([("address", .hex(m.address)), ("imageType", .optional(m.imageType?.imageType)),
+            ("image_definition", f.metadata.map { m in
+                .object([("address", .hex(m.address)), ("image_type", .optional(m.imageType?.imageType)),
                          ("chip", .optional(m.imageType?.chip)), ("cpu", .optional(m.imageType?.cpu)),
-                         ("security", .optional(m.imageType?.security)), ("tryBeforeYouBuy", m.imageType.map { .bool($0.tryBeforeYouBuy) } ?? .null),
+                         ("security", .optional(m.imageType?.security)), ("try_before_you_buy", m.imageType.map { .bool($0.tryBeforeYouBuy) } ?? .null),
                          ("items", .array(m.items.map { .string($0.name) }))])
             } ?? .null),
-            ("binaryInfo", f.binaryInfo.map(binaryInfoJSON) ?? .null),
+            ("binary_info", f.binaryInfo.map(binaryInfoJSON) ?? .null),
         ])
     }
 
     static func binaryInfoJSON(_ bi: BinaryInfo) -> FirmwareJSON {
         .object([
-            ("headerAddress", .hex(bi.headerAddress)),
-            ("programName", .optional(bi.programName)),
-            ("programVersion", .optional(bi.programVersion)),
-            ("programURL", .optional(bi.url)),
-            ("programDescription", .optional(bi.programDescription)),
+            ("header_address", .hex(bi.headerAddress)),
+            ("program_name", .optional(bi.programName)),
+            ("program_version", .optional(bi.programVersion)),
+            ("program_url", .optional(bi.url)),
+            ("program_description", .optional(bi.programDescription)),
             ("features", .array(bi.features.map(FirmwareJSON.string))),
-            ("buildDate", .optional(bi.buildDate)),
-            ("buildAttributes", .array(bi.buildAttributes.map(FirmwareJSON.string))),
-            ("sdkVersion", .optional(bi.sdkVersion)),
+            ("build_date", .optional(bi.buildDate)),
+            ("build_attributes", .array(bi.buildAttributes.map(FirmwareJSON.string))),
+            ("sdk_version", .optional(bi.sdkVersion)),
             ("board", .optional(bi.board)),
-            ("boot2Name", .optional(bi.boot2Name)),
-            ("binaryStart", .hex(bi.binaryStart)),
-            ("binaryEnd", .hex(bi.binaryEnd)),
+            ("boot2_name", .optional(bi.boot2Name)),
+            ("binary_start", .hex(bi.binaryStart)),
+            ("binary_end", .hex(bi.binaryEnd)),
             ("pins", .array(bi.pins.map { .object([("pins", .string($0.rangesText)), ("numbers", .array($0.pins.map(FirmwareJSON.int))), ("function", .string($0.label))]) })),
-            ("namedGroups", .array(bi.namedGroups.map { g in
-                .object([("label", .string(g.label)), ("parentID", .hex(g.parentID)), ("groupID", .hex(g.groupID)),
+            ("named_groups", .array(bi.namedGroups.map { g in
+                .object([("label", .string(g.label)), ("parent_id", .hex(g.parentID)), ("group_id", .hex(g.groupID)),
                          ("flags", .int(Int(g.flags))), ("members", .array(g.members.map(FirmwareJSON.string)))])
             })),
-            ("blockDevices", .array(bi.blockDevices.map { d in
+            ("block_devices", .array(bi.blockDevices.map { d in
                 .object([("name", .string(d.name)), ("address", .hex(d.address)), ("size", .int(Int(d.size))), ("flags", .int(Int(d.flags)))])
             })),
-            ("otherValues", .array(bi.otherValues.map { v in
+            ("other_values", .array(bi.otherValues.map { v in
                 .object([("type", .int(Int(v.type))), ("tag", .int(Int(v.tag))), ("id", .hex(v.id)), ("label", .optional(v.label)), ("value", .string(v.value))])
             })),
-            ("copyTable", .array(bi.copyTable.map { c in
-                .object([("source", .hex(c.source)), ("destinationStart", .hex(c.destinationStart)), ("destinationEnd", .hex(c.destinationEnd))])
+            ("copy_table", .array(bi.copyTable.map { c in
+                .object([("source", .hex(c.source)), ("destination_start", .hex(c.destinationStart)), ("destination_end", .hex(c.destinationEnd))])
             })),
         ])
     }

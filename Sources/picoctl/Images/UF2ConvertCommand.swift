@@ -118,12 +118,7 @@ struct UF2ConvertCommand: ParsableCommand {
     private func flattened(_ image: MemoryImage) throws -> [UInt8] {
         let fillByte = UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)
         let flat = try SDKConversion.flatten(image, fill: fillByte)
-        FirmwareCLI.diagnose("image starts at \(String(flat.address, radix: 16, uppercase: false).paddedHex)")
+        FirmwareCLI.diagnose("image starts at \(JSONStyle.address(flat.address))")
         return flat.bytes
     }
-}
-
-extension String {
-    /// `10000000` → `0x10000000`.
-    var paddedHex: String { "0x" + String(repeating: "0", count: max(0, 8 - count)) + self }
 }

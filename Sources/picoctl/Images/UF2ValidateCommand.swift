@@ -73,21 +73,22 @@ enum UF2ValidationRenderer {
     /// `absoluteBlock`, `families[]` and `findings[]` (`severity`, `rule`, `block`, `address`, `message`).
     static func json(_ report: UF2ValidationReport, file: String, strict: Bool) -> FirmwareJSON {
         .object([
+            FirmwareJSON.schema,
             ("file", .string(file)),
             ("valid", .bool(report.isValid(strict: strict))),
             ("strict", .bool(strict)),
-            ("fileSize", .int(report.fileSize)),
-            ("blockCount", .int(report.blockCount)),
+            ("file_size", .int(report.fileSize)),
+            ("block_count", .int(report.blockCount)),
             ("errors", .int(report.errors.count)),
             ("warnings", .int(report.warnings.count)),
-            ("absoluteBlock", .bool(report.hasAbsoluteBlock)),
+            ("absolute_block", .bool(report.hasAbsoluteBlock)),
             ("families", .array(report.families.map { fam in
                 .object([
                     ("family", .optional(fam.family?.name ?? fam.family.map { "0x" + String($0.rawValue, radix: 16) })),
                     ("id", fam.family.map { .hex($0.rawValue) } ?? .null),
                     ("blocks", .int(fam.blocks)),
-                    ("declaredCount", .int(Int(fam.declaredCount))),
-                    ("payloadBytes", .int(fam.payloadBytes)),
+                    ("declared_count", .int(Int(fam.declaredCount))),
+                    ("payload_bytes", .int(fam.payloadBytes)),
                     ("start", .hex(fam.lowestAddress)),
                     ("end", .hex64(fam.endAddress)),
                 ])
@@ -104,6 +105,6 @@ enum UF2ValidationRenderer {
         ])
     }
 
-    static func hexText(_ value: UInt32) -> String { String(value, radix: 16).paddedHex }
-    static func hexText(_ value: UInt64) -> String { String(value, radix: 16).paddedHex }
+    static func hexText(_ value: UInt32) -> String { JSONStyle.address(value) }
+    static func hexText(_ value: UInt64) -> String { JSONStyle.address(value) }
 }

@@ -24,10 +24,11 @@ struct DoctorCommand: ParsableCommand {
                                        fix: PicoSerial.udevAvailable ? nil : "sudo apt install libudev1"), at: 0)
         report.findings.insert(contentsOf: Config.doctorFindings(), at: 1)
         if json {
-            struct Document: Encodable { var needsFixing: Bool; var findings: [Finding]; var devices: [UsbScan.Device] }
+            struct Document: Encodable { var schema: Int; var needsFixing: Bool; var findings: [Finding]; var devices: [UsbScan.Device] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let document = Document(needsFixing: report.needsFixing, findings: report.findings, devices: report.devices)
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let document = Document(schema: JSONStyle.schema, needsFixing: report.needsFixing, findings: report.findings, devices: report.devices)
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
             for finding in report.findings {

@@ -57,7 +57,7 @@ struct ListCommand: ParsableCommand {
                     record.name = names.name(of: board, uniqueID: learned[board.usb.portPath])
                     return record
                 }
-                Terminal.output(Terminal.jsonLine(ListOutput(schema: 1, boards: records)))
+                Terminal.output(Terminal.jsonLine(ListOutput(schema: JSONStyle.schema, boards: records)))
                 return
             }
             if boards.isEmpty {
@@ -168,13 +168,14 @@ struct WatchLine: Encodable {
     var uniqueId: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case event, board
+        case schema, event, board
         case fromMode = "from_mode"
         case uniqueId = "unique_id"
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(JSONStyle.schema, forKey: .schema)
         try c.encode(event, forKey: .event)
         try c.encode(board, forKey: .board)
         try c.encode(fromMode, forKey: .fromMode)
