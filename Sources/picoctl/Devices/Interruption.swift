@@ -23,7 +23,7 @@ private final class ImmediateCleanup: Interruptible {
     func releaseForExit() {}
 }
 
-/// Ctrl-C and SIGTERM. Held transports are interrupted (INTERFACE_RESET, transfers fail at once),
+/// Ctrl-C, SIGTERM and SIGHUP (a closed terminal or ssh connection). Held transports are interrupted (INTERFACE_RESET, transfers fail at once),
 /// the command unwinds and closes them normally, and `DeviceFailure.reporting` turns the outcome
 /// into exit status 130; if it does not unwind within `grace`, the transports are released and the
 /// process exits with 130 anyway, so no board stays locked. Clean-up closures (`register { }`)
@@ -40,12 +40,15 @@ final class Interruption: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var signalNumber: Int32?
 
-    /// Starts catching SIGINT and SIGTERM (idempotent). Handlers run on a dispatch queue, not in signal context.
+    /// The signals that stop a command cleanly: Ctrl-C, `kill`, a closed terminal or ssh connection.
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Starts catching `signals` (idempotent). Handlers run on a dispatch queue, not in signal context.
     func install() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
-        for number in [SIGINT, SIGTERM] {
+        for number in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInitiated))
             source.setEventHandler { [unowned self] in self.fire(number) }
@@ -82,7 +85,16 @@ final class Interruption: @unchecked Sendable {
     var message: String? {
         lock.lock()
         defer { lock.unlock() }
-        return signalNumber.map { "picoctl: interrupted by \($0 == SIGINT ? "Ctrl-C" : "SIGTERM"); the board was reset and released" }
+        return signalNumber.map { "picoctl: interrupted by \(Self.name($0)); the board was reset and released" }
+    }
+
+    /// How a person names the signal: `Ctrl-C`, `SIGTERM`, `SIGHUP`.
+    static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: "Ctrl-C"
+        case SIGHUP: "SIGHUP"
+        default: "SIGTERM"
+        }
     }
 
     private func fire(_ number: Int32) {
@@ -95,7 +107,7 @@ final class Interruption: @unchecked Sendable {
         guard first, !resources.isEmpty, !immediate else {
             for resource in resources { resource.interrupt() }
             for resource in resources { resource.releaseForExit() }
-            Terminal.error("\npicoctl: interrupted by \(number == SIGINT ? "Ctrl-C" : "SIGTERM")")
+            Terminal.error("\npicoctl: interrupted by \(Self.name(number))")
             _exit(ExitStatus.interrupted.rawValue)
         }
         for resource in resources { resource.interrupt() }
