@@ -7,8 +7,8 @@ struct MonitorCommand: ParsableCommand {
         commandName: "monitor",
         abstract: "Follow a board's USB serial console, across resets, re-flashing and replugging.",
         discussion: """
-            Finds the board's CDC tty through udev (by --serial, --port or a tty path; with none, the only \
-            Raspberry Pi board present), opens it raw, raises DTR at once (a pico-sdk program drops its \
+            Finds the board's CDC tty (by --serial, --port or a tty path; with none, the only Raspberry Pi \
+            board present; identities read from sysfs, as `list` does), opens it raw, raises DTR at once (a pico-sdk program drops its \
             output until DTR is up) and streams what it prints to stdout. When the board goes away the \
             monitor waits for it to come back (unless --no-reconnect) and says so on stderr.
             When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session.
