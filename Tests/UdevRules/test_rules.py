@@ -4,6 +4,9 @@ Each case describes a device as umockdev records (sysfs attributes and uevent pr
 runs `udevadm test` on it under umockdev with our rules file bind-mounted over
 /etc/udev/rules.d in a private mount namespace, and checks what udev decided: mode, group,
 tags, properties. Needs root (CI runs as root) for the mount namespace.
+
+`udevadm test` writes the udev database (/run/udev/data, links, tags) of the devices it tests; in the
+namespace /run is an empty tmpfs, so the host's database never sees the fake devices.
 """
 import grp
 import os
@@ -74,9 +77,12 @@ def udev_test(records, syspath):
         device_file = os.path.join(tmp, "devices.umockdev")
         with open(device_file, "w") as f:
             f.write(records)
-        script = (f"mount --bind {rules_dir} /etc/udev/rules.d && "
+        script = (f"mount -t tmpfs -o size=4m,mode=755 picoctl-test-run /run && "
+                  f"mount --bind {rules_dir} /etc/udev/rules.d && "
                   f"exec umockdev-run -d {device_file} -- udevadm test /sys{syspath}")
-        run = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+        run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                             capture_output=True, text=True, timeout=60)
+        assert "picoctl-test-run" not in open("/proc/self/mounts").read()
     out = run.stdout + run.stderr
     ours = [line for line in out.splitlines() if "60-picoctl.rules:" in line]
     props = dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line and not line.startswith(" "))
@@ -92,6 +98,32 @@ BOARDS = [
     ("0004", "Picoprobe", "E6605481DB48BBBB"),
     ("000c", "Debugprobe on Pico", "E6605481DB48CCCC"),
 ]
+
+
+def host_udev_state():
+    """Every entry under /run/udev with its type, link target, contents and modification time."""
+    state = {}
+    for top, dirs, files in os.walk("/run/udev"):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            st = os.lstat(path)
+            if os.path.islink(path):
+                what = os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    what = f.read()
+            else:
+                what = "dir"
+            state[path] = (what, st.st_mtime_ns)
+    return state
+
+
+def test_udevadm_test_leaves_the_hosts_udev_database_alone():
+    before = host_udev_state()
+    records = usb_device("1-3", "2e8a", "000a", "Pico", "E6605481DB484636", 6) + cdc_tty("1-3", "ttyACM0")
+    udev_test(records, f"{HUB}/1-3")
+    udev_test(records, f"{HUB}/1-3/1-3:1.0/tty/ttyACM0")
+    assert host_udev_state() == before
 
 
 @pytest.mark.parametrize("pid,product,serial", BOARDS)
