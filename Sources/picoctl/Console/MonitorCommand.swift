@@ -15,7 +15,11 @@ struct MonitorCommand: ParsableCommand {
             With --expect, --fail-on or --lines, output is written line by line and the exit status tells \
             a CI job what happened: 0 expected line seen (or N lines), 10 --fail-on line seen, \
             11 --timeout passed first, 7 board gone with --no-reconnect, 4 no such board or several, \
-            6 permission denied, 130 interrupted.
+            6 permission denied, 3 the --log file could not be written (whatever else matched), 130 interrupted.
+            Lines longer than 16 KiB are cut into pieces (each shown and logged as a line); --expect and \
+            --fail-on still match a pattern that straddles a cut.
+            The monitor is the tty's only reader (a lock): a second monitor, or flash --monitor, on the same \
+            tty names the process that holds it and exits 5, unless --share is given.
             """)
 
     @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"))
@@ -54,13 +58,15 @@ struct MonitorCommand: ParsableCommand {
             throw error.status.exitCode
         }
         let status = session.run(forwardInput: true)
+        if session.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }
 
     private func runAll() throws {
+        let names = try Inventory.loadOrExit(explicit: board.inventory)
         let multiplexer: MonitorAll
         do {
-            multiplexer = try MonitorAll(options: monitor, json: json, names: (try? Inventory.load(explicit: board.inventory)) ?? Inventory())
+            multiplexer = try MonitorAll(options: monitor, json: json, names: names)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
@@ -68,6 +74,7 @@ struct MonitorCommand: ParsableCommand {
         let key = Interruption.shared.register { multiplexer.stop(interrupted: true) }
         defer { Interruption.shared.remove(key) }
         let status = multiplexer.run()
+        if multiplexer.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }
 }

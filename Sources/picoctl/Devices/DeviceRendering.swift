@@ -14,9 +14,10 @@ enum Terminal {
         isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
     }
 
-    /// Writes a line to stdout.
+    /// Writes a line to stdout. A closed stdout ends the command: at once by SIGPIPE, or, while a
+    /// board is held (`Interruption` ignores SIGPIPE then), after the board is reset and released.
     static func output(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        if !ConsoleOutput.write(Array((line + "\n").utf8), to: .standardOutput) { Interruption.shared.outputClosed() }
     }
 
     /// Writes a line to stderr.
