@@ -150,3 +150,13 @@ def test_monitor_all_whose_stdout_closes_ends_by_sigpipe(emulated_board, picoctl
     os.close(write_end)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGPIPE, err
+
+
+def test_sighup_ends_the_monitor_cleanly_with_130(picoctl):
+    import signal
+    master, path = board_pty()
+    proc = start(picoctl, path, "--no-input")
+    wait_for_stderr(proc, b"connected to")
+    proc.send_signal(signal.SIGHUP)                       # the terminal or ssh connection closed
+    assert proc.wait(10) == 130
+    os.close(master)
