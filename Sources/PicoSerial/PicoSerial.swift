@@ -2,8 +2,9 @@ import CLibUDev
 
 /// The board's USB CDC console: termios ports, libudev discovery and hotplug, line assembly, log following.
 ///
-/// The layers, bottom up: `SerialPort` (a tty opened raw, DTR raised), `UDev` and `HotplugMonitor`
-/// (which ttys exist, which appear and go), `LineAssembler` and `ConsoleFormatter` (bytes to lines
+/// The layers, bottom up: `SerialPort` (a tty opened raw, DTR raised, optionally its only reader),
+/// `SerialDevice.sysfs(syspath:)` (which board a tty belongs to, read from sysfs: the one place every
+/// command learns it), `UDev` and `HotplugMonitor` (which ttys exist, which appear and go), `LineAssembler` and `ConsoleFormatter` (bytes to lines
 /// and to what a console shows), `FollowerStateMachine` (the follow logic, no I/O) and `LogFollower`
 /// (one poll loop that drives it). The library never prints: it hands typed `FollowEvent`s to the caller.
 ///

@@ -12,6 +12,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     case ioFailed(path: String, call: String, errno: Errno)
     /// libudev could not be initialised or one of its calls failed.
     case udevFailed(call: String, errno: Errno)
+    /// Another process reads the tty (it holds the port's lock); `holder` when `/proc` tells who.
+    case inUse(path: String, holder: PortHolder?)
 
     /// The sentence a user reads.
     public var description: String {
@@ -34,6 +36,9 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) on \(path) failed: \(errno)"
         case let .udevFailed(call, errno):
             return "libudev \(call) failed: \(errno) (is /sys mounted and libudev installed?)"
+        case let .inUse(path, holder):
+            return "\(path) is already being read by \(holder?.description ?? "another program")"
+                + " (one reader per tty: stop it, or pass --share to read alongside it)"
         }
     }
 

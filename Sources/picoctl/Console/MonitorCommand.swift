@@ -7,15 +7,19 @@ struct MonitorCommand: ParsableCommand {
         commandName: "monitor",
         abstract: "Follow a board's USB serial console, across resets, re-flashing and replugging.",
         discussion: """
-            Finds the board's CDC tty through udev (by --serial, --port or a tty path; with none, the only \
-            Raspberry Pi board present), opens it raw, raises DTR at once (a pico-sdk program drops its \
+            Finds the board's CDC tty (by --serial, --port or a tty path; with none, the only Raspberry Pi \
+            board present; identities read from sysfs, as `list` does), opens it raw, raises DTR at once (a pico-sdk program drops its \
             output until DTR is up) and streams what it prints to stdout. When the board goes away the \
             monitor waits for it to come back (unless --no-reconnect) and says so on stderr.
             When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session.
             With --expect, --fail-on or --lines, output is written line by line and the exit status tells \
             a CI job what happened: 0 expected line seen (or N lines), 10 --fail-on line seen, \
             11 --timeout passed first, 7 board gone with --no-reconnect, 4 no such board or several, \
-            6 permission denied, 130 interrupted.
+            6 permission denied, 3 the --log file could not be written (whatever else matched), 130 interrupted.
+            Lines longer than 16 KiB are cut into pieces (each shown and logged as a line); --expect and \
+            --fail-on still match a pattern that straddles a cut.
+            The monitor is the tty's only reader (a lock): a second monitor, or flash --monitor, on the same \
+            tty names the process that holds it and exits 5, unless --share is given.
             """)
 
     @Argument(help: ArgumentHelp("The board's tty (e.g. /dev/ttyACM0) instead of --serial/--port.", valueName: "tty"), completion: .file())
@@ -60,13 +64,15 @@ struct MonitorCommand: ParsableCommand {
             throw error.status.exitCode
         }
         let status = session.run(forwardInput: true)
+        if session.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }
 
     private func runAll() throws {
+        let names = try Inventory.loadOrExit(explicit: board.inventory)
         let multiplexer: MonitorAll
         do {
-            multiplexer = try MonitorAll(options: monitor, json: json, names: (try? Inventory.load(explicit: board.inventory)) ?? Inventory())
+            multiplexer = try MonitorAll(options: monitor, json: json, names: names)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
@@ -74,6 +80,7 @@ struct MonitorCommand: ParsableCommand {
         let key = Interruption.shared.register { multiplexer.stop(interrupted: true) }
         defer { Interruption.shared.remove(key) }
         let status = multiplexer.run()
+        if multiplexer.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }
 }

@@ -32,7 +32,7 @@ struct MonitorOptions: ParsableArguments {
                                valueName: "wall|mono|delta"))
     var timestamps: TimestampMode? = nil
 
-    @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line); if a write fails, logging stops and the run exits 3.", valueName: "FILE"))
     var log: String?
 
     @Flag(name: .long, help: "Show received bytes as a hex dump.")
@@ -71,6 +71,9 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
     var noInput = false
 
+    @Flag(name: .long, help: "Read the tty alongside another reader. Without it the monitor is the tty's only reader (a lock); a tty another reader holds ends the run with exit 5, naming it.")
+    var share = false
+
     func validate() throws {
         if let baud, !SerialPort.supportedBauds.contains(baud) {
             throw ValidationError("--baud \(baud) is not supported (use one of \(SerialPort.supportedBauds.map(String.init).joined(separator: ", ")))")
@@ -93,7 +96,7 @@ struct MonitorOptions: ParsableArguments {
 
     /// The follower's options for `identity`.
     func followOptions(identity: BoardIdentity) -> FollowOptions {
-        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200), reconnect: !noReconnect,
+        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200, exclusive: !share), reconnect: !noReconnect,
                       timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) })
     }
 }
