@@ -12,6 +12,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     case ioFailed(path: String, call: String, errno: Errno)
     /// libudev could not be initialised or one of its calls failed.
     case udevFailed(call: String, errno: Errno)
+    /// The host of a network console could not be resolved (`getaddrinfo`'s reason).
+    case hostNotFound(host: String, reason: String)
 
     /// The sentence a user reads.
     public var description: String {
@@ -34,6 +36,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) on \(path) failed: \(errno)"
         case let .udevFailed(call, errno):
             return "libudev \(call) failed: \(errno) (is /sys mounted and libudev installed?)"
+        case let .hostNotFound(host, reason):
+            return "cannot resolve \(host): \(reason)"
         }
     }
 
@@ -47,6 +51,9 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The errno values the kernel reports on a tty whose USB device was removed.
-    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice]
+    /// The errno values the kernel reports on a tty whose USB device was removed, and on a network console
+    /// whose server went away or is not listening (yet).
+    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice,
+                                               .connectionRefused, .connectionReset, .connectionAbort, .brokenPipe,
+                                               .timedOut, .noRouteToHost, .networkUnreachable, .networkDown]
 }
