@@ -19,5 +19,6 @@ struct Picoctl: ParsableCommand {
             RebootCommand.self,
             MonitorCommand.self,
             DoctorCommand.self,
+            LabCommand.self,
         ])
 }
