@@ -78,7 +78,8 @@ struct LabgridGroup: Equatable {
 
     /// The exporter YAML for `groups`: a `console` (USBSerialPort) and a `usb` (USBFlashableDevice) each.
     static func exporterYAML(_ groups: [LabgridGroup], speed: Int) -> String {
-        var out = "# labgrid exporter configuration from `picoctl lab labgrid-exporter`: one group per board.\n"
+        // labgrid reads the file as a Jinja2 template whose line statements start with `#`: comments start with `##`.
+        var out = "## labgrid exporter configuration from `picoctl lab labgrid-exporter`: one group per board.\n"
         if groups.isEmpty { return out + "{}\n" }
         for group in groups {
             // The USB device at the board's port, in any mode; udev's ID_PATH when it has one, else its sysfs name.
