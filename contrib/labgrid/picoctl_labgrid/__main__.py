@@ -4,10 +4,12 @@
     python -m picoctl_labgrid -c env.yaml reboot --bootsel
     python -m picoctl_labgrid -c env.yaml info
     python -m picoctl_labgrid -c env.yaml list
+    python -m picoctl_labgrid -c env.yaml monitor --expect READY --timeout 60   # picoctl monitor on the exporter host
 
 The environment file (`-c`, else $LG_ENV) names the target (`--role`, default `main`) with a
 `PicoctlDriver`; for a remote place, acquire it first (`labgrid-client -p PLACE acquire`). Results
 are printed as JSON; a picoctl failure prints its message and exits with picoctl's exit status.
+`monitor` passes its options to `picoctl monitor` and its output through, and exits with its status.
 """
 from __future__ import annotations
 
@@ -28,14 +30,25 @@ def main(argv: list[str] | None = None) -> int:
     reboot.add_argument("--bootsel", action="store_true")
     commands.add_parser("info", help="what picoctl reads from the board")
     commands.add_parser("list", help="every Pico-family board on the exporter host")
-    args = parser.parse_args(argv)
+    commands.add_parser("monitor", help="picoctl monitor on the exporter host (its options follow)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `monitor` belongs to picoctl monitor, options included.
+    at = next((i for i, word in enumerate(argv) if word == "monitor"
+               and (i == 0 or argv[i - 1] not in ("-c", "--config", "--role"))), None)
+    passed = argv[at + 1:] if at is not None else []
+    args = parser.parse_args(argv[:at + 1] if at is not None else argv)
     if not args.config:
         parser.error("no environment file: pass -c ENV.yaml or set LG_ENV")
 
     from labgrid import Environment
     from .driver import PicoctlError
 
-    target = Environment(args.config).get_target(args.role)
+    from labgrid.exceptions import NoConfigFoundError
+    try:
+        target = Environment(args.config).get_target(args.role)
+    except NoConfigFoundError as error:
+        print(f"picoctl_labgrid: {error.msg}", file=sys.stderr)
+        return 2
     if target is None:
         print(f"picoctl_labgrid: no target '{args.role}' in {args.config}", file=sys.stderr)
         return 2
@@ -45,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             result = driver.flash(args.image)
         elif args.command == "reboot":
             result = driver.reboot(bootsel=args.bootsel)
+        elif args.command == "monitor":
+            return driver.monitor(passed)
         elif args.command == "info":
             result = driver.info()
         else:

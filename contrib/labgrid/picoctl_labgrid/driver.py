@@ -98,3 +98,15 @@ class PicoctlDriver(Driver):
         """Every Pico-family board on the exporter host (`picoctl list --json`)."""
         events = self._run(["list"])
         return events[-1]["boards"] if events else []
+
+    @Driver.check_active
+    @step(args=["args"])
+    def monitor(self, args: list[str] | tuple[str, ...] = ()) -> int:
+        """Follows the board's console with `picoctl monitor --port PATH ARGS` on the exporter host, across
+        resets and re-flashing (picoctl follows the tty through udev there); its output is passed through.
+        Returns picoctl's exit status (0 `--expect` seen, 10 `--fail-on`, 11 `--timeout`, ...). Bound the run
+        with `--timeout`. The tty must be free: not held by a labgrid console at the same time."""
+        command = self.device.wrap_command([self.picoctl, "monitor", "--port", self.port, "--no-input", *args])
+        self.logger.debug("Running %s", " ".join(command))
+        return subprocess.run(command, stdin=subprocess.DEVNULL).returncode
+

@@ -5,8 +5,9 @@ tty) and an sshd (labgrid runs commands on an exporter host over SSH). In the cl
 labgrid's client, `python -m picoctl_labgrid` and `picoctl monitor rfc2217://`.
 
 The test flashes the companion firmware through the labgrid driver, reads its banner through
-labgrid's serial port, and follows its heartbeats with `picoctl monitor rfc2217://` across a board
-reset. Namespaces, keys and configuration are created by the test and removed after it.
+labgrid's serial port, follows its heartbeats with `picoctl monitor rfc2217://` up to a board reset
+(labgrid's exporter then serves the board on a new port, where a new monitor sees them again), and
+follows them across another reset with `picoctl monitor` run on the exporter host by the driver. Namespaces, keys and configuration are created by the test and removed after it.
 """
 from __future__ import annotations
 
@@ -234,7 +235,6 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
     # labgrid's exporter serves the board again once it is back (ser2net on a port it picks anew).
     again = json.loads(lab.in_ns(lab.cli, [venv_python(), str(Path(__file__).parent / "lab_client.py"), str(env_file), "port"],
                                  env=client_env).stdout)
-    print(f"console port before the reset {where['port']}, after {again['port']}")
     if again["port"] == where["port"]:
         wait_monitor(lambda ev: [e["event"] for e in ev].count("reconnected") >= 1
                      and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("heartbeat"), "heartbeat after the reset")
@@ -245,4 +245,30 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
         assert json.loads(after.stdout.splitlines()[-1])["reason"] == "expected"
     os.killpg(monitor.pid, signal.SIGINT)
     assert monitor.wait(15) == 130
+
+    # picoctl monitor on the exporter host, through the driver: it follows the board's tty across a reset.
+    follow_log = tmp_path / "follow.json"
+    follow = subprocess.Popen(["ip", "netns", "exec", lab.cli, venv_python(), "-m", "picoctl_labgrid", "-c", str(env_file),
+                               "monitor", "--json", "--timeout", "90"], stdout=follow_log.open("wb"),
+                              stderr=subprocess.PIPE, env=client_env, start_new_session=True)
+    lab.procs.append(follow)
+
+    def follow_events() -> list[dict]:
+        return [json.loads(line) for line in follow_log.read_text().splitlines() if line.startswith("{")]
+
+    def wait_follow(predicate, what: str, timeout: float = 60) -> None:
+        end = time.monotonic() + timeout
+        while not predicate(follow_events()):
+            assert time.monotonic() < end and follow.poll() is None, f"driver monitor: no {what}\n{follow_log.read_text()}"
+            time.sleep(0.2)
+
+    wait_follow(lambda ev: any(e["event"] == "line" and e["text"].startswith("heartbeat") for e in ev), "heartbeat")
+    reset = lab.in_ns(lab.cli, [venv_python(), "-m", "picoctl_labgrid", "-c", str(env_file), "reboot"], env=client_env)
+    assert reset.returncode == 0, reset.stderr
+    wait_follow(lambda ev: "reconnected" in [e["event"] for e in ev]
+                and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("heartbeat"), "heartbeat after the reset")
+    kinds = [e["event"] for e in follow_events()]
+    assert kinds.index("disconnected") < kinds.index("reconnected")
+    os.killpg(follow.pid, signal.SIGTERM)
+    follow.wait(15)
     lab.in_ns(lab.cli, client + ["release"], env=client_env)
