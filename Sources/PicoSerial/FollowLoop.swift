@@ -81,7 +81,7 @@ struct FollowLoop {
             }
             if let at = nextConnect, after >= at, let device = options.remoteDevice, end == nil {
                 nextConnect = nil
-                reconnect(device, at: after, handler)
+                retryRemote(device, at: after, handler)
             }
         }
         port?.close()
@@ -141,7 +141,7 @@ struct FollowLoop {
 
     /// Tries a network console that went away; a server still away is tried again later without a word,
     /// a connection is announced to the machine as the console's appearance.
-    private mutating func reconnect(_ device: SerialDevice, at now: Int64, _ handler: (FollowEvent) -> FollowDecision) {
+    private mutating func retryRemote(_ device: SerialDevice, at now: Int64, _ handler: (FollowEvent) -> FollowDecision) {
         do throws(SerialError) {
             connected = try options.openChannel(device)
         } catch where error.isDisconnect {
