@@ -5,6 +5,7 @@
     python -m picoctl_labgrid -c env.yaml info
     python -m picoctl_labgrid -c env.yaml list
     python -m picoctl_labgrid -c env.yaml monitor --expect READY --timeout 60   # picoctl monitor on the exporter host
+    python -m picoctl_labgrid lab [-x COORDINATOR] [--json]   # every Pico board of every exporter
 
 The environment file (`-c`, else $LG_ENV) names the target (`--role`, default `main`) with a
 `PicoctlDriver`; for a remote place, acquire it first (`labgrid-client -p PLACE acquire`). Results
@@ -31,12 +32,20 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("info", help="what picoctl reads from the board")
     commands.add_parser("list", help="every Pico-family board on the exporter host")
     commands.add_parser("monitor", help="picoctl monitor on the exporter host (its options follow)")
+    lab = commands.add_parser("lab", help="every Pico board of every exporter: name, host, mode, place, console")
+    lab.add_argument("-x", "--coordinator", default=os.environ.get("LG_COORDINATOR", "127.0.0.1:20408"))
+    lab.add_argument("--json", action="store_true")
     argv = list(sys.argv[1:] if argv is None else argv)
     # Everything after `monitor` belongs to picoctl monitor, options included.
     at = next((i for i, word in enumerate(argv) if word == "monitor"
                and (i == 0 or argv[i - 1] not in ("-c", "--config", "--role"))), None)
     passed = argv[at + 1:] if at is not None else []
     args = parser.parse_args(argv[:at + 1] if at is not None else argv)
+    if args.command == "lab":
+        from .lab import board_rows, fetch, render
+        rows = board_rows(fetch(args.coordinator))
+        print(json.dumps(rows) if args.json else render(rows))
+        return 0
     if not args.config:
         parser.error("no environment file: pass -c ENV.yaml or set LG_ENV")
 

@@ -187,6 +187,13 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
                                                                    env=client_env).stdout:
         assert time.monotonic() < deadline, "the exporter did not publish the board\n" + lab.tail()
         time.sleep(0.5)
+    def lab_view() -> list[dict]:
+        done = lab.in_ns(lab.cli, [venv_python(), "-m", "picoctl_labgrid", "lab", "-x", COORDINATOR, "--json"], env=client_env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert lab_view() == [{"name": "pico-1", "exporter": "exp", "host": EXPORTER_IP, "port": board["port"],
+                           "mode": "bootsel", "console": None, "place": None}]
     for step in (["create"], ["add-match", "exp/pico-1/*"], ["acquire"]):
         done = lab.in_ns(lab.cli, client + step, env=client_env)
         assert done.returncode == 0, f"labgrid-client {step}: {done.stderr}\n{lab.tail()}"
@@ -208,6 +215,9 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
                                  r"picoctl-companion [^\n]*\n(.|\n)*heartbeat \d+"], env=client_env, timeout=120)
     assert banner.returncode == 0, f"{banner.stdout}\n{banner.stderr}\n{lab.tail()}"
     assert "picoctl-companion 0.1.0 id " in banner.stdout
+    view = lab_view()
+    assert [(r["name"], r["mode"], r["place"]) for r in view] == [("pico-1", "app", "pico-1")]
+    assert view[0]["console"].startswith(f"rfc2217://{EXPORTER_IP}:")
 
     # picoctl monitor on the exported port: heartbeats, then the board resets and the server drops the connection.
     where = json.loads(lab.in_ns(lab.cli, [venv_python(), str(Path(__file__).parent / "lab_client.py"), str(env_file), "port"],
