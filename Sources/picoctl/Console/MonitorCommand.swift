@@ -14,7 +14,8 @@ struct MonitorCommand: ParsableCommand {
             When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session.
             A console on another host: rfc2217://HOST:PORT (ser2net, labgrid; optional ?format=8N1 and \
             purge=rx|tx|both; --baud and DTR/RTS go to the remote port) or tcp://HOST:PORT (raw bytes). The \
-            monitor connects again when the server drops the connection (as ser2net does when the board resets).
+            monitor connects again when the server drops the connection (ser2net restarted, or stopped by a labgrid \
+            exporter while the board is away).
             With --expect, --fail-on or --lines, output is written line by line and the exit status tells \
             a CI job what happened: 0 expected line seen (or N lines), 10 --fail-on line seen, \
             11 --timeout passed first, 7 board gone with --no-reconnect, 4 no such board or several, \
