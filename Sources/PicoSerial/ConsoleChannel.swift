@@ -26,11 +26,12 @@ extension FollowOptions {
     /// The follower's one console device when it follows a network console; nil for a tty.
     var remoteDevice: SerialDevice? { remote?.device }
 
-    /// Opens `device`: the network console when one is set, else the tty.
-    func openChannel(_ device: SerialDevice) throws(SerialError) -> any ConsoleChannel {
+    /// Opens `device`: the network console when one is set (connecting until `deadline` at the latest), else the tty.
+    func openChannel(_ device: SerialDevice, before deadline: Int64? = nil) throws(SerialError) -> any ConsoleChannel {
         if let remote {
+            let left = deadline.map { max(1_000_000, $0 - Timestamp.monotonicNow()) } ?? connectTimeoutNanoseconds
             return try NetworkConsolePort.connect(remote, settings: remote.settings(baud: port.baud, assertDTR: port.assertDTR),
-                                                  timeoutNanoseconds: connectTimeoutNanoseconds)
+                                                  timeoutNanoseconds: min(connectTimeoutNanoseconds, left))
         }
         return try SerialPort.open(device.devnode, options: port)
     }

@@ -18,6 +18,8 @@ struct FollowLoop {
     private var connected: (any ConsoleChannel)?
     private var retry: (device: SerialDevice, at: Int64)?
     private var end: FollowEnd?
+    /// When `--timeout` ends the run (monotonic), so a connection attempt does not outlast it.
+    private var deadline: Int64?
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     /// Bytes for the board that the port has not taken yet (written when it polls writable).
     private var outgoing: [UInt8] = []
@@ -35,6 +37,7 @@ struct FollowLoop {
                       takeOutbox: () -> (bytes: [UInt8], stop: Bool)) -> FollowEnd {
         let started = Timestamp.monotonicNow()
         let deadline = options.timeoutNanoseconds.map { started + $0 }
+        self.deadline = deadline
         perform(machine.start(present: presentDevices(), at: started), handler)
         while end == nil {
             var fds = [pollfd(fd: wake.rawValue, events: Int16(POLLIN), revents: 0)]
@@ -143,7 +146,7 @@ struct FollowLoop {
     /// a connection is announced to the machine as the console's appearance.
     private mutating func retryRemote(_ device: SerialDevice, at now: Int64, _ handler: (FollowEvent) -> FollowDecision) {
         do throws(SerialError) {
-            connected = try options.openChannel(device)
+            connected = try options.openChannel(device, before: deadline)
         } catch where error.isDisconnect {
             return
         } catch {}   // any other failure: the machine opens again and reports it
@@ -160,7 +163,7 @@ struct FollowLoop {
     private mutating func open(_ device: SerialDevice, _ handler: (FollowEvent) -> FollowDecision) {
         do throws(SerialError) {
             let opened: any ConsoleChannel
-            if let handed = connected.take() { opened = handed } else { opened = try options.openChannel(device) }
+            if let handed = connected.take() { opened = handed } else { opened = try options.openChannel(device, before: deadline) }
             port = opened
             perform(machine.opened(device, dtr: opened.dtr, at: Timestamp.monotonicNow()), handler)
         } catch {
