@@ -73,3 +73,26 @@ def test_driver_info_reboot_list_and_errors_with_picoctls_status(emulated_board,
     assert failed.returncode == 2, failed.stderr   # picoctl's own exit status (invalid input), passed through
     assert failed.stderr == (f"picoctl_labgrid: {bad}: ELF file truncated: needs 52 bytes, has 14 "
                              "(picoctl exit status 2)\n")
+
+
+def test_labgrids_pytest_plugin_gives_a_test_the_driver(emulated_board, picoctl, tmp_path):
+    boards = emulated_board(mode="app", heartbeat=0)
+    board = boards.board(0)
+    config, _ = exporter_yaml(boards, picoctl, tmp_path, f'bench-1 = "{board["serial"]}"\n')
+    env_file = tmp_path / "env.yaml"
+    env_file.write_text(yaml.safe_dump({
+        "targets": {"main": {"resources": {"USBFlashableDevice": {"match": config["bench-1"]["usb"]["match"]}},
+                             "drivers": {"PicoctlDriver": {"picoctl": picoctl, "timeout": 60}}}},
+        "imports": ["picoctl_labgrid"]}))
+    (tmp_path / "test_board.py").write_text(
+        "def test_the_board_is_listed_in_its_app(target):\n"
+        "    pico = target.get_driver('PicoctlDriver')\n"
+        f"    assert [(b['port'], b['mode']) for b in pico.list()] == [({board['port']!r}, 'app')]\n")
+    env = boards.preload_env()
+    env["PYTHONPATH"] = str(REPO / "contrib" / "labgrid") + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run([venv_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--lg-env", str(env_file),
+                           str(tmp_path / "test_board.py")], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+
