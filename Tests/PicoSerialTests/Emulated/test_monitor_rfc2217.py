@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -180,7 +181,11 @@ def test_ser2net_serves_an_emulated_board_and_a_restart_is_followed(emulated_boa
         pytest.fail("ser2net did not listen")
 
     server = start_ser2net()
-    run = run_monitor(picoctl, [f"rfc2217://127.0.0.1:{port}", "--json", "--expect", "tick 12", "--timeout", "40"])
+    run = run_monitor(picoctl, [f"rfc2217://127.0.0.1:{port}", "--json", "--timeout", "60"])
+
+    def events() -> list[dict]:
+        return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+
     try:
         run.wait_for(b"tick 3", timeout=20)
         # DTR went through RFC 2217 to ser2net, which raised it on the emulated tty: the app printed its banner.
@@ -189,11 +194,16 @@ def test_ser2net_serves_an_emulated_board_and_a_restart_is_followed(emulated_boa
         server.wait(10)
         run.wait_for(b'"event":"disconnected"', timeout=10)
         server = start_ser2net()
-        assert run.finish(timeout=40) == 0, run.stderr
+        run.wait_for(b'"event":"reconnected"', timeout=20)
+        deadline = time.monotonic() + 20
+        while not any(e["event"] == "line" for e in events()[[e["event"] for e in events()].index("reconnected"):]):
+            assert time.monotonic() < deadline, f"no line after the reconnection: {run.stdout}"
+            time.sleep(0.1)
+        run.proc.send_signal(signal.SIGINT)
+        assert run.finish(timeout=20) == 130, run.stderr
     finally:
         server.terminate()
         server.wait(10)
-    events = [json.loads(line) for line in run.stdout.splitlines()]
-    kinds = [e["event"] for e in events]
-    assert "reconnected" in kinds and kinds.index("disconnected") < kinds.index("reconnected")
-    assert kinds[-1] == "end" and events[-1]["status"] == 0
+    kinds = [e["event"] for e in events()]
+    assert kinds.index("connected") < kinds.index("disconnected") < kinds.index("reconnected")
+    assert kinds[-1] == "end" and events()[-1]["reason"] == "interrupted"
