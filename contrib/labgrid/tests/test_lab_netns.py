@@ -105,7 +105,14 @@ class Lab:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
+        # What the test's programs left running in the namespaces (an sshd session, an SSH master of
+        # labgrid's that outlived its client) goes with them.
         for ns in self.namespaces:
+            for pid in run(["ip", "netns", "pids", ns]).stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             run(["ip", "netns", "del", ns])
 
 
@@ -279,6 +286,6 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
                 and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("heartbeat"), "heartbeat after the reset")
     kinds = [e["event"] for e in follow_events()]
     assert kinds.index("disconnected") < kinds.index("reconnected")
-    os.killpg(follow.pid, signal.SIGTERM)
+    os.killpg(follow.pid, signal.SIGINT)   # Ctrl-C: labgrid's clean-up closes its SSH connection
     follow.wait(15)
     lab.in_ns(lab.cli, client + ["release"], env=client_env)
