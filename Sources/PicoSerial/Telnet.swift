@@ -78,15 +78,34 @@ public enum ComPortControl {
 public struct ComPortSettings: Sendable, Equatable {
     /// Parity as RFC 2217 numbers it.
     public enum Parity: UInt8, Sendable, Equatable {
-        case none = 1, odd = 2, even = 3, mark = 4, space = 5
+        /// No parity bit.
+        case none = 1
+        /// Odd parity.
+        case odd = 2
+        /// Even parity.
+        case even = 3
+        /// Parity bit always 1.
+        case mark = 4
+        /// Parity bit always 0.
+        case space = 5
     }
     /// Stop bits as RFC 2217 numbers them.
     public enum StopBits: UInt8, Sendable, Equatable {
-        case one = 1, two = 2, onePointFive = 3
+        /// One stop bit.
+        case one = 1
+        /// Two stop bits.
+        case two = 2
+        /// One and a half stop bits.
+        case onePointFive = 3
     }
     /// What to discard on the server when the session starts.
     public enum Purge: UInt8, Sendable, Equatable {
-        case received = 1, transmit = 2, both = 3
+        /// The server's receive buffer (data from the port not yet sent to us).
+        case received = 1
+        /// The server's transmit buffer (data for the port not yet written).
+        case transmit = 2
+        /// Both buffers.
+        case both = 3
     }
 
     /// Baud rate.
