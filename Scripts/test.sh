@@ -115,6 +115,11 @@ step "harness and end to end (Tests/Harness)" pytest .venv/bin/python -m pytest 
 step "monitor, emulated (PicoSerialTests/Emulated)" pytest \
     .venv/bin/python -m pytest -q -p no:cacheprovider Tests/PicoSerialTests/Emulated
 
+# The labgrid layer (contrib/labgrid): the driver on emulated boards, then a whole lab in two network
+# namespaces joined by a veth pair (coordinator, exporter with ser2net, sshd; client); needs root.
+step "labgrid lab (contrib/labgrid/tests)" pytest \
+    .venv/bin/python -m pytest -q -p no:cacheprovider contrib/labgrid/tests
+
 # Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
     step "fuzzing (Scripts/fuzz.sh ${FUZZ_SECONDS:-60})" check Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -14,6 +14,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     case udevFailed(call: String, errno: Errno)
     /// Another process reads the tty (it holds the port's lock); `holder` when `/proc` tells who.
     case inUse(path: String, holder: PortHolder?)
+    /// The host of a network console could not be resolved (`getaddrinfo`'s reason).
+    case hostNotFound(host: String, reason: String)
 
     /// The sentence a user reads.
     public var description: String {
@@ -39,6 +41,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .inUse(path, holder):
             return "\(path) is already being read by \(holder?.description ?? "another program")"
                 + " (one reader per tty: stop it, or pass --share to read alongside it)"
+        case let .hostNotFound(host, reason):
+            return "cannot resolve \(host): \(reason)"
         }
     }
 
@@ -52,6 +56,9 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The errno values the kernel reports on a tty whose USB device was removed.
-    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice]
+    /// The errno values the kernel reports on a tty whose USB device was removed, and on a network console
+    /// whose server went away or is not listening (yet).
+    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice,
+                                               .connectionRefused, .connectionReset, .connectionAbort, .brokenPipe,
+                                               .timedOut, .noRouteToHost, .networkUnreachable, .networkDown]
 }

@@ -94,10 +94,10 @@ struct MonitorOptions: ParsableArguments {
         try WatchOptions(expectPattern: expect, failOnPattern: failOn, maxLines: lines)
     }
 
-    /// The follower's options for `identity`.
-    func followOptions(identity: BoardIdentity) -> FollowOptions {
+    /// The follower's options for `identity` (or for the network console `remote`).
+    func followOptions(identity: BoardIdentity, remote: RemoteConsole? = nil) -> FollowOptions {
         FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200, exclusive: !share), reconnect: !noReconnect,
-                      timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) })
+                      timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) }, remote: remote)
     }
 }
 

@@ -43,14 +43,15 @@ final class MonitorSession: Sendable {
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
+    /// With `remote`, the network console is followed instead of a tty.
     init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
-         labelColor: String? = nil) throws(MonitorError) {
+         labelColor: String? = nil, remote: RemoteConsole? = nil) throws(MonitorError) {
         self.options = options
         self.json = json
         self.identity = identity
         self.label = label
         do {
-            follower = try LogFollower(options: options.followOptions(identity: identity))
+            follower = try LogFollower(options: options.followOptions(identity: identity, remote: remote))
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
         }
@@ -263,7 +264,9 @@ struct MonitorError: Error, CustomStringConvertible {
     static func status(for error: SerialError) -> ExitStatus {
         switch error {
         case .openFailed(_, let errno) where errno == .permissionDenied: .accessDenied
-        case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice: .noDevice
+        case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice
+            || errno == .connectionRefused: .noDevice
+        case .hostNotFound: .noDevice
         case .unsupportedBaud: .usage
         case .inUse: .deviceError
         default: error.isDisconnect ? .disconnected : .deviceError
