@@ -30,9 +30,9 @@ let package = Package(
         .target(name: "PicoSim", dependencies: ["UF2", "PicoBoot"]),
 
         // Transports: the only modules that touch C or the OS.
+        // PicoSerial: a board's tty and its identity are read one way for every command (sysfs).
         .target(name: "PicoUSB", dependencies: [
-            "CLibUSB", "PicoBoot", "UF2",
-            .product(name: "SystemPackage", package: "swift-system"),
+            "CLibUSB", "PicoBoot", "UF2", "PicoSerial",
         ]),
         .target(name: "PicoSerial", dependencies: [
             "CLibUDev",

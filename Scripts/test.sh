@@ -5,6 +5,8 @@
 # failed. At the end: one line per step with its time and counts, then "N passed, N failed" over
 # all layers (tests as each runner counts them; the fuzzing run counts as one). Exit 0 only if
 # nothing failed. FUZZ_SECONDS=0 skips fuzzing.
+# Tests never change the machine: the run fails when /run/udev, /dev or /etc/udev differ after it
+# from before it (the difference is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/picoctl-test.XXXXXX")"
@@ -60,6 +62,35 @@ step() {
     fi
 }
 
+# What tests must leave as they found it: each entry under /run/udev, /dev and /etc/udev with its type,
+# mode, device numbers and link target, and a hash of every regular file's contents. /dev/pts,
+# /dev/shm and /dev/mqueue are other file systems (-xdev): per-process scratch of every program.
+host_state() {
+    local dir
+    for dir in /run/udev /dev /etc/udev; do
+        if [ ! -e "$dir" ]; then echo "absent $dir"; continue; fi
+        find "$dir" -xdev -printf '%y %m %p -> %l\n' | while IFS= read -r entry; do
+            case $entry in
+                [cb]\ *) path=${entry#* * }; path=${path% -> *}
+                         printf '%s %s\n' "$entry" "$(stat -c '%t:%T' "$path" 2>/dev/null)" ;;
+                *) printf '%s\n' "$entry" ;;
+            esac
+        done
+        find "$dir" -xdev -type f -exec sha256sum {} + 2>/dev/null || true
+    done | sort
+}
+HOST_BEFORE=$(host_state)
+
+# check: /run/udev, /dev and /etc/udev as before the run; prints what differs.
+host_unchanged() {
+    local after
+    after=$(host_state)
+    if [ "$after" = "$HOST_BEFORE" ]; then echo "unchanged"; return 0; fi
+    echo "the run changed the machine (< before, > after):"
+    diff <(printf '%s\n' "$HOST_BEFORE") <(printf '%s\n' "$after") || true
+    return 1
+}
+
 finish() {
     printf '\n=== Summary (%s s in all)\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')"
     printf '%s\n' "${SUMMARY[@]}"
@@ -84,6 +115,11 @@ step "harness and end to end (Tests/Harness)" pytest .venv/bin/python -m pytest 
 step "monitor, emulated (PicoSerialTests/Emulated)" pytest \
     .venv/bin/python -m pytest -q -p no:cacheprovider Tests/PicoSerialTests/Emulated
 
+# The labgrid layer (contrib/labgrid): the driver on emulated boards, then a whole lab in two network
+# namespaces joined by a veth pair (coordinator, exporter with ser2net, sshd; client); needs root.
+step "labgrid lab (contrib/labgrid/tests)" pytest \
+    .venv/bin/python -m pytest -q -p no:cacheprovider contrib/labgrid/tests
+
 # Bounded fuzzing of the firmware-image readers (libFuzzer); FUZZ_SECONDS=0 skips it.
 if [ "${FUZZ_SECONDS:-60}" != 0 ]; then
     step "fuzzing (Scripts/fuzz.sh ${FUZZ_SECONDS:-60})" check Scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
@@ -98,6 +134,8 @@ step "install and uninstall (Scripts/install.sh)" pytest .venv/bin/python -m pyt
 # The benchmark package (its own Package.swift) must keep building; run it with
 # `swift package --package-path Benchmarks benchmark` for the figures.
 step "benchmarks build (Benchmarks/)" check swift build --package-path Benchmarks
+
+step "machine unchanged (/run/udev, /dev, /etc/udev)" check host_unchanged
 
 finish
 [ "$FAILED" = 0 ]

@@ -3,21 +3,28 @@ import Glibc
 #endif
 import SystemPackage
 
-/// The I/O half of `LogFollower`: one poll loop that carries out the state machine's actions.
+/// The I/O half of `LogFollower`: one poll loop that carries out the state machine's actions, on a tty
+/// or on a network console (which has no hotplug: while it is away, it is tried again at an interval).
 struct FollowLoop {
     let options: FollowOptions
-    let udev: UDev
+    let udev: UDev?
     let monitor: HotplugMonitor?
     let wake: FileDescriptor
     private var machine: FollowerStateMachine
-    private var port: SerialPort?
+    private var port: (any ConsoleChannel)?
+    /// When a network console that went away is tried next.
+    private var nextConnect: Int64?
+    /// A network console connected by a reconnection attempt, handed over when the machine opens it.
+    private var connected: (any ConsoleChannel)?
     private var retry: (device: SerialDevice, at: Int64)?
     private var end: FollowEnd?
+    /// When `--timeout` ends the run (monotonic), so a connection attempt does not outlast it.
+    private var deadline: Int64?
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     /// Bytes for the board that the port has not taken yet (written when it polls writable).
     private var outgoing: [UInt8] = []
 
-    init(options: FollowOptions, udev: UDev, monitor: HotplugMonitor?, wake: FileDescriptor) {
+    init(options: FollowOptions, udev: UDev?, monitor: HotplugMonitor?, wake: FileDescriptor) {
         self.options = options
         self.udev = udev
         self.monitor = monitor
@@ -30,18 +37,20 @@ struct FollowLoop {
                       takeOutbox: () -> (bytes: [UInt8], stop: Bool)) -> FollowEnd {
         let started = Timestamp.monotonicNow()
         let deadline = options.timeoutNanoseconds.map { started + $0 }
+        self.deadline = deadline
         perform(machine.start(present: presentDevices(), at: started), handler)
         while end == nil {
             var fds = [pollfd(fd: wake.rawValue, events: Int16(POLLIN), revents: 0)]
             if let monitor { fds.append(pollfd(fd: monitor.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)) }
             if let port {
-                let events = outgoing.isEmpty ? POLLIN : POLLIN | POLLOUT
+                let events = outgoing.isEmpty && !port.hasPendingOutput ? POLLIN : POLLIN | POLLOUT
                 fds.append(pollfd(fd: port.fileDescriptor.rawValue, events: Int16(events), revents: 0))
             }
             let now = Timestamp.monotonicNow()
             var wait: Int64 = -1
             if let deadline { wait = max(0, deadline - now) }
             if let retry { wait = wait < 0 ? max(0, retry.at - now) : min(wait, max(0, retry.at - now)) }
+            if let at = scheduleReconnect(now: now) { wait = wait < 0 ? max(0, at - now) : min(wait, max(0, at - now)) }
             let timeoutMs = wait < 0 ? Int32(-1) : Int32(clamping: (wait + 999_999) / 1_000_000)
             let ready = poll(&fds, nfds_t(fds.count), timeoutMs)
             if ready < 0 && Errno.current != .interrupted {
@@ -73,6 +82,10 @@ struct FollowLoop {
                 retry = nil
                 open(pending.device, handler)
             }
+            if let at = nextConnect, after >= at, let device = options.remoteDevice, end == nil {
+                nextConnect = nil
+                retryRemote(device, at: after, handler)
+            }
         }
         port?.close()
         port = nil
@@ -81,7 +94,8 @@ struct FollowLoop {
 
     /// The ttys present now; a node that udev does not know (a pty, a path given by hand) counts when it exists.
     private func presentDevices() -> [SerialDevice] {
-        var devices = (try? udev.serialDevices()) ?? []
+        if let remote = options.remoteDevice { return [remote] }
+        var devices = (try? udev?.serialDevices()) ?? []
         if let node = options.identity.devnode, !devices.contains(where: { $0.devnode == node }),
            access(node, F_OK) == 0 {
             devices.append(SerialDevice(devnode: node))
@@ -109,13 +123,36 @@ struct FollowLoop {
 
     /// Writes what the port takes of `outgoing` without blocking; the rest waits for POLLOUT.
     private mutating func flushOutgoing(_ handler: (FollowEvent) -> FollowDecision) {
-        guard let port, !outgoing.isEmpty, end == nil else { return }
+        guard let port, !outgoing.isEmpty || port.hasPendingOutput, end == nil else { return }
         do throws(SerialError) {
             let written = try port.writeSome(outgoing)
             outgoing.removeFirst(written)
         } catch {
             perform(machine.ioFailed(error), handler)
         }
+    }
+
+    /// For a network console that is away (no connection, no open pending): when to try it again.
+    private mutating func scheduleReconnect(now: Int64) -> Int64? {
+        guard options.remoteDevice != nil, port == nil, retry == nil, end == nil, !machine.isFinished else {
+            nextConnect = nil
+            return nil
+        }
+        if nextConnect == nil { nextConnect = now + options.reconnectIntervalNanoseconds }
+        return nextConnect
+    }
+
+    /// Tries a network console that went away; a server still away is tried again later without a word,
+    /// a connection is announced to the machine as the console's appearance.
+    private mutating func retryRemote(_ device: SerialDevice, at now: Int64, _ handler: (FollowEvent) -> FollowDecision) {
+        do throws(SerialError) {
+            connected = try options.openChannel(device, before: deadline)
+        } catch where error.isDisconnect {
+            return
+        } catch {}   // any other failure: the machine opens again and reports it
+        perform(machine.hotplug(HotplugEvent(action: .add, device: device, receivedAt: now)), handler)
+        connected?.close()
+        connected = nil
     }
 
     private func drainWake() {
@@ -125,7 +162,8 @@ struct FollowLoop {
 
     private mutating func open(_ device: SerialDevice, _ handler: (FollowEvent) -> FollowDecision) {
         do throws(SerialError) {
-            let opened = try SerialPort.open(device.devnode, options: options.port)
+            let opened: any ConsoleChannel
+            if let handed = connected.take() { opened = handed } else { opened = try options.openChannel(device, before: deadline) }
             port = opened
             perform(machine.opened(device, dtr: opened.dtr, at: Timestamp.monotonicNow()), handler)
         } catch {

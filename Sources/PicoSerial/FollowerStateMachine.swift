@@ -64,6 +64,11 @@ public struct FollowerStateMachine: Sendable {
             return [.finish(.ambiguous(matches))]
         }
         guard let device = matches.first else {
+            if let node = identity.devnode, !reconnect {
+                // A tty named by path that is not there, and no waiting for it: fail at once.
+                state = .finished
+                return [.finish(.failed(.openFailed(path: node, errno: .noSuchFileOrDirectory)))]
+            }
             state = .searching
             return [.emit(.waiting(identity))]
         }

@@ -43,6 +43,10 @@ public struct LineWatch: @unchecked Sendable {
     public let options: WatchOptions
     /// Lines seen so far.
     public private(set) var lineCount = 0
+    /// The end of the previous piece when it was cut (`.split`): patterns are matched across the cut.
+    private var carried: [UInt8] = []
+    /// How much of a cut piece is kept for matching across the cut (a pattern's match may be this long).
+    public static let overlap = 16 * 1024
 
     /// A watch with `options`.
     public init(options: WatchOptions) { self.options = options }
@@ -51,11 +55,16 @@ public struct LineWatch: @unchecked Sendable {
     public var isActive: Bool { options.expect != nil || options.failOn != nil || options.maxLines != nil }
 
     /// Looks at one more line; the first verdict other than `keepGoing` ends the watch.
+    ///
+    /// A line cut by the line assembler (`.split`) is matched together with the end of the piece
+    /// before it, so a pattern that straddles the cut is found (on the piece that completes it).
     public mutating func observe(_ line: Line) -> WatchVerdict {
         lineCount += 1
         let text = line.text
-        if let failOn = options.failOn, text.contains(failOn) { return .failed(text) }
-        if let expect = options.expect, text.contains(expect) { return .expected(text) }
+        let window = carried.isEmpty ? text : String(decoding: carried + line.bytes, as: UTF8.self)
+        carried = line.terminator == .split ? Array(line.bytes.suffix(Self.overlap)) : []
+        if let failOn = options.failOn, window.contains(failOn) { return .failed(text) }
+        if let expect = options.expect, window.contains(expect) { return .expected(text) }
         if let maxLines = options.maxLines, lineCount >= maxLines { return .lineLimitReached }
         return .keepGoing
     }

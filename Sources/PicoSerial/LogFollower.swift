@@ -16,11 +16,19 @@ public struct FollowOptions: Sendable {
     public var timeoutNanoseconds: Int64?
     /// Lines longer than this are cut.
     public var maxLineLength: Int
+    /// A network console followed instead of a tty (its URL is the identity's node).
+    public var remote: RemoteConsole?
+    /// How long a connection to a network console may take.
+    public var connectTimeoutNanoseconds: Int64 = 5_000_000_000
+    /// How often a network console that went away is tried again (it sends no hotplug events).
+    public var reconnectIntervalNanoseconds: Int64 = 250_000_000
 
-    /// Options with defaults: any board, 115200 baud with DTR, reconnect on, no timeout.
+    /// Options with defaults: any board, 115200 baud with DTR, reconnect on, no timeout. With `remote`,
+    /// the network console is followed and `identity` is its URL.
     public init(identity: BoardIdentity = .init(), port: SerialPortOptions = .init(), reconnect: Bool = true,
-                timeoutNanoseconds: Int64? = nil, maxLineLength: Int = 16 * 1024) {
-        self.identity = identity
+                timeoutNanoseconds: Int64? = nil, maxLineLength: Int = 16 * 1024, remote: RemoteConsole? = nil) {
+        self.identity = remote.map { BoardIdentity(devnode: $0.device.devnode) } ?? identity
+        self.remote = remote
         self.port = port
         self.reconnect = reconnect
         self.timeoutNanoseconds = timeoutNanoseconds
@@ -29,7 +37,8 @@ public struct FollowOptions: Sendable {
 }
 
 /// Follows one board's USB CDC console across resets and replugs: a udev monitor for hotplug, the
-/// termios port for bytes, one `poll(2)` loop, no sleeps. Events go to a handler on the calling thread.
+/// termios port for bytes, one `poll(2)` loop, no sleeps. A network console (`FollowOptions.remote`) is
+/// followed the same way, its connection tried again while the server is away. Events go to a handler on the calling thread.
 ///
 /// ```swift
 /// let follower = try LogFollower(options: FollowOptions(identity: BoardIdentity(serial: serial)))
@@ -41,7 +50,7 @@ public struct FollowOptions: Sendable {
 public final class LogFollower: Sendable {
     /// The options the follower was made with.
     public let options: FollowOptions
-    private let udev: UDev
+    private let udev: UDev?
     private let monitor: HotplugMonitor?
     private let wake: (read: FileDescriptor, write: FileDescriptor)
     private let shared = Mutex(Shared())
@@ -54,8 +63,14 @@ public final class LogFollower: Sendable {
     /// Creates the udev context and starts the hotplug monitor (before any enumeration, so no add is missed).
     public init(options: FollowOptions) throws(SerialError) {
         self.options = options
-        self.udev = try UDev()
-        self.monitor = try? HotplugMonitor(udev: udev)
+        if options.remote == nil {
+            let udev = try UDev()
+            self.udev = udev
+            self.monitor = try? HotplugMonitor(udev: udev)
+        } else {
+            self.udev = nil   // a network console needs no device discovery
+            self.monitor = nil
+        }
         do {
             let pipe = try FileDescriptor.pipe()
             self.wake = (pipe.readEnd, pipe.writeEnd)

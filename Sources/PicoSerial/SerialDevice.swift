@@ -1,20 +1,20 @@
-/// A USB serial tty as udev describes it: where it is, whose it is, which board.
+/// A USB serial tty: where it is, whose it is, which board (read from sysfs, see `sysfs(syspath:)`).
 public struct SerialDevice: Sendable, Hashable, CustomStringConvertible {
     /// The device node, e.g. `/dev/ttyACM0`.
     public var devnode: String
     /// The kernel device path below /sys, e.g. `/devices/pci0000:00/.../1-2:1.0/tty/ttyACM0` (empty when unknown).
     public var devpath: String
-    /// USB vendor id (`ID_VENDOR_ID`).
+    /// USB vendor id (the device's `idVendor`).
     public var vendorID: UInt16?
-    /// USB product id (`ID_MODEL_ID`).
+    /// USB product id (`idProduct`).
     public var productID: UInt16?
-    /// USB serial string (`ID_SERIAL_SHORT`): the board's unique id for a pico-sdk app.
+    /// USB serial string (`serial`): the board's unique id for a pico-sdk app.
     public var serial: String?
-    /// USB interface number of the CDC interface (`ID_USB_INTERFACE_NUM`).
+    /// USB interface number of the CDC interface (the interface's `bInterfaceNumber`).
     public var interfaceNumber: Int?
     /// USB port path, bus and ports (`1-2.3`): stable across re-enumeration on the same port.
     public var portPath: String?
-    /// Product name (`ID_MODEL`), when udev has one.
+    /// USB product string (`product`; udev's `ID_MODEL` when sysfs has none).
     public var model: String?
 
     /// A device from its parts; only `devnode` is required.
@@ -66,7 +66,7 @@ public struct SerialDevice: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    private static func isPortPath(_ text: Substring) -> Bool {
+    static func isPortPath(_ text: Substring) -> Bool {
         guard let dash = text.firstIndex(of: "-") else { return false }
         let bus = text[..<dash], ports = text[text.index(after: dash)...]
         return !bus.isEmpty && bus.allSatisfy(\.isNumber) && !ports.isEmpty

@@ -12,6 +12,10 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     case ioFailed(path: String, call: String, errno: Errno)
     /// libudev could not be initialised or one of its calls failed.
     case udevFailed(call: String, errno: Errno)
+    /// Another process reads the tty (it holds the port's lock); `holder` when `/proc` tells who.
+    case inUse(path: String, holder: PortHolder?)
+    /// The host of a network console could not be resolved (`getaddrinfo`'s reason).
+    case hostNotFound(host: String, reason: String)
 
     /// The sentence a user reads.
     public var description: String {
@@ -34,6 +38,11 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(call) on \(path) failed: \(errno)"
         case let .udevFailed(call, errno):
             return "libudev \(call) failed: \(errno) (is /sys mounted and libudev installed?)"
+        case let .inUse(path, holder):
+            return "\(path) is already being read by \(holder?.description ?? "another program")"
+                + " (one reader per tty: stop it, or pass --share to read alongside it)"
+        case let .hostNotFound(host, reason):
+            return "cannot resolve \(host): \(reason)"
         }
     }
 
@@ -47,6 +56,9 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The errno values the kernel reports on a tty whose USB device was removed.
-    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice]
+    /// The errno values the kernel reports on a tty whose USB device was removed, and on a network console
+    /// whose server went away or is not listening (yet).
+    static let disconnectErrnos: Set<Errno> = [.ioError, .noSuchAddressOrDevice, .noSuchFileOrDirectory, .operationNotSupportedByDevice,
+                                               .connectionRefused, .connectionReset, .connectionAbort, .brokenPipe,
+                                               .timedOut, .noRouteToHost, .networkUnreachable, .networkDown]
 }

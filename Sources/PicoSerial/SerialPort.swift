@@ -11,11 +11,15 @@ public struct SerialPortOptions: Sendable, Equatable {
     public var baud: Int = 115_200
     /// Raise DTR (and RTS) as soon as the port is open: the pico-sdk drops output until DTR is up.
     public var assertDTR: Bool = true
+    /// Be the tty's only reader: an exclusive `flock` (and `TIOCEXCL`) while open; a port another
+    /// reader holds fails with `SerialError.inUse`.
+    public var exclusive: Bool = false
 
     /// Options with the defaults a Pico console wants.
-    public init(baud: Int = 115_200, assertDTR: Bool = true) {
+    public init(baud: Int = 115_200, assertDTR: Bool = true, exclusive: Bool = false) {
         self.baud = baud
         self.assertDTR = assertDTR
+        self.exclusive = exclusive
     }
 }
 
@@ -58,7 +62,8 @@ public final class SerialPort: @unchecked Sendable {
     public static let supportedBauds: [Int] = [300, 1200, 2400, 4800, 9600, 19200, 38400, 57600,
                                                 115_200, 230_400, 460_800, 921_600, 1_000_000, 2_000_000]
 
-    /// Opens `path` with `O_RDWR|O_NOCTTY|O_NONBLOCK|O_CLOEXEC`, sets raw mode and the baud rate, raises DTR.
+    /// Opens `path` with `O_RDWR|O_NOCTTY|O_NONBLOCK|O_CLOEXEC`, takes the lock when `exclusive`, sets raw
+    /// mode and the baud rate, raises DTR.
     public static func open(_ path: String, options: SerialPortOptions = .init()) throws(SerialError) -> SerialPort {
         guard let speed = speedConstant(options.baud) else { throw .unsupportedBaud(options.baud) }
         let fd: FileDescriptor
@@ -67,7 +72,16 @@ public final class SerialPort: @unchecked Sendable {
                                          options: [.nonBlocking, .closeOnExec, OpenOptionsExtra.noControllingTerminal],
                                          retryOnInterrupt: true)
         } catch {
-            throw .openFailed(path: path, errno: error as? Errno ?? .ioError)
+            let errno = error as? Errno ?? .ioError
+            // TIOCEXCL of another reader refuses the open itself.
+            if options.exclusive && errno == .resourceBusy, let holder = PortLock.holder(path: path) {
+                throw .inUse(path: path, holder: holder)
+            }
+            throw .openFailed(path: path, errno: errno)
+        }
+        if options.exclusive, case .failure(let taken) = PortLock.acquire(fd) {
+            try? fd.close()
+            throw .inUse(path: path, holder: taken.holder)
         }
         do {
             try configureRaw(fd, path: path, speed: speed)

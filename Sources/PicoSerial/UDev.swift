@@ -13,7 +13,8 @@ public final class UDev: @unchecked Sendable {
 
     deinit { udev_unref(raw) }
 
-    /// Every tty that belongs to a USB device, through `udev_enumerate_scan_devices` on subsystem `tty`.
+    /// Every tty that belongs to a USB device, through `udev_enumerate_scan_devices` on subsystem `tty`
+    /// (which lists sysfs); each identified from sysfs.
     public func serialDevices() throws(SerialError) -> [SerialDevice] {
         guard let enumerate = udev_enumerate_new(raw) else {
             throw .udevFailed(call: "udev_enumerate_new", errno: .current)
@@ -36,12 +37,20 @@ public final class UDev: @unchecked Sendable {
     }
 
     /// The `SerialDevice` for a `udev_device`, or nil when it is not a USB tty with a node.
+    ///
+    /// Its identity comes from sysfs (`SerialDevice.sysfs(syspath:)`), whatever the udev database
+    /// says. Only a tty already gone from sysfs (a `remove` event) is described by the event's properties.
     static func serialDevice(_ device: OpaquePointer) -> SerialDevice? {
         guard let node = udev_device_get_devnode(device) else { return nil }
+        let devnode = String(cString: node)
         let properties = Self.properties(device)
-        guard properties["ID_VENDOR_ID"] != nil || properties["ID_BUS"] == "usb" else { return nil }
+        if let syspath = udev_device_get_syspath(device).map({ String(cString: $0) }),
+           SysfsDirectory.existing(.init(syspath)) != nil {
+            return SerialDevice.sysfs(syspath: syspath, devnode: devnode, properties: properties)
+        }
         let devpath = udev_device_get_devpath(device).map { String(cString: $0) } ?? ""
-        return SerialDevice(devnode: String(cString: node), devpath: devpath, properties: properties)
+        guard SerialDevice.portPath(fromDevpath: devpath) != nil || properties["ID_BUS"] == "usb" else { return nil }
+        return SerialDevice(devnode: devnode, devpath: devpath, properties: properties)
     }
 
     /// Every property of a device (`udev_device_get_properties_list_entry`).

@@ -1,4 +1,5 @@
 import CLibUSB
+import PicoSerial
 
 /// A libusb session (`libusb_context`): devices and handles opened through it keep it alive.
 ///
@@ -118,7 +119,7 @@ public final class USBDevice: @unchecked Sendable {
     public func describe(using handle: USBDeviceHandle? = nil) throws(PicoUSBError) -> USBDeviceDescription {
         let d = try deviceDescriptor()
         let path = portPath
-        let sysfs = Sysfs.usbDevice(path)
+        let sysfs = SysfsDirectory.usbDevice(portPath: path.description)
         func string(_ index: UInt8, _ attribute: String) -> String? {
             if let value = sysfs?.attribute(attribute) { return value }
             guard index != 0, let handle else { return nil }

@@ -1,3 +1,5 @@
+import PicoSerial
+
 extension USBContext {
     /// Every Pico-family device on the bus, classified, sorted by port path, with access problems recorded.
     ///
@@ -37,7 +39,8 @@ extension PicoDevice {
         self.init(classifying: usb)
         accessProblem = problem
         if let control = usb.interface(.cdcControl) {
-            ttyPath = Sysfs.usbDevice(usb.portPath)?.ttyPath(interface: control.number)
+            ttyPath = SerialDevice.sysfsTTYs(usbPort: usb.portPath.description)
+                .first { $0.interfaceNumber == Int(control.number) }?.devnode
         }
     }
 }

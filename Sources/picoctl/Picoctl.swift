@@ -20,5 +20,6 @@ struct Picoctl: ParsableCommand {
             MonitorCommand.self,
             DoctorCommand.self,
             ManualCommand.self,
+            LabCommand.self,
         ])
 }

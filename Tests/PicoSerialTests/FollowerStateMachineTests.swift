@@ -69,6 +69,16 @@ import Testing
         #expect(machine.connections == 4)
     }
 
+    @Test func withoutReconnectAnAbsentTTYPathFailsAtOnce() {
+        var machine = FollowerStateMachine(identity: BoardIdentity(devnode: "/dev/ttyACM9"), reconnect: false)
+        #expect(machine.start(present: [board], at: 0)
+                == [.finish(.failed(.openFailed(path: "/dev/ttyACM9", errno: .noSuchFileOrDirectory)))])
+        #expect(machine.isFinished)
+        var waiting = FollowerStateMachine(identity: BoardIdentity(serial: board.serial), reconnect: false)
+        #expect(waiting.start(present: [], at: 0) == [.emit(.waiting(BoardIdentity(serial: board.serial)))],
+                "a board named by serial or port may still be on its way (flash --monitor)")
+    }
+
     @Test func withoutReconnectARemovalEndsTheFollow() {
         var machine = FollowerStateMachine(identity: BoardIdentity(serial: board.serial), reconnect: false)
         _ = machine.start(present: [board], at: 0)

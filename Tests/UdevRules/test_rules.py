@@ -4,6 +4,10 @@ Each case describes a device as umockdev records (sysfs attributes and uevent pr
 runs `udevadm test` on it under umockdev with our rules file bind-mounted over
 /etc/udev/rules.d in a private mount namespace, and checks what udev decided: mode, group,
 tags, properties. Needs root (CI runs as root) for the mount namespace.
+
+`udevadm test` writes the udev database (/run/udev/data, links, tags) of the devices it tests and their
+/dev/serial/by-id links; in the namespace /run is an empty tmpfs and /dev an overlay whose writes go
+to it, so the host's database and /dev never see the fake devices.
 """
 import grp
 import os
@@ -74,9 +78,20 @@ def udev_test(records, syspath):
         device_file = os.path.join(tmp, "devices.umockdev")
         with open(device_file, "w") as f:
             f.write(records)
-        script = (f"mount --bind {rules_dir} /etc/udev/rules.d && "
+        script = (f"mount -t tmpfs -o size=4m,mode=755 picoctl-test-run /run && "
+                  # /dev through an overlay whose writes land in that tmpfs (udevadm adds
+                  # /dev/serial/by-id links); /dev/pts moved over so ptys keep working.
+                  f"mkdir -p /run/.dev/upper /run/.dev/work /run/.dev/pts && "
+                  f"mount --bind /dev/pts /run/.dev/pts && "
+                  f"mount -t overlay -o lowerdir=/dev,upperdir=/run/.dev/upper,workdir=/run/.dev/work "
+                  f"picoctl-test-dev /dev && "
+                  f"mount --move /run/.dev/pts /dev/pts && "
+                  f"mount --bind {rules_dir} /etc/udev/rules.d && "
                   f"exec umockdev-run -d {device_file} -- udevadm test /sys{syspath}")
-        run = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60)
+        run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                             capture_output=True, text=True, timeout=60)
+        mounts = open("/proc/self/mounts").read()
+        assert "picoctl-test-run" not in mounts and "picoctl-test-dev" not in mounts
     out = run.stdout + run.stderr
     ours = [line for line in out.splitlines() if "60-picoctl.rules:" in line]
     props = dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line and not line.startswith(" "))
@@ -92,6 +107,39 @@ BOARDS = [
     ("0004", "Picoprobe", "E6605481DB48BBBB"),
     ("000c", "Debugprobe on Pico", "E6605481DB48CCCC"),
 ]
+
+
+def host_udev_state():
+    """Every entry under /run/udev (type, link target, contents, modification time) and under /dev
+    (its own file system only: names and link targets)."""
+    state = {}
+    for top, dirs, files in os.walk("/run/udev"):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            st = os.lstat(path)
+            if os.path.islink(path):
+                what = os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    what = f.read()
+            else:
+                what = "dir"
+            state[path] = (what, st.st_mtime_ns)
+    dev = os.stat("/dev").st_dev
+    for top, dirs, files in os.walk("/dev"):
+        dirs[:] = [d for d in dirs if os.lstat(os.path.join(top, d)).st_dev == dev]
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            state[path] = os.readlink(path) if os.path.islink(path) else "entry"
+    return state
+
+
+def test_udevadm_test_leaves_the_hosts_udev_database_and_dev_alone():
+    before = host_udev_state()
+    records = usb_device("1-3", "2e8a", "000a", "Pico", "E6605481DB484636", 6) + cdc_tty("1-3", "ttyACM0")
+    udev_test(records, f"{HUB}/1-3")
+    udev_test(records, f"{HUB}/1-3/1-3:1.0/tty/ttyACM0")
+    assert host_udev_state() == before
 
 
 @pytest.mark.parametrize("pid,product,serial", BOARDS)

@@ -51,7 +51,14 @@ final class LogFile: Sendable {
 
     deinit { try? fd.close() }
 
-    /// Appends bytes; false when the write failed.
-    @discardableResult
-    func append(_ bytes: [UInt8]) -> Bool { ConsoleOutput.write(bytes, to: fd) }
+    /// Appends bytes; throws the write's error (a full disk: `ENOSPC`).
+    func append(_ bytes: [UInt8]) throws(Errno) {
+        do {
+            _ = try fd.writeAll(bytes)
+        } catch let error as Errno {
+            throw error
+        } catch {
+            throw .ioError
+        }
+    }
 }

@@ -24,7 +24,7 @@ enum ExitStatus: Int32, CaseIterable {
     case timedOut = 11
     /// Bad command line (argument parser).
     case usage = 64
-    /// Interrupted by Ctrl-C or SIGTERM; the board was released cleanly.
+    /// Interrupted by Ctrl-C, SIGTERM or SIGHUP; the board was released cleanly.
     case interrupted = 130
 
     /// What the status means, one line.
@@ -41,7 +41,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .patternFailed: "monitor --fail-on pattern seen"
         case .timedOut: "monitor --timeout expired before --expect matched"
         case .usage: "bad command line"
-        case .interrupted: "interrupted (Ctrl-C); the board was released"
+        case .interrupted: "interrupted (Ctrl-C, SIGTERM, SIGHUP); the board was released"
         }
     }
 

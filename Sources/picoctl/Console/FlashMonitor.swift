@@ -14,6 +14,7 @@ extension FlashCommand {
             throw error.status.exitCode
         }
         let status = session.run(forwardInput: false)
+        if session.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }
 }

@@ -32,7 +32,7 @@ struct MonitorOptions: ParsableArguments {
                                valueName: "wall|mono|delta"))
     var timestamps: TimestampMode? = nil
 
-    @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line).", valueName: "FILE"))
+    @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line); if a write fails, logging stops and the run exits 3.", valueName: "FILE"))
     var log: String?
 
     @Flag(name: .long, help: "Show received bytes as a hex dump.")
@@ -70,6 +70,9 @@ struct MonitorOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
     var noInput = false
+
+    @Flag(name: .long, help: "Read the tty alongside another reader. Without it the monitor is the tty's only reader (a lock); a tty another reader holds ends the run with exit 5, naming it.")
+    var share = false
 
     func validate() throws {
         if let baud, !SerialPort.supportedBauds.contains(baud) {
@@ -111,10 +114,10 @@ struct MonitorOptions: ParsableArguments {
         try WatchOptions(expectPattern: expect, failOnPattern: failOn, maxLines: lines)
     }
 
-    /// The follower's options for `identity`.
-    func followOptions(identity: BoardIdentity) -> FollowOptions {
-        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200), reconnect: !noReconnect,
-                      timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) })
+    /// The follower's options for `identity` (or for the network console `remote`).
+    func followOptions(identity: BoardIdentity, remote: RemoteConsole? = nil) -> FollowOptions {
+        FollowOptions(identity: identity, port: SerialPortOptions(baud: baud ?? 115_200, exclusive: !share), reconnect: !noReconnect,
+                      timeoutNanoseconds: timeout.map { Int64($0 * 1_000_000_000) }, remote: remote)
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PicoSerial
 import Synchronization
+import SystemPackage
 
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
@@ -34,18 +35,23 @@ final class MonitorSession: Sendable {
         var input: TerminalInput?
         var board: String?
         var endReason = ""
+        /// Set at the first failed log write: nothing more is logged and the run exits 3.
+        var logFailed = false
+        /// The last open error shown on stderr: the run's end does not repeat it.
+        var shownOpenError: SerialError?
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
+    /// With `remote`, the network console is followed instead of a tty.
     init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
-         labelColor: String? = nil) throws(MonitorError) {
+         labelColor: String? = nil, remote: RemoteConsole? = nil) throws(MonitorError) {
         self.options = options
         self.json = json
         self.identity = identity
         self.label = label
         do {
-            follower = try LogFollower(options: options.followOptions(identity: identity))
+            follower = try LogFollower(options: options.followOptions(identity: identity, remote: remote))
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
         }
@@ -98,8 +104,12 @@ final class MonitorSession: Sendable {
     /// Why the run ended, one word (the `reason` of the JSON end event); empty while running.
     var endReason: String { state.withLock { $0.endReason } }
 
-    /// Follows until something ends the run; returns the exit status. SIGINT and SIGTERM go through
-    /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run instead of killing it.
+    /// True when the run ended because stdout was closed: the command then ends by SIGPIPE
+    /// (`Interruption.dieOfSIGPIPE()`), once the terminal and the tty are given back.
+    var outputClosed: Bool { state.withLock { $0.stdoutClosed } }
+
+    /// Follows until something ends the run; returns the exit status. SIGINT, SIGTERM and SIGHUP go through
+    /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run (see `outputClosed`).
     func run(forwardInput: Bool) -> ExitStatus {
         signal(SIGPIPE, SIG_IGN)
         let key = Interruption.shared.register { [self] in interrupt() }
@@ -147,7 +157,10 @@ final class MonitorSession: Sendable {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
             }
         case .openFailed(let device, let error, let willRetry):
-            if !willRetry { console.error(who + "\(device.devnode): \(error)") } else if options.verbose {
+            if !willRetry {
+                state.withLock { $0.shownOpenError = error }
+                console.error(who + (error.description.contains(device.devnode) ? "\(error)" : "\(device.devnode): \(error)"))
+            } else if options.verbose {
                 console.status("\(error); retrying", color: "2")
             }
         }
@@ -159,13 +172,18 @@ final class MonitorSession: Sendable {
             let body = line.bytes + [0x0A]
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
+            let logged = log == nil || state.logFailed ? [] : state.logFormatter.format(body, at: time)
             let verdict = state.watch.observe(line)
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
         }
-        if !logged.isEmpty, log?.append(logged) == false {
-            console.error("cannot write to log file \(log?.path ?? "")")
+        if !logged.isEmpty, let log {
+            do throws(Errno) {
+                try log.append(logged)
+            } catch {
+                state.withLock { $0.logFailed = true }
+                console.error(who + "cannot write to log file \(log.path): \(error); no more lines are logged (exit status 3)")
+            }
         }
         if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
         return verdict == .keepGoing ? .continue : .stop
@@ -187,7 +205,9 @@ final class MonitorSession: Sendable {
     }
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
-        let (status, reason) = outcome(end)
+        let (decided, reason) = outcome(end)
+        // A log that could not be written fails the run (exit 3), whatever else matched.
+        let status: ExitStatus = state.withLock({ $0.logFailed }) ? .unreadable : decided
         // Under `--all` the multiplexer writes the one end event of the run.
         if json && label == nil { console.out(MonitorJSON.bytes(MonitorJSON.end(status, reason: reason))) }
         state.withLock { $0.endReason = reason }
@@ -226,7 +246,7 @@ final class MonitorSession: Sendable {
                           + devices.map { "  \($0)" }.joined(separator: "\n"))
             return (.noDevice, "ambiguous")
         case .failed(let error):
-            console.error(error.description)
+            if state.withLock({ $0.shownOpenError }) != error { console.error(who + error.description) }
             return (MonitorError.status(for: error), "error")
         }
     }
@@ -244,8 +264,11 @@ struct MonitorError: Error, CustomStringConvertible {
     static func status(for error: SerialError) -> ExitStatus {
         switch error {
         case .openFailed(_, let errno) where errno == .permissionDenied: .accessDenied
-        case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice: .noDevice
+        case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice
+            || errno == .connectionRefused: .noDevice
+        case .hostNotFound: .noDevice
         case .unsupportedBaud: .usage
+        case .inUse: .deviceError
         default: error.isDisconnect ? .disconnected : .deviceError
         }
     }

@@ -32,7 +32,7 @@ struct BoardOptions: ParsableArguments {
         let portName = port.flatMap { USBPortPath($0) == nil ? $0 : nil }
         if serial != nil || portName != nil {
             let names: Inventory
-            do { names = try Inventory.load(explicit: inventory) } catch { throw ValidationError("\(error)") }
+            names = try Inventory.loadOrExit(explicit: inventory)
             let resolved = serial.flatMap { names.target(named: $0) } ?? portName.flatMap { names.target(named: $0) }
             switch resolved {
             case .serial(let id)?: serial = id; if portName != nil { port = nil }
@@ -136,13 +136,13 @@ enum DeviceFailure: Error, CustomStringConvertible {
             try body()
             if let message = Interruption.shared.message {
                 Terminal.error(message)
-                throw ExitStatus.interrupted.exitCode
+                throw Interruption.shared.interruptedExitCode()
             }
         } catch let code as ExitCode {
             throw code
         } catch where Interruption.shared.message != nil {
             Terminal.error(Interruption.shared.message!)
-            throw ExitStatus.interrupted.exitCode
+            throw Interruption.shared.interruptedExitCode()
         } catch let failure as DeviceFailure {
             throw failure.report()
         } catch let error as PicoUSBError {

@@ -9,9 +9,10 @@ enum Terminal {
     /// True when stderr is a terminal (progress bars are drawn only then).
     static var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
 
-    /// Writes a line to stdout.
+    /// Writes a line to stdout. A closed stdout ends the command: at once by SIGPIPE, or, while a
+    /// board is held (`Interruption` ignores SIGPIPE then), after the board is reset and released.
     static func output(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        if !ConsoleOutput.write(Array((line + "\n").utf8), to: .standardOutput) { Interruption.shared.outputClosed() }
     }
 
     /// Writes a line to stderr.

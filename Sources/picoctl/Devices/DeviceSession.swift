@@ -33,9 +33,9 @@ final class DeviceSession {
     /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
     convenience init(options: BoardOptions, context: USBContext? = nil, announce: (String) -> Void,
                      onEvent: @escaping (FlashEvent) -> Void) throws {
+        let names = try Inventory.loadOrExit(explicit: options.inventory)
         let context = try context ?? USBContext()
         var (device, board) = try options.resolve(in: context, ttyFallback: true)
-        let names = (try? Inventory.load(explicit: options.inventory)) ?? Inventory()
         let selectedName = names.name(of: board)
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Dispatch
+import ArgumentParser
 import Foundation
 import PicoUSB
 
@@ -23,7 +24,7 @@ private final class ImmediateCleanup: Interruptible {
     func releaseForExit() {}
 }
 
-/// Ctrl-C and SIGTERM. Held transports are interrupted (INTERFACE_RESET, transfers fail at once),
+/// Ctrl-C, SIGTERM and SIGHUP (a closed terminal or ssh connection). Held transports are interrupted (INTERFACE_RESET, transfers fail at once),
 /// the command unwinds and closes them normally, and `DeviceFailure.reporting` turns the outcome
 /// into exit status 130; if it does not unwind within `grace`, the transports are released and the
 /// process exits with 130 anyway, so no board stays locked. Clean-up closures (`register { }`)
@@ -40,12 +41,18 @@ final class Interruption: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var signalNumber: Int32?
 
-    /// Starts catching SIGINT and SIGTERM (idempotent). Handlers run on a dispatch queue, not in signal context.
+    /// The signals that stop a command cleanly: Ctrl-C, `kill`, a closed terminal or ssh connection.
+    static let signals = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Starts catching `signals` (idempotent). Handlers run on a dispatch queue, not in signal context.
+    /// From now on a write to a closed stdout fails with EPIPE instead of killing the process, so the
+    /// writer can call `outputClosed()` and the board is released first.
     func install() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
-        for number in [SIGINT, SIGTERM] {
+        signal(SIGPIPE, SIG_IGN)
+        for number in Self.signals {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInitiated))
             source.setEventHandler { [unowned self] in self.fire(number) }
@@ -82,7 +89,43 @@ final class Interruption: @unchecked Sendable {
     var message: String? {
         lock.lock()
         defer { lock.unlock() }
-        return signalNumber.map { "picoctl: interrupted by \($0 == SIGINT ? "Ctrl-C" : "SIGTERM"); the board was reset and released" }
+        return signalNumber.map { "picoctl: interrupted by \(Self.name($0)); the board was reset and released" }
+    }
+
+    /// How a person names the signal: `Ctrl-C`, `SIGTERM`, `SIGHUP`, `a closed stdout`.
+    static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: "Ctrl-C"
+        case SIGHUP: "SIGHUP"
+        case SIGPIPE: "a closed stdout"
+        default: "SIGTERM"
+        }
+    }
+
+    /// Stdout was closed (the reader of a pipe went away): stop as on a signal, then end by SIGPIPE.
+    func outputClosed() { fire(SIGPIPE) }
+
+    /// The exit code for a command that unwound after an interruption; after a closed stdout the
+    /// process ends here by SIGPIPE instead (status 141 in a shell), as `yes | head` does.
+    func interruptedExitCode() -> ExitCode {
+        lock.lock()
+        let number = signalNumber
+        lock.unlock()
+        if number == SIGPIPE { Self.dieOfSIGPIPE() }
+        return ExitStatus.interrupted.exitCode
+    }
+
+    /// Ends the process by SIGPIPE, the status a shell reports for a command whose output closed.
+    static func dieOfSIGPIPE() -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        raise(SIGPIPE)
+        _exit(128 + SIGPIPE)
+    }
+
+    /// Ends the process after an interruption: by SIGPIPE after a closed stdout, else with 130.
+    private static func exit(after number: Int32) -> Never {
+        if number == SIGPIPE { dieOfSIGPIPE() }
+        _exit(ExitStatus.interrupted.rawValue)
     }
 
     private func fire(_ number: Int32) {
@@ -91,12 +134,13 @@ final class Interruption: @unchecked Sendable {
         signalNumber = number
         let resources = Array(held.values)
         lock.unlock()
+        if number == SIGPIPE && resources.isEmpty { Self.dieOfSIGPIPE() }   // nothing to release: as `yes | head`
         let immediate = resources.contains { $0 is ImmediateCleanup }
         guard first, !resources.isEmpty, !immediate else {
             for resource in resources { resource.interrupt() }
             for resource in resources { resource.releaseForExit() }
-            Terminal.error("\npicoctl: interrupted by \(number == SIGINT ? "Ctrl-C" : "SIGTERM")")
-            _exit(ExitStatus.interrupted.rawValue)
+            Terminal.error("\npicoctl: interrupted by \(Self.name(number))")
+            Self.exit(after: number)
         }
         for resource in resources { resource.interrupt() }
         let (seconds, _) = Self.grace.components
@@ -106,7 +150,7 @@ final class Interruption: @unchecked Sendable {
             lock.unlock()
             for resource in left { resource.releaseForExit() }
             Terminal.error("\n" + (message ?? "picoctl: interrupted"))
-            _exit(ExitStatus.interrupted.rawValue)
+            Self.exit(after: number)
         }
     }
 }

@@ -36,8 +36,9 @@ struct RebootCommand: ParsableCommand {
 
     func run() throws {
         try DeviceFailure.reporting {
+            let names = try Inventory.loadOrExit(explicit: board.inventory)
             let context = try USBContext()
-            if all { return try rebootAll(context) }
+            if all { return try rebootAll(context, names: names) }
             let (device, found) = try board.resolve(in: context, ttyFallback: target == .bootsel)
             let result = try Self.reboot(device, found, to: target, context: context)
             if json {
@@ -71,8 +72,7 @@ struct RebootCommand: ParsableCommand {
     }
 
     /// `--all`: every matching board at once, one thread each on the shared session; a line per board.
-    func rebootAll(_ context: USBContext) throws {
-        let names = (try? Inventory.load(explicit: board.inventory)) ?? Inventory()
+    func rebootAll(_ context: USBContext, names: Inventory) throws {
         let selection = FleetSelection(board.selector, names: names)
         let scanned = try context.scan().filter { $0.board.isFlashable && selection.matches($0.board) }
         guard !scanned.isEmpty else {

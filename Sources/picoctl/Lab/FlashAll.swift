@@ -47,8 +47,8 @@ struct FlashAll {
     /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
     /// `--serial` list) selects, concurrently; returns the outcomes in port order.
     func run(selector: BoardSelector) throws -> [Outcome] {
+        let names = try Inventory.loadOrExit(explicit: inventory)
         let context = try USBContext()
-        let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
         let selection = FleetSelection(selector, names: names)
         let boards = try context.picoDevices().filter { $0.isFlashable && selection.matches($0) }
             .sorted { $0.usb.portPath < $1.usb.portPath }

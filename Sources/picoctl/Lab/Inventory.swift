@@ -96,6 +96,17 @@ struct Inventory: Equatable {
         return try Inventory(parsing: String(decoding: data, as: UTF8.self), path: path)
     }
 
+    /// The inventory for a command: one rule for every command that reads it. A malformed file ends
+    /// the command with exit 2, a named file that cannot be read with exit 3, the error printed once.
+    static func loadOrExit(explicit: String?) throws -> Inventory {
+        do {
+            return try load(explicit: explicit)
+        } catch let error as ParseError {
+            Terminal.error("picoctl: error: \(error)")
+            throw (error.line == 0 ? ExitStatus.unreadable : .invalidInput).exitCode
+        }
+    }
+
     /// What `name` stands for, if it is a name here.
     func target(named name: String) -> Target? {
         entries.first { $0.name == name }?.target

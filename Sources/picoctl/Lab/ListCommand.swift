@@ -37,13 +37,9 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try DeviceFailure.reporting {
+            let names = try Inventory.loadOrExit(explicit: inventory)
             let context = try USBContext()
-            if watch { return try runWatch(context) }
-            let names: Inventory
-            do { names = try Inventory.load(explicit: inventory) } catch {
-                Terminal.error("picoctl: \(error)")
-                throw ExitStatus.invalidInput.exitCode
-            }
+            if watch { return try runWatch(context, names: names) }
             let scanned = try context.scan()
             let boards = scanned.map(\.board)
             let probes = programs ? Self.probe(scanned) : [:]
@@ -110,8 +106,7 @@ extension ListCommand {
     /// `--watch`: `present`, `arrived`, `left` and `changed` lines as the bus changes. A board that
     /// leaves and comes back within the grace time (a reset into BOOTSEL, a reboot after flashing) is
     /// one `changed` line (`~ bench-3 1-3.2: app → BOOTSEL`), not a departure and an arrival.
-    func runWatch(_ context: USBContext) throws {
-        let names = (try? Inventory.load(explicit: inventory)) ?? Inventory()
+    func runWatch(_ context: USBContext, names: Inventory) throws {
         var tracker = BoardTracker()
         let emit: (BoardChange, BoardTracker) -> Void = { change, tracker in
             Terminal.output(Self.watchLine(change, name: names.name(of: change.device, uniqueID: tracker.uniqueID(of: change.device)),

@@ -34,7 +34,11 @@ final class MonitorAll: Sendable {
         var interrupted = false
         var lastStatus: ExitStatus = .success
         var reason = "stopped"
+        var outputClosed = false
     }
+
+    /// True when stdout was closed: every board's session was stopped and the command ends by SIGPIPE.
+    var outputClosed: Bool { state.withLock { $0.outputClosed } }
 
     /// Starts the hotplug monitor first, so no board plugged in from now on is missed.
     init(options: MonitorOptions, json: Bool, names: Inventory = Inventory()) throws(MonitorError) {
@@ -136,8 +140,10 @@ final class MonitorAll: Sendable {
             state.sessions[key] = nil
             state.lastStatus = status
             if state.decided == nil { state.reason = session.endReason }
-            // A line that decided the run (expect, fail-on, lines) ends every other board's session.
-            guard status == .success || status == .patternFailed, !state.stopping else { return [] }
+            state.outputClosed = state.outputClosed || session.outputClosed
+            // A line that decided the run (expect, fail-on, lines) or a closed stdout ends every other board's session.
+            guard ["expected", "failed", "lines"].contains(session.endReason) || session.outputClosed,
+                  !state.stopping else { return [] }
             state.decided = status
             state.stopping = true
             return Array(state.sessions.values)

@@ -43,6 +43,7 @@ class BoardOptions:
     heartbeat: float = 0.5                  # app: seconds between "tick N" lines (0 = none)
     reenumerate_gap: float = 0.05           # seconds between disconnect and re-enumeration
     app_product: str = "Pico"
+    tty_udev: str = "normal"                # the tty's udev properties: normal | missing | stale
     timing: Timing = field(default_factory=Timing)
     faults: Faults = field(default_factory=Faults)
 
@@ -124,7 +125,8 @@ class Board:
             drivers = {i.number: i.driver for i in d.interfaces if i.driver}
             with_tty = mode == "app" if tty is None else tty
             tty_index = self.ttys.take() if with_tty else None
-            self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index)
+            self.enum = Enumeration(self.bus, self.port, self.numbers.take(self.bus), d, tty_index,
+                                    self.options.tty_udev)
             self.records = self.enum.records()
             self.handler = UsbDevfsHandler(self.function, drivers,
                                            os.path.join(self.testbed.root, self.enum.devnode.lstrip("/")))

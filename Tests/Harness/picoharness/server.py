@@ -64,6 +64,7 @@ class Harness:
                                 heartbeat=float(spec.get("heartbeat", 0.5)),
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
                                 flash_devinfo=spec.get("flash_devinfo"),
+                                tty_udev=spec.get("tty_udev", "normal"),
                                 timing=Timing(**spec.get("timing", {})))
             self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))

@@ -136,6 +136,7 @@ class Enumeration:
     devnum: int
     descriptors: DeviceDescriptors
     tty_index: int | None = None
+    tty_udev: str = "normal"     # the tty's udev properties: normal, missing (no database) or stale
 
     @property
     def name(self) -> str:
@@ -204,14 +205,25 @@ class Enumeration:
             name = f"ttyACM{self.tty_index}"
             out.append(Record(
                 syspath=f"{self.syspath}/{self.name}:1.0/tty/{name}", node=name,
-                properties={"SUBSYSTEM": "tty", "DEVNAME": f"/dev/{name}", "MAJOR": "166",
-                            "MINOR": str(self.tty_index), **ids, "ID_USB_INTERFACE_NUM": "00",
-                            "ID_USB_INTERFACES": ":020200:0a0000:ff0001:", "ID_USB_DRIVER": "cdc_acm",
-                            "ID_USB_CLASS_FROM_DATABASE": "Miscellaneous Device",
-                            "ID_MM_DEVICE_IGNORE": "1", "ID_MM_CANDIDATE": "0",
-                            "DEVLINKS": f"/dev/serial/by-id/usb-{ids['ID_SERIAL']}-if00 "
-                                        f"/dev/serial/by-path/{ids['ID_PATH']}:1.0",
-                            "TAGS": ":systemd:", "CURRENT_TAGS": ":systemd:",
-                            "USEC_INITIALIZED": "1000000"},
-                attributes={"dev": f"166:{self.tty_index}"}))
+                properties=self.tty_properties(name, ids), attributes={"dev": f"166:{self.tty_index}"}))
         return out
+
+    def tty_properties(self, name: str, ids: dict[str, str]) -> dict[str, str]:
+        """What libudev reports for the tty: the kernel's uevent plus udev's database entry, which
+        `tty_udev` can leave out (no udevd, as in a container) or make stale (an entry left by an
+        earlier device with the same minor: another vendor, serial and interface)."""
+        kernel = {"SUBSYSTEM": "tty", "DEVNAME": f"/dev/{name}", "MAJOR": "166", "MINOR": str(self.tty_index)}
+        if self.tty_udev == "missing":
+            return kernel
+        if self.tty_udev == "stale":
+            return {**kernel, "ID_BUS": "usb", "ID_VENDOR_ID": "1209", "ID_MODEL_ID": "0003", "ID_MODEL": "Other",
+                    "ID_SERIAL_SHORT": "X", "ID_SERIAL": "Other_Other_X", "ID_USB_INTERFACE_NUM": "02",
+                    "ID_PATH": "pci-0000:00:14.0-usb-0:9", "USEC_INITIALIZED": "1000000"}
+        return {**kernel, **ids, "ID_USB_INTERFACE_NUM": "00",
+                "ID_USB_INTERFACES": ":020200:0a0000:ff0001:", "ID_USB_DRIVER": "cdc_acm",
+                "ID_USB_CLASS_FROM_DATABASE": "Miscellaneous Device",
+                "ID_MM_DEVICE_IGNORE": "1", "ID_MM_CANDIDATE": "0",
+                "DEVLINKS": f"/dev/serial/by-id/usb-{ids['ID_SERIAL']}-if00 "
+                            f"/dev/serial/by-path/{ids['ID_PATH']}:1.0",
+                "TAGS": ":systemd:", "CURRENT_TAGS": ":systemd:",
+                "USEC_INITIALIZED": "1000000"}

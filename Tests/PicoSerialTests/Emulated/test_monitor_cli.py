@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pty
+import signal
 import subprocess
 import tty
 
@@ -54,7 +55,7 @@ def test_a_pty_path_is_followed_and_stdout_closing_ends_the_run(picoctl):
     first = proc.stdout.read(5)
     proc.stdout.close()                                   # like `picoctl monitor | head -1`
     os.write(master, b"three\r\n" * 1000)
-    assert proc.wait(timeout=10) == 0
+    assert proc.wait(timeout=10) == -signal.SIGPIPE        # the rule of every command (README, Exit status)
     os.close(master)
     assert first == b"one\r\n"
     assert proc.stderr.read() == b""

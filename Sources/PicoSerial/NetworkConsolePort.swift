@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemPackage
+
+/// A TCP connection to a network console, non-blocking: raw bytes (`tcp://`) or Telnet with
+/// COM-PORT-OPTION (`rfc2217://`, through `RFC2217Session`).
+///
+/// ```swift
+/// let port = try NetworkConsolePort.connect(try RemoteConsole(url: "rfc2217://127.0.0.1:3333"),
+///                                           settings: ComPortSettings(baud: 115_200))
+/// defer { port.close() }
+/// ```
+final class NetworkConsolePort: ConsoleChannel {
+    /// The console's URL (in errors and events).
+    let name: String
+    let fileDescriptor: FileDescriptor
+    /// `.asserted` when DTR was asked of an RFC 2217 server; a plain TCP stream has no modem lines.
+    let dtr: DTRState
+    private var session: RFC2217Session?
+    /// Encoded bytes the socket has not taken yet.
+    private var pending: [UInt8] = []
+    /// Data typed while the server suspended our output (RFC 2217 FLOWCONTROL-SUSPEND).
+    private var held: [UInt8] = []
+    private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+    private var closed = false
+
+    private init(name: String, fileDescriptor: FileDescriptor, dtr: DTRState, session: RFC2217Session?) {
+        self.name = name
+        self.fileDescriptor = fileDescriptor
+        self.dtr = dtr
+        self.session = session
+    }
+
+    deinit { close() }
+
+    /// Connects to `remote` within `timeoutNanoseconds` and, for RFC 2217, sends the opening negotiation.
+    static func connect(_ remote: RemoteConsole, settings: ComPortSettings,
+                        timeoutNanoseconds: Int64 = 5_000_000_000) throws(SerialError) -> NetworkConsolePort {
+        let fd = try TCPSocket.connect(host: remote.host, port: remote.port, name: remote.description,
+                                       timeoutNanoseconds: timeoutNanoseconds)
+        var session: RFC2217Session?
+        var dtr = DTRState.unsupported
+        if remote.transport == .rfc2217 {
+            session = RFC2217Session(settings: settings)
+            dtr = settings.dtr == true ? .asserted : .untouched
+        }
+        let port = NetworkConsolePort(name: remote.description, fileDescriptor: fd, dtr: dtr, session: session)
+        if let opening = port.session?.start() {
+            port.pending = opening
+            try port.flush()
+        }
+        return port
+    }
+
+    var hasPendingOutput: Bool { !pending.isEmpty }
+
+    func read(into buffer: inout [UInt8]) throws(SerialError) -> Int {
+        let limit = min(buffer.count, scratch.count)
+        let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, limit, 0) }
+        if received == 0 { throw .ioFailed(path: name, call: "read", errno: .connectionReset) }   // the server closed
+        if received < 0 {
+            let errno = Errno.current
+            if errno == .resourceTemporarilyUnavailable || errno == .interrupted { return 0 }
+            throw .ioFailed(path: name, call: "read", errno: errno)
+        }
+        guard var session else {
+            for i in 0..<received { buffer[i] = scratch[i] }
+            return received
+        }
+        let wasSuspended = session.isSuspended
+        let step = session.receive(scratch[0..<received])
+        self.session = session
+        pending += step.reply
+        if wasSuspended && !session.isSuspended {
+            pending += session.encode(held)
+            held.removeAll()
+        }
+        try flush()
+        for (i, byte) in step.data.enumerated() { buffer[i] = byte }
+        return step.data.count
+    }
+
+    func writeSome(_ bytes: some Collection<UInt8>) throws(SerialError) -> Int {
+        if let session {
+            if session.isSuspended { held += bytes } else { pending += session.encode(bytes) }
+        } else {
+            pending += bytes
+        }
+        try flush()
+        return bytes.count
+    }
+
+    /// Sends what the socket takes of the pending bytes now.
+    private func flush() throws(SerialError) {
+        while !pending.isEmpty {
+            let sent = pending.withUnsafeBytes {
+                send(fileDescriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if sent < 0 {
+                let errno = Errno.current
+                if errno == .interrupted { continue }
+                if errno == .resourceTemporarilyUnavailable { return }
+                throw .ioFailed(path: name, call: "write", errno: errno)
+            }
+            pending.removeFirst(sent)
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        try? fileDescriptor.close()
+    }
+}
+
+/// `socket(2)` and `connect(2)` for a TCP client, non-blocking, with a bounded connect.
+enum TCPSocket {
+    /// Resolves `host` and connects to the first address that answers; the descriptor is non-blocking.
+    static func connect(host: String, port: UInt16, name: String, timeoutNanoseconds: Int64) throws(SerialError) -> FileDescriptor {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            throw .hostNotFound(host: host, reason: String(cString: gai_strerror(status)))
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = Errno.connectionRefused
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry?.pointee {
+            entry = info.ai_next
+            let fd = socket(info.ai_family, info.ai_socktype | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                            info.ai_protocol)
+            guard fd >= 0 else { lastError = .current; continue }
+            if let error = finishConnect(fd, address: info.ai_addr, length: info.ai_addrlen, timeoutNanoseconds: timeoutNanoseconds) {
+                lastError = error
+                Glibc.close(fd)
+                continue
+            }
+            var one: Int32 = 1
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            return FileDescriptor(rawValue: fd)
+        }
+        throw .openFailed(path: name, errno: lastError)
+    }
+
+    /// Connects `fd` and waits for the answer; nil on success, else the error.
+    private static func finishConnect(_ fd: Int32, address: UnsafeMutablePointer<sockaddr>?, length: socklen_t,
+                                      timeoutNanoseconds: Int64) -> Errno? {
+        if Glibc.connect(fd, address, length) == 0 { return nil }
+        guard Errno.current == .nowInProgress || Errno.current == .interrupted else { return .current }
+        var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let ready = poll(&pfd, 1, Int32(clamping: timeoutNanoseconds / 1_000_000))
+        if ready == 0 { return .timedOut }
+        if ready < 0 { return .current }
+        var error: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 else { return .current }
+        return error == 0 ? nil : Errno(rawValue: error)
+    }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import PicoSerial
+
+/// The real follower loop on a network console: a loopback TCP listener stands in for ser2net.
+@Suite struct LogFollowerNetworkTests {
+    /// A listener on 127.0.0.1 with a kernel-chosen port.
+    final class Listener: @unchecked Sendable {
+        let fd: Int32
+        let port: UInt16
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            self.fd = fd
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                    bind(fd, pointer, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, pointer, &length) == 0
+                }
+            }
+            guard bound else { throw SerialError.ioFailed(path: "listener", call: "bind", errno: .current) }
+            port = UInt16(bigEndian: address.sin_port)
+        }
+
+        /// Accepts one connection (bounded by a 10 s poll), returns what the client sent first, sends `bytes`, hangs up.
+        func serveOnce(_ bytes: [UInt8], readFirst: Int = 0) -> [UInt8] {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 10_000) == 1 else { return [] }
+            let client = accept(fd, nil, nil)
+            defer { Glibc.close(client) }
+            var received = [UInt8](repeating: 0, count: readFirst)
+            var got = 0
+            while got < readFirst {
+                var cpfd = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+                guard poll(&cpfd, 1, 10_000) == 1 else { break }
+                let n = received[got...].withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                if n <= 0 { break }
+                got += n
+            }
+            _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            return Array(received[0..<got])
+        }
+
+        deinit { Glibc.close(fd) }
+    }
+
+    @Test func tcpLinesAcrossServerDropsAreFollowedInOrder() throws {
+        let listener = try Listener()
+        let server = Background {
+            _ = listener.serveOnce(Array("first\nhalf".utf8))
+            _ = listener.serveOnce(Array("second\n".utf8))
+        }
+        defer { server.join() }
+        let remote = try RemoteConsole(url: "tcp://127.0.0.1:\(listener.port)")
+        var options = FollowOptions(timeoutNanoseconds: 10_000_000_000, remote: remote)
+        options.reconnectIntervalNanoseconds = 20_000_000
+        let follower = try LogFollower(options: options)
+        var events: [String] = []
+        let end = follower.run { event in
+            switch event {
+            case .connected(let device, let dtr, _): events.append("connected \(device.devnode) \(dtr)")
+            case .reconnected(_, _, _, let count): events.append("reconnected \(count)")
+            case .line(let line, _):
+                events.append("line \(line.text)")
+                if line.text == "second" { return .stop }
+            case .disconnected(_, let reason): events.append("disconnected \(reason)")
+            default: break
+            }
+            return .continue
+        }
+        #expect(end == .stopped)
+        #expect(events == ["connected tcp://127.0.0.1:\(listener.port) unsupported", "line first", "line half",
+                           "disconnected disconnected", "reconnected 1", "line second", "disconnected closed"])
+    }
+
+    @Test func rfc2217OpensWithItsNegotiation() throws {
+        let listener = try Listener()
+        let sent = Locked<[UInt8]>([])
+        let server = Background { let got = listener.serveOnce([255, 253, 44] + Array("up\n".utf8), readFirst: 15); sent.withLock { $0 = got } }
+        defer { server.join() }
+        let follower = try LogFollower(options: FollowOptions(reconnect: false, timeoutNanoseconds: 10_000_000_000,
+                                                              remote: try RemoteConsole(url: "rfc2217://127.0.0.1:\(listener.port)")))
+        var lines: [String] = []
+        let end = follower.run { event in
+            if case .line(let line, _) = event { lines.append(line.text) }
+            return .continue
+        }
+        #expect(lines == ["up"])
+        #expect(end == .disconnected(SerialDevice(devnode: "rfc2217://127.0.0.1:\(listener.port)")))
+        var expected = RFC2217Session()
+        #expect(sent.current == expected.start())
+    }
+
+    @Test func noServerWithoutReconnectIsConnectionRefused() throws {
+        let port = try Listener().port   // closed at once: nothing listens there now
+        let follower = try LogFollower(options: FollowOptions(reconnect: false, timeoutNanoseconds: 5_000_000_000,
+                                                              remote: try RemoteConsole(url: "tcp://127.0.0.1:\(port)")))
+        let end = follower.run { _ in .continue }
+        #expect(end == .failed(.openFailed(path: "tcp://127.0.0.1:\(port)", errno: .connectionRefused)))
+    }
+}
