@@ -42,28 +42,42 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A BIN placed at `offset` would run past the 32-bit address space.
     case binTooLarge(offset: UInt32, size: Int)
 
+    /// What to do about it, where there is something to do.
+    public var fix: String? {
+        switch self {
+        case .unrecognizedFormat: "name the type with --type uf2, --type elf or --type bin"
+        case .noValidUF2Blocks: "if it is a raw image, read it with --type bin"
+        case .elfWrongClass, .elfWrongMachine: "build for the Pico (pico-sdk with PICO_PLATFORM rp2040, rp2350-arm-s or rp2350-riscv)"
+        case .segmentOutsideMemory: "check the linker script, or name the chip with --family"
+        case .spanTooLarge: "look for a block far from the rest with `picoctl uf2 validate`"
+        default: nil
+        }
+    }
+
     /// The sentence a user reads.
     public var description: String {
         switch self {
         case .empty: "the file is empty (0 bytes)"
-        case .unrecognizedFormat: "not a UF2, ELF or BIN file; name the type with --type"
+        case .unrecognizedFormat: "not a UF2, ELF or BIN file"
         case .noValidUF2Blocks(let size):
-            "no UF2 block with valid magics in \(size) bytes (is this really a UF2 file? try --type bin)"
-        case .elfTruncated(let needed, let size): "ELF file truncated: needs \(needed) bytes, has \(size)"
+            "no UF2 block with valid magics in \(size) bytes: this is not a UF2 file"
+        case .elfTruncated(let needed, let size): "the ELF file is cut short: it needs \(needed) bytes and has \(size)"
         case .elfWrongClass(let c):
-            "ELF class \(c) is not 32-bit (1); RP2040/RP2350 images are 32-bit little-endian ELF files"
-        case .elfWrongEndianness(let e): "ELF data encoding \(e) is not little-endian (1)"
+            c == 2 ? "this is a 64-bit ELF file; Pico programs are 32-bit ARM or RISC-V"
+                : "this ELF file has an unknown class (\(c)); Pico programs are 32-bit ARM or RISC-V ELF files"
+        case .elfWrongEndianness(let e):
+            e == 2 ? "this ELF file is big-endian; Pico programs are little-endian" : "this ELF file has an unknown byte order (\(e)); Pico programs are little-endian"
         case .elfWrongMachine(let m):
-            "ELF machine \(m) is neither Arm (40) nor RISC-V (243): this file was built for another processor"
-        case .elfBadVersion: "ELF version is not 1"
-        case .elfUnsupportedABI(let abi): "ELF OS/ABI \(abi) is neither none (0) nor GNU (3)"
-        case .elfBadHeaderSize(let size): "ELF header size \(size) is not 52: not a valid ELF32 file"
+            "this ELF file was built for another processor (ELF machine \(m)); Pico programs are ARM (40) or RISC-V (243)"
+        case .elfBadVersion: "this ELF file has an unknown version (not 1): it is damaged or not an ELF file"
+        case .elfUnsupportedABI(let abi): "this ELF file is for an operating system (OS/ABI \(abi)); Pico programs are bare-metal (OS/ABI 0 or 3)"
+        case .elfBadHeaderSize(let size): "the ELF header is \(size) bytes, not 52: the file is damaged or not a 32-bit ELF file"
         case .elfSegmentPastEnd(let i, let off, let size, let fileSize):
             "ELF program header \(i): \(size) bytes at file offset \(hex32(off)) run past the end of the file (\(fileSize) bytes); the file is truncated"
         case .overlappingSegments(let address, let end):
             "segments overlap: one starts at \(hex32(address)) before the previous one ends at \(hex64(end))"
         case .segmentOutsideMemory(let a, let e, let chip):
-            "segment \(hex32(a))..\(hex64(e)) lies outside \(chip) flash and RAM; check the linker script or --family"
+            "segment \(hex32(a))..\(hex64(e)) lies outside \(chip) flash and RAM"
         case .contentsInUninitializedMemory(let a):
             "a flash image has file contents for RAM at \(hex32(a)) (the SDK refuses it too); link the data into flash with a RAM load address"
         case .entryPointNotMapped(let e):
@@ -74,7 +88,7 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
             "the RP2040 bootrom cannot enter a RAM image in XIP SRAM (entry \(hex32(e)))"
         case .emptyImage: "the image has no bytes to write"
         case .spanTooLarge(let start, let end, let limit):
-            "the image spans \(hex32(start))..\(hex64(end)), more than \(limit >> 20) MiB as a BIN; a block far from the rest? check with `picoctl uf2 validate`"
+            "the image spans \(hex32(start))..\(hex64(end)), more than \(limit >> 20) MiB as a BIN"
         case .binTooLarge(let off, let size): "\(size) bytes at \(hex32(off)) run past the 32-bit address space"
         }
     }

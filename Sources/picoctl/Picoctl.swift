@@ -22,4 +22,16 @@ struct Picoctl: ParsableCommand {
             ManualCommand.self,
             LabCommand.self,
         ])
+
+    /// Parses and runs the command; the parser's errors are rendered as picoctl's own (`ParserErrors`).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        ParserErrors.checkCommandName(arguments, root: self)
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            ParserErrors.exit(error, command: self)
+        }
+    }
 }

@@ -144,7 +144,7 @@ struct GeneralOptions: ParsableArguments {
         do {
             Config.current = try Config.load(explicit: config)
         } catch {
-            Terminal.error("picoctl: error: \(error)")
+            Diagnostics.error("\(error)")
             throw ExitStatus.invalidInput.exitCode
         }
         Colour.choice = color ?? Config.current.color ?? .auto

@@ -23,8 +23,8 @@ struct ConsoleOutput: Sendable {
         Self.write(Array(line.utf8), to: .standardError)
     }
 
-    /// Writes an error line to stderr (red on a terminal).
-    func error(_ text: String) { status("error: \(text)", color: "31") }
+    /// Writes an error to stderr (see `Diagnostics`).
+    func error(_ text: String) { Diagnostics.error(text) }
 
     @discardableResult
     static func write(_ bytes: [UInt8], to fd: FileDescriptor) -> Bool {

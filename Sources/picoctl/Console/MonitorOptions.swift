@@ -106,6 +106,7 @@ struct MonitorOptions: ParsableArguments {
         if timeout != nil { given.append("--timeout") }
         if lines != nil { given.append("--lines") }
         if noInput { given.append("--no-input") }
+        if share { given.append("--share") }
         return given
     }
 

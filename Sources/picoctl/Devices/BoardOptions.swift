@@ -154,7 +154,11 @@ enum DeviceFailure: Error, CustomStringConvertible {
 
     /// Prints the failure to stderr and returns the exit code to throw.
     func report() -> ExitCode {
-        Terminal.error("picoctl: \(description)")
+        if case .usb(let error) = self, let fix = error.fix {
+            Diagnostics.error(String(error.description.dropLast("; fix: \(fix)".count)), fix: fix)
+        } else {
+            Diagnostics.error(description)
+        }
         return status.exitCode
     }
 }

@@ -108,7 +108,7 @@ struct FlashCommand: ParsableCommand {
         if !json { Terminal.output(FlashAll.table(outcomes)) }
         let failed = outcomes.filter { $0.word == "failed" }
         if !failed.isEmpty {
-            Terminal.error("picoctl: \(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.board).joined(separator: ", "))
+            Diagnostics.error("\(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.board).joined(separator: ", "))
             throw ExitStatus.failure.exitCode
         }
     }

@@ -89,7 +89,7 @@ final class Interruption: @unchecked Sendable {
     var message: String? {
         lock.lock()
         defer { lock.unlock() }
-        return signalNumber.map { "picoctl: interrupted by \(Self.name($0)); the board was reset and released" }
+        return signalNumber.map { Diagnostics.text(.error, "interrupted by \(Self.name($0)); the board was reset and released") }
     }
 
     /// How a person names the signal: `Ctrl-C`, `SIGTERM`, `SIGHUP`, `a closed stdout`.
@@ -139,7 +139,7 @@ final class Interruption: @unchecked Sendable {
         guard first, !resources.isEmpty, !immediate else {
             for resource in resources { resource.interrupt() }
             for resource in resources { resource.releaseForExit() }
-            Terminal.error("\npicoctl: interrupted by \(Self.name(number))")
+            Terminal.error("\n" + Diagnostics.text(.error, "interrupted by \(Self.name(number))"))
             Self.exit(after: number)
         }
         for resource in resources { resource.interrupt() }
@@ -149,7 +149,7 @@ final class Interruption: @unchecked Sendable {
             let left = Array(held.values)
             lock.unlock()
             for resource in left { resource.releaseForExit() }
-            Terminal.error("\n" + (message ?? "picoctl: interrupted"))
+            Terminal.error("\n" + (message ?? Diagnostics.text(.error, "interrupted")))
             Self.exit(after: number)
         }
     }

@@ -73,7 +73,7 @@ struct SaveCommand: ParsableCommand {
                 file = bytes
             }
             do { try FileIO.write(file, to: output) } catch {
-                Terminal.error("picoctl: \(error)")
+                Diagnostics.error("\(error)")
                 throw ExitStatus.unreadable.exitCode
             }
             if json {

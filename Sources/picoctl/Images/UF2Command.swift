@@ -39,19 +39,19 @@ enum FirmwareCLI {
                      offsetApplies: Set<FirmwareFile.Format> = [.bin]) throws -> (bytes: [UInt8], file: FirmwareFile) {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(path) } catch {
-            diagnose("error: \(error)")
+            Diagnostics.error(error.description)
             throw ExitStatus.unreadable.exitCode
         }
         let file: FirmwareFile
         do {
             file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset ?? 0x1000_0000, family: family)
         } catch {
-            diagnose("error: \(path): \(error)")
+            Diagnostics.error("\(path): \(error)", fix: error.fix)
             throw ExitStatus.invalidInput.exitCode
         }
         if offset != nil && !offsetApplies.contains(file.format) {
-            diagnose("error: --offset does not apply to \(path): it is a \(file.format.rawValue.uppercased()) file, whose addresses are its own "
-                     + "(--offset applies to \(offsetApplies.map { $0.rawValue.uppercased() }.sorted().joined(separator: " and ")) files)")
+            Diagnostics.error("--offset does not apply to \(path): it is a \(file.format.rawValue.uppercased()) file, whose addresses are its own",
+                              fix: "drop --offset (it places \(offsetApplies.map { $0.rawValue.uppercased() }.sorted().joined(separator: " and ")) files), or read the file as BIN with --type bin")
             throw ExitStatus.usage.exitCode
         }
         return (bytes, file)

@@ -83,11 +83,11 @@ struct UF2ConvertCommand: ParsableCommand {
         do {
             out = try convert(bytes: bytes, file: file, to: outType, family: requestedFamily, offset: offsetValue)
         } catch let error as FirmwareError {
-            FirmwareCLI.diagnose("error: \(input): \(error)")
+            Diagnostics.error("\(input): \(error)", fix: error.fix)
             throw ExitStatus.invalidInput.exitCode
         }
         do { try FileIO.write(out, to: output) } catch {
-            FirmwareCLI.diagnose("error: \(error)")
+            Diagnostics.error(error.description)
             throw ExitStatus.unreadable.exitCode
         }
         FirmwareCLI.diagnose("wrote \(output): \(out.count) bytes (\(file.format.rawValue) → \(outType.rawValue))")
@@ -110,7 +110,7 @@ struct UF2ConvertCommand: ParsableCommand {
         case (.uf2, .bin):
             return try flattened(file.image)
         default:
-            FirmwareCLI.diagnose("error: nothing to convert: \(input) is already \(file.format.rawValue)")
+            Diagnostics.error("nothing to convert: \(input) is already \(file.format.rawValue)", fix: "name an output of another type (.uf2 or .bin, or --out-type)")
             throw ExitStatus.usage.exitCode
         }
     }

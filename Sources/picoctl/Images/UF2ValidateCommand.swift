@@ -32,7 +32,7 @@ struct UF2ValidateCommand: ParsableCommand {
     func run() throws {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(file) } catch {
-            FirmwareCLI.diagnose("error: \(error)")
+            Diagnostics.error("\(error)")
             throw ExitStatus.unreadable.exitCode
         }
         let report = UF2Validator.validate(bytes)

@@ -102,7 +102,7 @@ struct Inventory: Equatable {
         do {
             return try load(explicit: explicit)
         } catch let error as ParseError {
-            Terminal.error("picoctl: error: \(error)")
+            Diagnostics.error("\(error)")
             throw (error.line == 0 ? ExitStatus.unreadable : .invalidInput).exitCode
         }
     }

@@ -34,7 +34,7 @@ struct LabgridExporterCommand: ParsableCommand {
     func run() throws {
         let names: Inventory
         do { names = try Inventory.load(explicit: inventory) } catch {
-            Terminal.error("picoctl: \(error)")
+            Diagnostics.error("\(error)")
             throw ExitStatus.invalidInput.exitCode
         }
         try DeviceFailure.reporting {
@@ -58,7 +58,7 @@ struct LabgridExporterCommand: ParsableCommand {
                                            idPath: pathIDs[board.usb.portPath.description]))
             }
             for entry in names.entries where !groups.contains(where: { $0.name == entry.name }) {
-                Terminal.error("picoctl: \(entry.name) is not present; left out")
+                Diagnostics.warning("\(entry.name) is not present; left out")
             }
             Terminal.output(String(LabgridGroup.exporterYAML(groups, speed: speed).dropLast()))
         }

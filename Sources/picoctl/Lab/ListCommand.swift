@@ -57,15 +57,14 @@ struct ListCommand: ParsableCommand {
                 return
             }
             if boards.isEmpty {
-                Terminal.error("no Pico-family USB devices found")
+                Diagnostics.warning("no Pico-family USB devices found")
                 return
             }
             Terminal.output(BoardTable.render(boards, style: Colour.enabled(.stdout) ? .color : .plain,
                                               programs: programs ? programNames : nil, names: names, uniqueIDs: learned))
             for board in boards {
                 guard let problem = board.accessProblem else { continue }
-                Terminal.error("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)"
-                               + (problem.fix.map { "; fix: \($0)" } ?? ""))
+                Diagnostics.warning("\(board.usb.portPath): cannot open \(board.usb.location): \(problem.code.name)", fix: problem.fix)
             }
         }
     }

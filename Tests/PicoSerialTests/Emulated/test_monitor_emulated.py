@@ -179,7 +179,7 @@ def test_json_lines_for_scripts(emulated_board, picoctl):
     assert lines[1]["utf8"] is True and "hex" not in lines[1]
     assert lines[2]["utf8"] is False and lines[2]["hex"] == "72617720fffe"
     assert all(e["board"] == board["serial"] and e["time"].endswith("Z") and e["mono"] >= 0 for e in lines)
-    assert events[-1] == {"event": "end", "status": 0, "reason": "expected"}
+    assert events[-1] == {"schema": 1, "event": "end", "status": 0, "reason": "expected"}
 
 
 def test_all_with_json_ends_with_one_end_event(emulated_board, picoctl):
@@ -193,7 +193,7 @@ def test_all_with_json_ends_with_one_end_event(emulated_board, picoctl):
     assert run.finish() == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines()]
     ends = [e for e in events if e["event"] == "end"]
-    assert ends == [{"event": "end", "status": 0, "reason": "expected"}]
+    assert ends == [{"schema": 1, "event": "end", "status": 0, "reason": "expected"}]
     assert events[-1] == ends[0]
     assert {e["board"] for e in events if e["event"] == "connected"} == {b["serial"] for b in boards.status()}
 

@@ -126,7 +126,7 @@ def test_rfc2217_options_settings_and_escaped_data_byte_by_byte(picoctl):
     assert bytes.fromhex(lines[0]["hex"]) == b"data \xff|\xff\xff| ok"
     assert [e["text"] for e in lines[1:]] == ["ready", "got it", "end"]
     assert events[0]["event"] == "connected" and events[0]["dtr"] == "asserted"
-    assert events[-1] == {"event": "end", "reason": "expected", "status": 0}
+    assert events[-1] == {"schema": 1, "event": "end", "reason": "expected", "status": 0}
 
 
 def test_reconnects_when_the_server_drops_and_tcp_sends_nothing_of_its_own(picoctl):
