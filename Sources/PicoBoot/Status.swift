@@ -171,7 +171,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Reads a little-endian 32-bit word at `offset`.
-    @inlinable func readUInt32(at offset: Int) -> UInt32 {
+    @inlinable public func readUInt32(at offset: Int) -> UInt32 {
         UInt32(self[offset]) | UInt32(self[offset + 1]) << 8 | UInt32(self[offset + 2]) << 16 | UInt32(self[offset + 3]) << 24
     }
 

@@ -63,6 +63,9 @@ public final class SimulatedBoard: PicobootTransport {
     public var otpPageLocks: [Int: UInt8] = [:]
     /// The CPU the bootrom runs on (RP2350): false Arm, true RISC-V.
     public var runsRiscV = false
+    /// Word 0 of the RP2350 boot info (`boot_info_t`): by default a BOOTSEL boot (type 2) with no
+    /// partition booted and no diagnostic partition (both -1).
+    public var bootInfoWord: UInt32 = 0x00ff_02ff
 
     var faults: [SimulatedFault] = []
     var status = CommandStatus(token: 0, status: .ok, commandID: 0, inProgress: false)

@@ -30,6 +30,8 @@ extension SimulatedBoard {
             words = SystemInfo.encode(items: supported,
                                       chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)),
                                       cpu: runsRiscV ? 1 : 0)
+            // Boot info is the last item in answer order: its first word says how the chip booted.
+            if supported.contains(.bootInfo) { words[words.count - 4] = bootInfoWord }
         case GetInfo.Kind.partitionTable.rawValue:
             let body = PartitionTable.answer(partitionTable, unpartitioned: unpartitionedSpace, items: mask)
             words = [UInt32(body.count)] + body

@@ -44,6 +44,9 @@ class BoardOptions:
     app_product: str = "Pico"
     timing: Timing = field(default_factory=Timing)
     faults: Faults = field(default_factory=Faults)
+    partition_table: dict | None = None     # RP2350: picotool partition-table JSON the bootrom has loaded
+    otp: dict = field(default_factory=dict)  # RP2350: OTP row (decimal string) -> raw 24-bit value
+    otp_locks: dict = field(default_factory=dict)  # RP2350: OTP page (decimal string) -> lock level
 
 
 class Board:

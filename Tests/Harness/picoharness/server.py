@@ -63,7 +63,10 @@ class Harness:
             opts = BoardOptions(mode=spec.get("mode", "bootsel"),
                                 heartbeat=float(spec.get("heartbeat", 0.5)),
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
-                                timing=Timing(**spec.get("timing", {})))
+                                timing=Timing(**spec.get("timing", {})),
+                                partition_table=spec.get("partition_table"),
+                                otp={str(k): v for k, v in spec.get("otp", {}).items()},
+                                otp_locks={str(k): v for k, v in spec.get("otp_locks", {}).items()})
             self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
         for b, spec in zip(self.boards, specs):
