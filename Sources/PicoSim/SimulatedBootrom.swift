@@ -100,6 +100,7 @@ extension SimulatedBoard {
             state = .acknowledgingToHost
         case .reboot2:
             let flags = packet.argumentWord(at: 0), p0 = packet.argumentWord(at: 8)
+            try chooseArchitecture(flags)
             switch flags & 0xF {
             case Reboot2.Kind.normal.rawValue, Reboot2.Kind.flashUpdate.rawValue: scheduleReboot(bootTarget())
             case Reboot2.Kind.bootsel.rawValue: scheduleReboot(.bootsel)

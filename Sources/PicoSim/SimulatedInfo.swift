@@ -77,4 +77,18 @@ extension SimulatedBoard {
         }
         return out
     }
+
+    /// REBOOT2's architecture bits: an architecture that OTP CRIT0 disables (bit 0 Arm, bit 1
+    /// RISC-V, `hardware/regs/otp_data.h`) is refused with NOT_PERMITTED, as picotool expects;
+    /// otherwise the board runs on it from the reboot on.
+    func chooseArchitecture(_ flags: UInt32) throws(Rejection) {
+        let crit0 = otp[0x38] ?? 0
+        if flags & Reboot2.toRiscVFlag != 0 {
+            guard crit0 & 0x2 == 0 else { throw Rejection(status: .notPermitted) }
+            runsRiscV = true
+        } else if flags & Reboot2.toArmFlag != 0 {
+            guard crit0 & 0x1 == 0 else { throw Rejection(status: .notPermitted) }
+            runsRiscV = false
+        }
+    }
 }
