@@ -7,6 +7,8 @@ struct RP2350Facts {
     var boot: BootInfo?
     var flashDeviceInfo: UInt32?
     var table: PartitionTable?
+    /// Why the partition table could not be read, when it could not.
+    var tableProblem: String?
     /// The bootrom's version byte (ROM offset 0x13).
     var romVersion: UInt8?
     /// `QFN60` (RP2350A) or `QFN80` (RP2350B), when it can be told.
@@ -27,7 +29,8 @@ struct RP2350Facts {
     /// package id is wrong, so the OTP NUM_GPIOS row decides (30 QFN60, 48 QFN80); later revisions
     /// say QFN60 when the package id is non-zero. An unknown revision leaves the package unknown.
     static func read(_ session: DeviceSession, system: SystemInfo?) throws -> RP2350Facts {
-        let table = try session.run { try $0.partitionTable() }
+        var table: PartitionTable?, tableProblem: String?
+        do throws(FlashError) { table = try session.executor.partitionTable() } catch { tableProblem = error.description }
         let rom = try session.run { try $0.read(AddressRange(start: 0x10, end: 0x14)) }
         let version = rom.count == 4 ? rom[3] : nil
         var package: String?
@@ -41,7 +44,7 @@ struct RP2350Facts {
             break
         }
         return RP2350Facts(boot: system?.boot.flatMap(BootInfo.init(words:)), flashDeviceInfo: system?.flashDeviceInfo, table: table,
-                           romVersion: version, package: package)
+                           tableProblem: tableProblem, romVersion: version, package: package)
     }
 
     /// Text lines, aligned with the other `info --device` lines.
@@ -55,7 +58,9 @@ struct RP2350Facts {
             out.append("boot:       \(boot.typeName), partition \(BootInfo.partitionName(boot.partition))")
         }
         if let flashDeviceInfo { out.append("flash info: 0x\(String(flashDeviceInfo, radix: 16)) (FLASH_DEVINFO)") }
-        if let table {
+        if let tableProblem {
+            out.append("partitions: not read (\(tableProblem))")
+        } else if let table {
             out.append("partitions: \(table.partitions.count)")
             out += PartitionRendering.lines(table).map { "  " + $0 }
         } else {
@@ -66,7 +71,8 @@ struct RP2350Facts {
 
     /// JSON fields: `boot`, `flash_device_info`, `partition_table` (null without one).
     var json: [String: JSONValue] {
-        var fields: [String: JSONValue] = ["partition_table": table.map(PartitionRendering.json) ?? .null]
+        var fields: [String: JSONValue] = ["partition_table": table.map(PartitionRendering.json) ?? .null,
+                                           "partition_table_error": tableProblem.map(JSONValue.string) ?? .null]
         fields["boot"] = boot.map { .object(["type": .string($0.typeName), "partition": .int(Int($0.partition)),
                                              "diagnostic": .int(Int($0.diagnostic))]) } ?? .null
         fields["flash_device_info"] = flashDeviceInfo.map { .int(Int($0)) } ?? .null
