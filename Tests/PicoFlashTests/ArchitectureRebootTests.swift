@@ -29,3 +29,24 @@ import UF2
         }
     }
 }
+
+/// OTP reads go page by page and at most 64 rows a command.
+@Suite struct OTPReadTests {
+    @Test func runsSplitAtPagesAndReadSize() {
+        #expect(FlashExecutor.otpRuns([0x3e, 0x3f, 0x40, 0x41, 0x50]) == [0x3e...0x3f, 0x40...0x41, 0x50...0x50])
+        #expect(FlashExecutor.otpRuns(Array(0..<64)) == [0...63])
+        #expect(FlashExecutor.otpRuns(Array(0x80..<0x100)).count == 2)
+    }
+
+    @Test func lockedPagesAreReportedAndTheRestRead() throws {
+        let rig = Rig(chip: .rp2350)
+        rig.board.otp[0x48] = 0x22
+        rig.board.otp[0xf48] = 0xbeef
+        rig.board.otpPageLocks[61] = 3
+        let rows = try rig.executor.readOTP([0x48, 0xf48, 0xf49], ecc: { $0 != 0x48 })
+        #expect(rows[0x48] == .value(raw: 0x22, ecc: nil))
+        #expect(rows[0xf48] == .locked && rows[0xf49] == .locked)
+        #expect(throws: FlashError.unsupported(operation: "OTP_READ", chip: .rp2040)) { try Rig().executor.readOTP([0], ecc: { _ in false }) }
+        #expect(throws: FlashError.self) { try rig.executor.readOTP([0x1000], ecc: { _ in false }) }
+    }
+}
