@@ -71,4 +71,16 @@ extension FlashExecutor {
             throw .placement(error)
         }
     }
+
+    /// `image` as it lies in partition `index` (RP2350 with a partition table): for `verify --partition N`.
+    public func image(_ image: MemoryImage, inPartition index: Int) throws(FlashError) -> MemoryImage {
+        guard !chip.hasExec else { throw .unsupported(operation: "partitions", chip: chip) }
+        let table = try partitionTable()
+        do {
+            let placement = try PartitionPlacement.place(image, chip: chip, family: nil, table: table, target: nil, choice: .index(index))
+            return placement.apply(to: image)
+        } catch {
+            throw .placement(error)
+        }
+    }
 }

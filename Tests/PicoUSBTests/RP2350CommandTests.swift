@@ -83,6 +83,8 @@ struct RP2350CommandTests {
         #expect(((finished["placement"] as? [String: Any])?["partition"] as? [String: Any])?["index"] as? Int == 1)
         #expect(try boards.readFlash(0, offset: 0x1ff000, size: bytes.count) == bytes)
         #expect(try boards.readFlash(0, offset: 0, size: 0x1ff000).allSatisfy { $0 == 0xFF }, "partition A and the table area are untouched")
+        #expect(try boards.picoctl(["verify", file.path, "--partition", "1"]).status == 0)
+        #expect(try boards.picoctl(["verify", file.path]).status == 1, "at its own addresses the image is not there")
 
         // B holds an image now, so the bootrom names A for the next one; --partition and --ignore-partitions override.
         let next = try boards.picoctl(["flash", file.path, "--dry-run"])
