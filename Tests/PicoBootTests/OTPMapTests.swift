@@ -38,3 +38,20 @@ import Testing
         #expect(BootInfo(words: [1, 2, 3]) == nil)
     }
 }
+
+/// The USB white-label table (`otp_data.h`, USB_WHITE_LABEL_ADDR), laid out as picotool writes it.
+@Suite struct USBWhiteLabelTests {
+    @Test func valuesAndStringsMarkedValid() throws {
+        // VID (index 0) and product string (index 5, 5 characters 16 rows after the table) valid.
+        let flags = USBWhiteLabel.majority(0x40_0021, 0x40_0021, 0x00_0000)
+        let table: [UInt16] = [0x2e8b, 0xffff, 0, 0, 0, 0x1005] + [UInt16](repeating: 0, count: 10)
+        let label = USBWhiteLabel(flags: flags, address: 0x100, table: table)
+        #expect(label.tableRow == 0x100 && label.entries.count == 2)
+        #expect(label.entries[0] == .value(0x2e8b))
+        let product = try #require(label.entries[5])
+        #expect(USBWhiteLabel.stringRows(tableRow: 0x100, product) == [0x110, 0x111, 0x112])
+        #expect(USBWhiteLabel.string(product, rows: [0x6548, 0x6c6c, 0x006f]) == "Hello")
+        #expect(USBWhiteLabel.string(.string(row: 0, length: 2, unicode: true), rows: [0x00e9, 0x4e2d]) == "é中")
+        #expect(USBWhiteLabel(flags: 0x21, address: 0x100, table: table).tableRow == nil, "address not marked valid")
+    }
+}

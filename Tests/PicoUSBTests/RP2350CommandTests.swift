@@ -145,4 +145,16 @@ struct RP2350CommandTests {
         let bad = try boards.picoctl(["otp", "get", "NOT_A_ROW"])
         #expect(bad.status == 64, "\(bad.status) \(bad.stderr)")
     }
+
+    @Test func otpWhiteLabelShowsValidEntries() throws {
+        // USB_BOOT_FLAGS (three copies): address valid, VID and product string valid; table at row 0x100.
+        let otp: [String: Any] = ["89": 0x40_0021, "90": 0x40_0021, "91": 0x40_0021, "92": 0x100,
+                                  "256": 0x2e8b, "261": 0x1005, "272": 0x6548, "273": 0x6c6c, "274": 0x006f]
+        let boards = try Self.board(table: nil, extra: ["otp": otp])
+        defer { boards.close() }
+        let text = try boards.picoctl(["otp", "white-label"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout == "white label at OTP row 0x100\n  USB_DEVICE_VID_VALUE = 0x2e8b\n  USB_DEVICE_PRODUCT_STRDEF = \"Hello\"\n",
+                "\(text.stdout)")
+    }
 }

@@ -8,7 +8,7 @@ struct OTPCommand: ParsableCommand {
         commandName: "otp",
         abstract: "Read an RP2350's OTP rows, with the names and descriptions of the SDK's OTP map (read-only).",
         discussion: "A page the bootrom will not read from BOOTSEL (its lock forbids it) is shown as locked; its values are never shown.",
-        subcommands: [OTPListCommand.self, OTPGetCommand.self])
+        subcommands: [OTPListCommand.self, OTPGetCommand.self, OTPWhiteLabelCommand.self])
 }
 
 /// `picoctl otp list [ROWS]`: the named registers (or the given rows) with values and set fields.
