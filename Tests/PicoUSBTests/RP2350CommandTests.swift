@@ -59,11 +59,16 @@ struct RP2350CommandTests {
 
     @Test func onA2ThePackageComesFromOTPNumGPIOs() throws {
         // picotool: the A2 package id is wrong, so NUM_GPIOS (row 0x18) decides; 48 GPIOs is QFN80.
-        let boards = try Self.board(table: nil, extra: ["rom_version": 2, "otp": ["24": 48]])
+        // CRIT0.RISCV_DISABLE (row 0x38) and CRIT1.SECURE_BOOT_ENABLE (row 0x40): only the Arm cores, secure boot on.
+        let boards = try Self.board(table: nil, extra: ["rom_version": 2, "otp": ["24": 48, "56": 0x2, "64": 0x1]])
         defer { boards.close() }
         let info = try boards.picoctl(["info", "--device", "--json"])
         let object = try #require(DeviceCommandTests.jsonLines(info.stdout).first)
         #expect(object["revision"] as? String == "A2" && object["package"] as? String == "QFN80", "\(info.stdout)")
+        let critical = try #require(object["critical"] as? [String: Any])
+        #expect(critical["available_cpus"] as? [String] == ["arm"] && critical["secure_boot"] as? Bool == true)
+        let text = try boards.picoctl(["info", "--device"])
+        #expect(text.stdout.contains("cpus:       arm; secure boot on; debug on"), "\(text.stdout)")
     }
 
     @Test func flashGoesIntoThePartitionTheBootromNames() throws {

@@ -13,6 +13,8 @@ struct RP2350Facts {
     var romVersion: UInt8?
     /// `QFN60` (RP2350A) or `QFN80` (RP2350B), when it can be told.
     var package: String?
+    /// The OTP CRITICAL word (GET_INFO SYS critical), when the bootrom answered it.
+    var critical: UInt32?
 
     /// The chip revision picotool derives from the ROM version byte: 2 A2, 3 A3, 4 A4.
     static func revision(romVersion: UInt8) -> String? {
@@ -43,8 +45,9 @@ struct RP2350Facts {
         case nil:
             break
         }
+        let critical = try? session.executor.systemInfo(.critical).critical
         return RP2350Facts(boot: system?.boot.flatMap(BootInfo.init(words:)), flashDeviceInfo: system?.flashDeviceInfo, table: table,
-                           tableProblem: tableProblem, romVersion: version, package: package)
+                           tableProblem: tableProblem, romVersion: version, package: package, critical: critical)
     }
 
     /// Text lines, aligned with the other `info --device` lines.
@@ -54,6 +57,7 @@ struct RP2350Facts {
             let revision = Self.revision(romVersion: romVersion) ?? "unknown"
             out.append("revision:   \(revision) (ROM version \(romVersion)), package \(package ?? "unknown")")
         }
+        if let critical { out.append("cpus:       \(Self.cpus(critical).joined(separator: ", "))" + Self.security(critical)) }
         if let boot {
             out.append("boot:       \(boot.typeName), partition \(BootInfo.partitionName(boot.partition))")
         }
@@ -79,6 +83,24 @@ struct RP2350Facts {
         fields["revision"] = romVersion.flatMap(Self.revision(romVersion:)).map(JSONValue.string) ?? .null
         fields["rom_version"] = romVersion.map { .int(Int($0)) } ?? .null
         fields["package"] = package.map(JSONValue.string) ?? .null
+        fields["critical"] = critical.map { c in .object([
+            "available_cpus": .array(Self.cpus(c).map(JSONValue.string)), "default_cpu": .string(c & 0x8 != 0 ? "riscv" : "arm"),
+            "secure_boot": .bool(c & 0x1 != 0), "debug": .bool(c & 0x4 == 0), "secure_debug": .bool(c & 0x2 == 0)]) } ?? .null
         return fields
+    }
+
+    /// The cores OTP leaves usable, as picotool reads the CRITICAL word (`hardware/regs/otp.h`
+    /// OTP_CRITICAL_*: ARM_DISABLE bit 16, RISCV_DISABLE bit 17; secure boot also rules RISC-V out).
+    static func cpus(_ critical: UInt32) -> [String] {
+        var out: [String] = []
+        if critical & 0x1_0000 == 0 { out.append("arm") }
+        if critical & (0x2_0000 | 0x1) == 0 { out.append("riscv") }
+        return out
+    }
+
+    /// ` (default riscv); secure boot on; debug off`: DEFAULT_ARCHSEL bit 3, SECURE_BOOT_ENABLE bit 0, DEBUG_DISABLE bit 2.
+    static func security(_ critical: UInt32) -> String {
+        let choice = cpus(critical).count > 1 ? " (default \(critical & 0x8 != 0 ? "riscv" : "arm"))" : ""
+        return choice + "; secure boot \(critical & 0x1 != 0 ? "on" : "off"); debug \(critical & 0x4 != 0 ? "off" : "on")"
     }
 }

@@ -389,12 +389,15 @@ class PicobootModel(UsbFunction):
         kind, mask = args[0], struct.unpack_from("<I", args, 4)[0]
         options = self.board.options
         table = PartitionTable(options.partition_table) if options.partition_table else None
-        if kind == 1:                              # SYS: chip info and boot info
-            supported = mask & 0x41
+        if kind == 1:                              # SYS: chip info, critical and boot info
+            supported = mask & 0x43
             words = [supported]
             if supported & 0x1:                    # chip info: package (non-zero: QFN60), chip id low, high
                 uid = self.flash.unique_id
                 words += [1, uid & 0xFFFFFFFF, uid >> 32]
+            if supported & 0x2:                    # OTP CRITICAL: CRIT1 bits 0..6, CRIT0 ARM/RISCV_DISABLE at 16, 17
+                crit0, crit1 = int(options.otp.get("56", 0)), int(options.otp.get("64", 0))
+                words += [(crit1 & 0x7F) | (crit0 & 0x3) << 16]
             if supported & 0x40:                   # boot info: a BOOTSEL boot, no partition (-1)
                 words += [0x00FF02FF, 0, 0, 0]
         elif kind == 2:                            # partition table
