@@ -11,6 +11,10 @@ public struct Reboot2: PicobootCommand {
         /// Flash update boot of the image at `p0`.
         case flashUpdate = 0x4
     }
+    /// Flag bit: boot on the Arm cores (`REBOOT2_FLAG_REBOOT_TO_ARM`, `boot/picoboot_constants.h`).
+    public static let toArmFlag: UInt32 = 0x10
+    /// Flag bit: boot on the RISC-V cores (`REBOOT2_FLAG_REBOOT_TO_RISCV`, `boot/picoboot_constants.h`).
+    public static let toRiscVFlag: UInt32 = 0x20
     /// The command id.
     public static let id = PicobootCommandID.reboot2
     /// Four words.

@@ -149,6 +149,13 @@ public struct CommandStatus: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == UInt8 {
+    /// The little-endian bytes of `words` (GET_INFO answers are word lists).
+    public init(littleEndianWords words: [UInt32]) {
+        self.init()
+        reserveCapacity(words.count * 4)
+        for word in words { appendUInt32(word) }
+    }
+
     /// Appends a little-endian 32-bit word.
     @inlinable mutating func appendUInt32(_ value: UInt32) {
         append(UInt8(truncatingIfNeeded: value))
@@ -164,7 +171,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Reads a little-endian 32-bit word at `offset`.
-    @inlinable func readUInt32(at offset: Int) -> UInt32 {
+    @inlinable public func readUInt32(at offset: Int) -> UInt32 {
         UInt32(self[offset]) | UInt32(self[offset + 1]) << 8 | UInt32(self[offset + 2]) << 16 | UInt32(self[offset + 3]) << 24
     }
 

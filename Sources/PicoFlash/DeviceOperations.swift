@@ -11,6 +11,14 @@ public enum RebootTarget: Hashable, Sendable {
     case ram(entry: UInt32, size: UInt32)
 }
 
+/// The RP2350's two kinds of cores.
+public enum CPUArchitecture: String, Hashable, Sendable, CaseIterable {
+    /// Cortex-M33.
+    case arm
+    /// Hazard3 (RISC-V).
+    case riscV = "riscv"
+}
+
 /// What aliasing says about the flash size.
 public enum FlashSizeGuess: Hashable, Sendable {
     /// The flash repeats every `bytes` bytes.
@@ -97,14 +105,17 @@ extension FlashExecutor {
         return .atLeast(limit)
     }
 
-    /// Reboots the board (the connection is gone afterwards).
-    public func reboot(_ target: RebootTarget, delayMilliseconds: UInt32 = 500) throws(FlashError) {
+    /// Reboots the board (the connection is gone afterwards); on RP2350 `architecture` chooses the
+    /// cores it boots on (the bootrom refuses an architecture that OTP disables).
+    public func reboot(_ target: RebootTarget, delayMilliseconds: UInt32 = 500, architecture: CPUArchitecture? = nil) throws(FlashError) {
+        if architecture != nil, chip.hasExec { throw .unsupported(operation: "choosing the CPU architecture", chip: chip) }
+        let archFlag = architecture.map { $0 == .riscV ? Reboot2.toRiscVFlag : Reboot2.toArmFlag } ?? 0
         let command: any PicobootCommand
         switch (target, chip.hasExec) {
         case (.application, true): command = Reboot(pc: 0, sp: 0, delayMilliseconds: delayMilliseconds)
-        case (.application, false): command = Reboot2(.normal, delayMilliseconds: delayMilliseconds)
+        case (.application, false): command = Reboot2(flags: Reboot2.Kind.normal.rawValue | archFlag, delayMilliseconds: delayMilliseconds)
         case (.bootsel, true): throw .unsupported(operation: "rebooting into BOOTSEL over PICOBOOT", chip: chip)
-        case (.bootsel, false): command = Reboot2(.bootsel, delayMilliseconds: delayMilliseconds)
+        case (.bootsel, false): command = Reboot2(flags: Reboot2.Kind.bootsel.rawValue | archFlag, delayMilliseconds: delayMilliseconds)
         case (.ram(let entry, _), true):
             // picotool passes the image's start address as pc.
             command = Reboot(pc: entry, sp: UInt32(truncatingIfNeeded: chip.sram.end), delayMilliseconds: delayMilliseconds)

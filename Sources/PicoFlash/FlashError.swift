@@ -26,6 +26,10 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
     case unsupported(operation: String, chip: Chip)
     /// The device failed a PICOBOOT command.
     case device(PicobootError)
+    /// The image cannot go where the board's partition table (or `--partition`) says.
+    case placement(PartitionPlacement.Refusal)
+    /// The bootrom answered something that cannot be decoded.
+    case unexpectedAnswer(command: String, detail: String)
 
     /// What happened, one sentence with the evidence.
     public var description: String {
@@ -53,6 +57,10 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(operation) is not available on \(chip.name)"
         case .device(let error):
             error.description
+        case .placement(let refusal):
+            refusal.description
+        case .unexpectedAnswer(let command, let detail):
+            "the board's answer to \(command) cannot be decoded (\(detail))"
         }
     }
 
@@ -69,6 +77,8 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidRange: "align flash ranges to 4096 bytes and keep them inside the chip's flash"
         case .unsupported: nil
         case .device(let error): error.fix
+        case .placement(let refusal): refusal.fix
+        case .unexpectedAnswer: nil
         }
     }
 }

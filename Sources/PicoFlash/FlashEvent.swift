@@ -17,6 +17,8 @@ public struct FlashOptions: Hashable, Sendable {
     public var dryRun = false
     /// Use the executor's `helper` when one is set and loads (`--no-helper` turns it off).
     public var useHelper = true
+    /// Which partition a flash image goes to on an RP2350 with a partition table.
+    public var partition = PartitionChoice.automatic
 
     /// The defaults: verify, skip unchanged, reboot after 500 ms, no family check.
     public init() {}
@@ -72,6 +74,8 @@ public struct FlashSummary: Hashable, Sendable {
     public var dryRun = false
     /// Measured wall time of each phase that ran (check, erase, write, verify).
     public var phaseTimes: [FlashPhase: Duration] = [:]
+    /// Where the image went on an RP2350 (a partition, or its own addresses and why); nil on RP2040 and for RAM images.
+    public var placement: PartitionPlacement?
 
     /// `check 0.12 s, erase 0.3 s, write 1.1 s, verify 0.05 s`: the measured phases, in order.
     public var phaseDescription: String {

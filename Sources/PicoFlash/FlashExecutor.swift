@@ -66,12 +66,16 @@ public final class FlashExecutor {
         let kind = try FlashPlanner.kind(of: image, chip: chip)
         onEvent(.started(chip))
         var rebooted = false
+        var placement: PartitionPlacement?
         let plan = try withExclusiveAccess { () throws(FlashError) -> FlashPlan in
             let plan: FlashPlan
             if kind == .ram {
                 plan = try FlashPlanner.plan(image: image, chip: chip, options: options.plan) { _ in .unknown }
             } else {
                 try device { () throws(PicobootError) in try connection.exitXIP() }
+                // RP2350: the image moves into its partition before it is planned.
+                placement = try self.placement(of: image, options: options)
+                let image = placement?.apply(to: image) ?? image
                 let checkStart = clock.now
                 plan = try chooseStrategyAndPlan(image, options: options)
                 measured[.check] = clock.now - checkStart
@@ -90,7 +94,7 @@ public final class FlashExecutor {
         wire.subtract(wireBefore)
         let summary = FlashSummary(plan: plan, wallTime: clock.now - start, estimate: plan.estimate(timing: timing),
                                    wire: wire, imageBytes: image.byteCount, rebooted: rebooted, dryRun: options.dryRun,
-                                   phaseTimes: measured)
+                                   phaseTimes: measured, placement: placement)
         onEvent(.finished(summary))
         return summary
     }

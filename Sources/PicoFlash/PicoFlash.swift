@@ -12,7 +12,11 @@
 /// print(summary.plan.summary())                          // sectors erased, pages written, skipped, modelled time
 /// ```
 ///
-/// Other device operations: `read(_:flashSize:)` (save), `erase(_:)`, `learnFlashSize()` (JEDEC id, GET_INFO flash device info or aliasing), `guessFlashSize()`, `reboot(_:)`.
+/// Other device operations: `read(_:flashSize:)` (save), `erase(_:)`, `learnFlashSize()` (JEDEC id, GET_INFO flash device info or aliasing), `guessFlashSize()`, `reboot(_:)`; on RP2350
+/// `systemInfo()`, `partitionTable()`, `uf2Target(_:)` and `readOTP(_:ecc:)` (read-only). On an RP2350
+/// with a partition table, `flash` places the image first (`FlashOptions.partition`, a
+/// `PartitionPlacement` in the summary): into the partition the bootrom names for its family, moved
+/// from the flash start, or refused when it does not fit.
 /// A RAM helper (`FlashHelper`) can take over erasing and checking on RP2040:
 ///
 /// ```swift

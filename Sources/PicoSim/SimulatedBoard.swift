@@ -58,6 +58,21 @@ public final class SimulatedBoard: PicobootTransport {
     /// Whether XIP has been exited (flash in command mode).
     public internal(set) var xipExited = false
 
+    /// The partition table the bootrom has loaded (RP2350); nil: none, flash is one unpartitioned space.
+    public var partitionTable: PartitionTable?
+    /// Permissions and families of unpartitioned space; by default what the RP2350 bootrom uses
+    /// without a table: everyone reads and writes, absolute, rp2350-arm-s and rp2350-riscv accepted.
+    public var unpartitionedSpace = SimulatedBoard.defaultUnpartitionedSpace
+    /// OTP rows (RP2350), raw 24-bit values by row; rows not set read as 0.
+    public var otp: [UInt16: UInt32] = [:]
+    /// Software lock level by OTP page (64 rows a page): bit 1 set makes the page unreadable from BOOTSEL.
+    public var otpPageLocks: [Int: UInt8] = [:]
+    /// The CPU the bootrom runs on (RP2350): false Arm, true RISC-V.
+    public var runsRiscV = false
+    /// Word 0 of the RP2350 boot info (`boot_info_t`): by default a BOOTSEL boot (type 2) with no
+    /// partition booted and no diagnostic partition (both -1).
+    public var bootInfoWord: UInt32 = 0x00ff_02ff
+
     var faults: [SimulatedFault] = []
     var status = CommandStatus(token: 0, status: .ok, commandID: 0, inProgress: false)
     var state: DeviceState = .idle

@@ -100,6 +100,7 @@ extension SimulatedBoard {
             state = .acknowledgingToHost
         case .reboot2:
             let flags = packet.argumentWord(at: 0), p0 = packet.argumentWord(at: 8)
+            try chooseArchitecture(flags)
             switch flags & 0xF {
             case Reboot2.Kind.normal.rawValue, Reboot2.Kind.flashUpdate.rawValue: scheduleReboot(bootTarget())
             case Reboot2.Kind.bootsel.rawValue: scheduleReboot(.bootsel)
@@ -122,12 +123,14 @@ extension SimulatedBoard {
             }
             state = .acknowledgingToHost
         case .getInfo:
-            state = .sending(info(kind: packet.argumentByte(at: 0), mask: packet.argumentWord(at: 4),
-                                  length: Int(packet.transferLength)))
+            // The bootrom answers at most 256 bytes (one buffer) and refuses a longer transfer.
+            guard packet.transferLength <= 256, packet.transferLength >= 4 else { throw Rejection(status: .invalidTransferLength) }
+            state = .sending(try info(kind: packet.argumentByte(at: 0), mask: packet.argumentWord(at: 4),
+                                      length: Int(packet.transferLength)))
         case .otpRead:
             let count = Int(packet.argumentHalfword(at: 2)), ecc = packet.argumentByte(at: 4) != 0
             guard Int(packet.transferLength) == count * (ecc ? 2 : 4) else { throw Rejection(status: .invalidTransferLength) }
-            let data = [UInt8](repeating: 0, count: Int(packet.transferLength))
+            let data = try otpRead(row: packet.argumentHalfword(at: 0), count: UInt16(count), ecc: ecc)
             state = data.isEmpty ? .awaitingHostAcknowledgement : .sending(data)
         default:
             throw Rejection(status: .unknownCommand)
@@ -198,29 +201,5 @@ extension SimulatedBoard {
             return Boot2(bytes: first)?.isValid == true ? .application : .bootsel
         }
         return first.allSatisfy { $0 == 0xFF } ? .bootsel : .application
-    }
-
-    /// A GET_INFO answer: word 0 is the word count. SYS answers the requested items with the chip id
-    /// split over device id (low word) and wafer id (high word), an Arm CPU and a flash device word;
-    /// other types answer an empty list.
-    func info(kind: UInt8, mask: UInt32, length: Int) -> [UInt8] {
-        var words: [UInt32]
-        switch kind {
-        case GetInfo.Kind.system.rawValue:
-            let supported = SystemInfo.Items(rawValue: mask).intersection([.chipInfo, .critical, .cpuInfo, .flashDeviceInfo,
-                                                                           .bootRandom, .bootInfo])
-            words = SystemInfo.encode(items: supported,
-                                      chip: (0, UInt32(truncatingIfNeeded: uniqueID), UInt32(truncatingIfNeeded: uniqueID >> 32)),
-                                      flashDeviceInfo: flashDeviceInfo.rawValue)
-        default:
-            words = [0]
-        }
-        var out: [UInt8] = []
-        for word in words {
-            out += [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
-                    UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
-        }
-        out += [UInt8](repeating: 0, count: max(0, length - out.count))
-        return Array(out.prefix(length))
     }
 }

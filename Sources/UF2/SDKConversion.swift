@@ -157,7 +157,7 @@ public enum SDKConversion {
     }
 
     /// The image moved by `delta` (wrapping, as picotool's 32-bit arithmetic does).
-    static func relocated(_ image: MemoryImage, by delta: UInt32) -> MemoryImage {
+    public static func relocated(_ image: MemoryImage, by delta: UInt32) -> MemoryImage {
         guard delta != 0 else { return image }
         let moved = image.segments.map { MemoryImage.Segment(address: $0.address &+ delta, bytes: $0.bytes) }
         return (try? MemoryImage(segments: moved)) ?? image

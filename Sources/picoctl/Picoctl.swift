@@ -17,6 +17,7 @@ struct Picoctl: ParsableCommand {
             VerifyCommand.self,
             EraseCommand.self,
             RebootCommand.self,
+            OTPCommand.self,
             MonitorCommand.self,
             DoctorCommand.self,
             ManualCommand.self,

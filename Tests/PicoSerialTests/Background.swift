@@ -7,6 +7,7 @@ import Glibc
 final class Background: @unchecked Sendable {
     private final class Body { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
     private var thread = pthread_t()
+    private var joined = false
 
     init(_ body: @escaping @Sendable () -> Void) {
         let context = Unmanaged.passRetained(Body(body)).toOpaque()
@@ -18,8 +19,12 @@ final class Background: @unchecked Sendable {
         precondition(status == 0, "pthread_create failed: \(status)")
     }
 
-    /// Waits for the thread to end.
-    func join() { pthread_join(thread, nil) }
+    /// Waits for the thread to end; later calls return at once (called by the test thread only).
+    func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(thread, nil)
+    }
 }
 
 /// A value shared between a test and its background threads.

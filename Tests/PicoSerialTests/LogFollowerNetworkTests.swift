@@ -92,6 +92,7 @@ import Testing
         }
         #expect(lines == ["up"])
         #expect(end == .disconnected(SerialDevice(devnode: "rfc2217://127.0.0.1:\(listener.port)")))
+        server.join()   // the server stores what it read after it closes: wait for it before looking
         var expected = RFC2217Session()
         #expect(sent.current == expected.start())
     }

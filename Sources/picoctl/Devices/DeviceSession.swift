@@ -134,10 +134,12 @@ extension DeviceFailure {
             text += "\n  USB: \(usb)"
         }
         switch error {
-        case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .pastEndOfFlash, .invalidRange:
+        case .familyMismatch, .emptyImage, .outsideMemory, .mixedFlashAndRAM, .beyondFlash, .pastEndOfFlash, .invalidRange, .placement:
             return .invalidInput(text)
         case .verifyFailed, .unsupported, .contentsNeeded:
             return .failed(text)
+        case .unexpectedAnswer:
+            return .device(text)
         case .device(let picoboot):
             switch picoboot.transportError {
             case .disconnected?: return .disconnected(text)

@@ -8,7 +8,7 @@ struct FlashCommand: ParsableCommand {
         commandName: "flash",
         abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
         discussion: """
-        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. On an RP2350 with a partition table, an image linked at the flash start goes into the partition the bootrom names for its family (as drag-and-drop does), or into --partition N; an image larger than its partition is refused (exit 2). With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
         """)
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
@@ -31,6 +31,12 @@ struct FlashCommand: ParsableCommand {
 
     @OptionGroup var input: FirmwareInputOptions
 
+    @Option(help: "RP2350 with a partition table: write into partition N (the image is moved from the flash start to the partition).")
+    var partition: Int?
+
+    @Flag(help: "RP2350: write at the image's own addresses, whatever the board's partition table says.")
+    var ignorePartitions = false
+
     @Flag(help: "JSON lines on stdout instead of progress bars and text.")
     var json = false
 
@@ -52,6 +58,8 @@ struct FlashCommand: ParsableCommand {
     func validate() throws {
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
         if all && flashSize.bytes != nil { throw ValidationError("--flash-size works on one board at a time") }
+        if partition != nil && ignorePartitions { throw ValidationError("--partition and --ignore-partitions exclude each other") }
+        if let partition, !(0..<16).contains(partition) { throw ValidationError("--partition \(partition): a partition table has partitions 0 to 15") }
         if followConsole && (all || dryRun || noReboot) {
             throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
         }
@@ -79,6 +87,7 @@ struct FlashCommand: ParsableCommand {
             options.family = family
             options.dryRun = dryRun
             options.useHelper = !noHelper
+            options.partition = partitionChoice
             let summary = try session.run { try $0.flash(image, options: options) }
             if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
@@ -86,6 +95,7 @@ struct FlashCommand: ParsableCommand {
             if console.verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
             if dryRun {
                 Terminal.output("dry run on \(session.name); nothing was changed")
+                if let placement = summary.placement { Terminal.output("target: \(placement.description)") }
                 Terminal.output(summary.plan.summary())
             } else {
                 Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
@@ -101,6 +111,7 @@ struct FlashCommand: ParsableCommand {
         options.reboot = !noReboot
         options.force = force
         options.useHelper = !noHelper
+        options.partition = partitionChoice
         var outcomes: [FlashAll.Outcome] = []
         try DeviceFailure.reporting {
             outcomes = try FlashAll(firmware: firmware, options: options, json: json, inventory: board.inventory).run(selector: board.selector)
@@ -111,6 +122,12 @@ struct FlashCommand: ParsableCommand {
             Diagnostics.error("\(failed.count) of \(outcomes.count) boards failed: " + failed.map(\.board).joined(separator: ", "))
             throw ExitStatus.failure.exitCode
         }
+    }
+
+    /// `--partition N`, `--ignore-partitions`, or ask the bootrom.
+    var partitionChoice: PartitionChoice {
+        if ignorePartitions { return .ignore }
+        return partition.map(PartitionChoice.index) ?? .automatic
     }
 
     /// The image for a family the chip accepts when the file carries several, else the file's main

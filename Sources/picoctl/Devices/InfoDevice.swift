@@ -38,6 +38,7 @@ extension InfoCommand {
             // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
             let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
             let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
+            let rp2350 = session.chip.hasExec ? nil : try RP2350Facts.read(session, system: system)
             // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
             var uniqueID: String?, uniqueIDProblem: String?
             if session.chip.hasExec {
@@ -61,7 +62,8 @@ extension InfoCommand {
                     "flash_size_source": learnt.map { .string($0.source.name) } ?? .null, "program": program,
                     "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
                                                             "wafer": .int(Int($0.wafer))]) } ?? .null,
-                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null])))
+                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null]
+                    .merging(rp2350?.json ?? [:]) { first, _ in first })))
                 return
             }
             var lines = ["board:      \(board.usb.portPath) (bus \(board.usb.bus) address \(board.usb.address))",
@@ -72,6 +74,7 @@ extension InfoCommand {
                 lines.append("chip ids:   package 0x\(String(ids.package, radix: 16)) device 0x\(String(ids.device, radix: 16)) wafer 0x\(String(ids.wafer, radix: 16))")
             }
             if let cpu { lines.append("cpu:        \(cpu)") }
+            lines += rp2350?.lines ?? []
             if let uniqueID { lines.append("unique id:  \(uniqueID) (flash, command 0x4B)") }
             if let uniqueIDProblem { lines.append("unique id:  not read (\(uniqueIDProblem))") }
             if let info {

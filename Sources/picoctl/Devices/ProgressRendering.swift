@@ -8,6 +8,7 @@ import PicoFlash
 enum JSONValue: Encodable, Equatable {
     case string(String), int(Int), double(Double), bool(Bool), null
     case object([String: JSONValue])
+    case array([JSONValue])
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
@@ -18,6 +19,7 @@ enum JSONValue: Encodable, Equatable {
         case .bool(let v): try c.encode(v)
         case .null: try c.encodeNil()
         case .object(let v): try c.encode(v)
+        case .array(let v): try c.encode(v)
         }
     }
 }
@@ -117,6 +119,7 @@ final class ProgressRenderer {
          "usb_bytes_to_host": .int(Int(summary.wire.bytesToHost)), "sectors_erased": .int(summary.plan.sectorsToErase.count),
          "strategy": .string(summary.plan.erase == .helperBlocks ? "ram-helper" : "picoboot"),
          "helper": summary.plan.helperNote.map(JSONValue.string) ?? .null,
+         "placement": summary.placement.map(PartitionRendering.json) ?? .null,
          "phase_seconds": .object(Dictionary(uniqueKeysWithValues: summary.phaseTimes.map { ($0.key.rawValue, JSONValue.double($0.value.secondsValue)) }))]
     }
 }

@@ -4,6 +4,8 @@ import Foundation
 import PicoFlash
 import PicoUSB
 
+extension CPUArchitecture: ExpressibleByArgument {}
+
 /// `picoctl reboot [--bootsel|--app]`: start the program in flash, or go to BOOTSEL, without touching the board.
 struct RebootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +33,9 @@ struct RebootCommand: ParsableCommand {
     @Flag(help: "Reboot every board (narrowed by --serial/--port/--bus) at once; exit 1 if any failed.")
     var all = false
 
+    @Option(help: "RP2350 in BOOTSEL: boot on the arm or riscv cores (the bootrom refuses one that OTP disables).")
+    var cpu: CPUArchitecture?
+
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
@@ -40,7 +45,7 @@ struct RebootCommand: ParsableCommand {
             let context = try USBContext()
             if all { return try rebootAll(context, names: names) }
             let (device, found) = try board.resolve(in: context, ttyFallback: target == .bootsel)
-            let result = try Self.reboot(device, found, to: target, context: context)
+            let result = try Self.reboot(device, found, to: target, context: context, cpu: cpu)
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("rebooted"), "target": .string(target.rawValue), "port": .string(found.usb.portPath.description),
@@ -52,7 +57,11 @@ struct RebootCommand: ParsableCommand {
     }
 
     /// Reboots one board; returns the sentence for the user.
-    static func reboot(_ device: USBDevice, _ found: PicoDevice, to target: Target, context: USBContext) throws -> String {
+    static func reboot(_ device: USBDevice, _ found: PicoDevice, to target: Target, context: USBContext,
+                       cpu: CPUArchitecture? = nil) throws -> String {
+        if cpu != nil, found.mode != .bootsel || target != .app {
+            throw DeviceFailure.invalidInput("--cpu needs a board in BOOTSEL rebooted into its program (REBOOT2); \(found.usb.portPath) is not")
+        }
         switch (found.mode, target) {
         case (.app, .bootsel):
             let (_, back) = try DeviceSession.rebootToBootsel(device: device, board: found, context: context)
@@ -66,8 +75,8 @@ struct RebootCommand: ParsableCommand {
             if let problem = found.accessProblem { throw DeviceFailure.usb(problem) }
             let session = try DeviceSession(device: device, board: found)
             defer { session.close() }
-            try session.run { try $0.reboot(.application) }
-            return "\(session.name) is starting its program"
+            try session.run { try $0.reboot(.application, architecture: cpu) }
+            return "\(session.name) is starting its program" + (cpu.map { " on the \($0.rawValue) cores" } ?? "")
         }
     }
 
@@ -91,7 +100,7 @@ struct RebootCommand: ParsableCommand {
                                                    "name": name.map { .string($0) } ?? .null]
                 let prefix = name.map { "\($0): " } ?? ""
                 do {
-                    let sentence = try Self.reboot(device, found, to: target, context: context)
+                    let sentence = try Self.reboot(device, found, to: target, context: context, cpu: cpu)
                     if !json { Terminal.output(prefix + sentence) }
                 } catch {
                     failures.increment()

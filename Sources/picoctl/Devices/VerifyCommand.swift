@@ -22,6 +22,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Compare every byte read back over USB instead of the RP2040 RAM helper's per-sector CRCs.")
     var readBack = false
 
+    @Option(help: "RP2350 with a partition table: compare with partition N (an image linked at the flash start, moved there as flash does).")
+    var partition: Int?
+
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
@@ -32,7 +35,8 @@ struct VerifyCommand: ParsableCommand {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
-            let (_, image) = FlashCommand.choose(firmware, for: session.chip)
+            var (_, image) = FlashCommand.choose(firmware, for: session.chip)
+            if let partition { image = try session.run { [image] in try $0.image(image, inPartition: partition) } }
             let report = try session.run { readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
             renderer.endBar()
             let first = report.firstMismatches.first

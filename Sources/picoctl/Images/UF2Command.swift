@@ -11,7 +11,7 @@ struct UF2Command: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "uf2",
         abstract: "Validate and convert firmware images (UF2, ELF, BIN).",
-        subcommands: [UF2ValidateCommand.self, UF2ConvertCommand.self])
+        subcommands: [UF2ValidateCommand.self, UF2ConvertCommand.self, UF2InfoCommand.self])
 }
 
 /// `--type` values.

@@ -46,6 +46,10 @@ class BoardOptions:
     tty_udev: str = "normal"                # the tty's udev properties: normal | missing | stale
     timing: Timing = field(default_factory=Timing)
     faults: Faults = field(default_factory=Faults)
+    partition_table: dict | None = None     # RP2350: picotool partition-table JSON the bootrom has loaded
+    otp: dict = field(default_factory=dict)  # RP2350: OTP row (decimal string) -> raw 24-bit value
+    otp_locks: dict = field(default_factory=dict)  # RP2350: OTP page (decimal string) -> lock level
+    rom_version: int = 3                    # RP2350: the bootrom's version byte (2 A2, 3 A3, 4 A4)
 
 
 class Board:

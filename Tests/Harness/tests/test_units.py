@@ -65,3 +65,21 @@ def test_app_descriptors_have_cdc_and_reset_interface():
     assert struct.unpack_from("<HH", d.device(), 8) == (0x2E8A, 0x0009)
     assert [(i.cls, i.subclass, i.protocol) for i in d.interfaces][2] == (0xFF, 0, 1)
     assert d.string(3) == bytes([34, 3]) + "0123456789ABCDEF".encode("utf-16-le")
+
+
+def test_partition_table_laid_out_as_picotool_and_answered_as_the_bootrom_does():
+    from picoharness.partitions import PartitionTable, table_answer, uf2_target
+    perms = {"secure": "rw", "nonsecure": "rw", "bootloader": "rw"}
+    fams = ["rp2350-arm-s", "rp2350-riscv"]
+    table = PartitionTable({"unpartitioned": {"families": ["absolute"], "permissions": perms},
+                            "partitions": [{"name": "A", "id": 0, "size": "2036K", "families": fams, "permissions": perms},
+                                           {"name": "B", "id": 1, "size": "2036K", "families": fams, "permissions": perms,
+                                            "link": ["a", 0]}]})
+    # The same words the Swift decoder's golden test uses (picotool's default-pt.json).
+    assert table_answer(table, 0x31) == [0x31, 0x102, 0xFFFFE000, 0xFC008000, 0xFC3FC002, 0xFC061001, 0, 0,
+                                         0xFC7F61FF, 0xFC061003, 1, 0]
+    assert table_answer(table, 0x80C0 | 1 << 24) == [0x80C0, 0x4201]          # name "B": length 1, 'B'
+    assert uf2_target(table, 0xE48BFF59, False, lambda a: 0) == [3, 1, 0xFC7F61FF, 0xFC061003]
+    assert uf2_target(table, 0xE48BFF59, False, lambda a: 1)[1] == 0
+    assert uf2_target(table, 0xE48BFF5B, False, lambda a: 0) == [3, 0xFFFFFFFF, 0, 0]
+    assert uf2_target(None, 0xE48BFF59, False, lambda a: 0)[1] == 0xFF
