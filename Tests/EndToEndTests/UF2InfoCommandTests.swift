@@ -29,7 +29,7 @@ import UF2
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let families = try #require(object["families"] as? [[String: Any]])
         #expect(families.map { $0["family"] as? String } == ["rp2350-arm-s", "data"])
-        #expect(object["absoluteBlock"] as? Bool == true)
+        #expect(object["absolute_block"] as? Bool == true)
     }
 
     @Test func aFileWithoutBlocksIsRefused() throws {

@@ -63,12 +63,12 @@ struct UF2InfoCommand: ParsableCommand {
     }
 
     static func json(_ report: UF2ValidationReport) -> [(String, FirmwareJSON)] {
-        [("blocks", .int(report.blockCount)), ("absoluteBlock", .bool(report.hasAbsoluteBlock)),
+        [FirmwareJSON.schema, ("blocks", .int(report.blockCount)), ("absolute_block", .bool(report.hasAbsoluteBlock)),
          ("families", .array(report.families.map { f in
              .object([("family", f.family.map { .string($0.name ?? $0.description) } ?? .null),
                       ("id", FirmwareJSON.hex(f.family?.rawValue)),
-                      ("blocks", .int(f.blocks)), ("declaredCount", .int(Int(f.declaredCount))),
-                      ("payloadBytes", .int(f.payloadBytes)), ("start", .hex(f.lowestAddress)),
+                      ("blocks", .int(f.blocks)), ("declared_count", .int(Int(f.declaredCount))),
+                      ("payload_bytes", .int(f.payloadBytes)), ("start", .hex(f.lowestAddress)),
                       ("end", .hex64(f.endAddress)), ("target", .string(target(f.family, lowest: f.lowestAddress)))])
          }))]
     }

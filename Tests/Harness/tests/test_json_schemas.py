@@ -40,7 +40,7 @@ def check(name: str, text: str, lines: bool = False) -> list[dict]:
 def test_every_schema_file_is_a_valid_schema_and_is_used():
     names = {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json")}
     used = {"info", "info-device", "uf2-validate", "list", "list-watch", "flash", "flash-all", "save", "erase",
-            "verify", "reboot", "monitor", "doctor"}
+            "verify", "reboot", "monitor", "doctor", "uf2-info", "otp", "otp-white-label"}
     assert names == used
     for name in names:
         schema(name)
@@ -57,6 +57,7 @@ def test_file_commands_json_matches_the_schemas(tmp_path):
         info = check("info", run("info", "--json", str(tmp_path / name)).stdout)[0]
         assert info["ranges"][0]["start"] == "0x10000000"
     check("uf2-validate", run("uf2", "validate", "--json", str(tmp_path / "app.uf2")).stdout)
+    check("uf2-info", run("uf2", "info", "--json", str(tmp_path / "app.uf2")).stdout)
     check("doctor", run("doctor", "--json").stdout)
 
 
@@ -89,3 +90,17 @@ def test_device_commands_json_matches_the_schemas(emulated_board, tmp_path):
     check("reboot", run("reboot", "--bootsel", "--port", "1-3", "--json").stdout)
     boards.wait(1, mode="bootsel", timeout=30)
     check("flash-all", run("flash", str(image), "--all", "--no-reboot", "--json").stdout, lines=True)
+
+
+def test_rp2350_commands_json_matches_the_schemas(emulated_board, tmp_path):
+    if not Path(PICOCTL).exists():
+        pytest.skip("picoctl is not built (swift build)")
+    otp = {"72": 0x2, "0": 0x1234, "89": 0x40_0021, "90": 0x40_0021, "91": 0x40_0021, "92": 0x100,
+           "256": 0x2e8b, "261": 0x1005, "272": 0x6548, "273": 0x6c6c, "274": 0x006f}
+    boards = emulated_board(boards=[{"kind": "sim-rp2350", "flash_size": 4 << 20, "otp": otp}])
+    run = lambda *a: boards.run([PICOCTL, *a], timeout=120)
+    info = check("info-device", run("info", "--device", "--json").stdout)[0]
+    assert info["chip"] == "rp2350"
+    check("otp", run("otp", "list", "0x0-0x1", "--json").stdout, lines=True)
+    check("otp", run("otp", "get", "BOOT_FLAGS0.ENABLE_BOOTSEL_LED", "--json").stdout, lines=True)
+    check("otp-white-label", run("otp", "white-label", "--json").stdout)
