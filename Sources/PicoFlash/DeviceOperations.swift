@@ -22,12 +22,27 @@ public enum FlashSizeGuess: Hashable, Sendable {
 }
 
 extension FlashExecutor {
-    /// Reads `range` in chunks (`save`), reporting `.read` progress.
-    public func read(_ range: AddressRange, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+    /// Throws when `read(_:)` would refuse `range` on `chip`: empty, too large, or outside its ROM, flash and RAM.
+    public static func checkRead(_ range: AddressRange, chip: Chip) throws(FlashError) {
         guard range.count > 0, range.count <= UInt64(UInt32.max) else { throw .invalidRange(range, reason: "empty or too large") }
         guard chip.isLoadable(range.start, length: range.count) || chip.rom.contains(range.start, length: range.count) else {
             throw .invalidRange(range, reason: "outside the \(chip.name)'s ROM, flash and RAM")
         }
+    }
+
+    /// Throws when `erase(_:)` would refuse `range` on `chip`: outside its flash window or not whole sectors.
+    public static func checkErase(_ range: AddressRange, chip: Chip) throws(FlashError) {
+        guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
+            throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
+        }
+        guard range.start % chip.sectorSize == 0, range.count % UInt64(chip.sectorSize) == 0 else {
+            throw .invalidRange(range, reason: "start and length must be multiples of \(chip.sectorSize)")
+        }
+    }
+
+    /// Reads `range` in chunks (`save`), reporting `.read` progress.
+    public func read(_ range: AddressRange, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+        try Self.checkRead(range, chip: chip)
         return try withExclusiveAccess { () throws(FlashError) -> [UInt8] in
             var out: [UInt8] = []
             out.reserveCapacity(Int(range.count))
@@ -52,12 +67,7 @@ extension FlashExecutor {
 
     /// Erases `range` of flash (4096-aligned), reporting `.erase` progress.
     public func erase(_ range: AddressRange, chunk: UInt32 = 64 * 1024) throws(FlashError) {
-        guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
-            throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
-        }
-        guard range.start % chip.sectorSize == 0, range.count % UInt64(chip.sectorSize) == 0 else {
-            throw .invalidRange(range, reason: "start and length must be multiples of \(chip.sectorSize)")
-        }
+        try Self.checkErase(range, chip: chip)
         try withExclusiveAccess { () throws(FlashError) in
             try device { () throws(PicobootError) in try connection.exitXIP() }
             if try eraseWithHelperIfReady(range) { return }     // RP2040: 64 KiB block erases

@@ -100,6 +100,8 @@ enum DeviceFailure: Error, CustomStringConvertible {
     case disconnected(String)
     /// The OS refused access (exit 6).
     case accessDenied(String)
+    /// The board was told to start its program and came back in BOOTSEL (exit 8).
+    case notBooted(String)
 
     /// The exit status of this failure.
     var status: ExitStatus {
@@ -116,6 +118,7 @@ enum DeviceFailure: Error, CustomStringConvertible {
         case .invalidInput: .invalidInput
         case .disconnected: .disconnected
         case .accessDenied: .accessDenied
+        case .notBooted: .notBooted
         }
     }
 
@@ -123,7 +126,7 @@ enum DeviceFailure: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .noBoard(let text), .device(let text), .failed(let text), .invalidInput(let text), .disconnected(let text),
-             .accessDenied(let text): text
+             .accessDenied(let text), .notBooted(let text): text
         case .usb(let error): error.description
         }
     }

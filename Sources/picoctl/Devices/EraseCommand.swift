@@ -6,7 +6,8 @@ import UF2
 struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
-        abstract: "Erase a board's flash: all of it, or --range START END (multiples of 4096).")
+        abstract: "Erase a board's flash: all of it, or --range START END (multiples of 4096).",
+        discussion: "The range is checked before the board is touched. A board running a program is sent to BOOTSEL and stays there (its flash no longer holds the program).")
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
@@ -17,7 +18,9 @@ struct EraseCommand: ParsableCommand {
     func run() throws {
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                if let area = range.range { try DeviceFailure.checking { try FlashExecutor.checkErase(area, chip: chip) } }
+            }
             defer { session.close() }
             let area = try range.range ?? session.wholeFlash()
             let start = ContinuousClock.now

@@ -16,16 +16,20 @@ struct FlashCommand: ParsableCommand {
 
     @OptionGroup var board: BoardOptions
 
-    @Flag(help: "Read the board and print the plan (sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
+    @Flag(help: "Read the board and print the plan (sectors to erase, pages to write, skipped, bytes over USB); change nothing: a board taken out of its program is put back into it.")
     var dryRun = false
 
     @Flag(help: "Do not read back what was written.")
     var noVerify = false
 
-    @Flag(help: "Stay in BOOTSEL afterwards instead of starting the new program.")
+    @Flag(name: [.customLong("no-reboot"), .customLong("stay-in-bootsel")],
+          help: "Stay in BOOTSEL afterwards instead of starting the new program (with --dry-run: instead of going back to the program; picotool's -F).")
     var noReboot = false
 
-    @Flag(help: "Flash even when the image's family does not fit the board.")
+    @Flag(help: "After the reboot, return once the board has left BOOTSEL instead of waiting to see it running.")
+    var noWait = false
+
+    @Flag(help: "Flash even when the image's family does not fit the board or the validator finds an error (such as a boot2 CRC that will not boot).")
     var force = false
 
     @Option(help: "Load address of a BIN file (hex or decimal).")
@@ -49,19 +53,20 @@ struct FlashCommand: ParsableCommand {
     func validate() throws {
         if FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset \(offset) is not a number") }
         if all && dryRun { throw ValidationError("--dry-run works on one board at a time") }
-        if followConsole && (all || dryRun || noReboot) {
-            throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
+        if followConsole && (all || dryRun || noReboot || noWait) {
+            throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run, --no-reboot and --no-wait")
         }
         if followConsole { try console.validate(json: json) }
     }
 
     func run() throws {
-        let (_, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
-        if all { return try runAll(firmware) }
+        let (bytes, firmware) = try FirmwareCLI.load(file, type: nil, offset: FirmwareCLI.parseNumber(offset)!, family: nil)
+        let input = FlashInput(path: file, bytes: bytes, firmware: firmware, force: force)
+        if all { return try runAll(input) }
         var followPort: String?
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: json)
-            let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle, check: input.check)
             defer { session.close() }
             let (family, image) = Self.choose(firmware, for: session.chip)
             var options = FlashOptions()
@@ -71,23 +76,42 @@ struct FlashCommand: ParsableCommand {
             options.family = family
             options.dryRun = dryRun
             options.useHelper = !noHelper
-            let summary = try session.run { try $0.flash(image, options: options) }
+            let summary: FlashSummary, after: BoardAftermath
+            if dryRun {
+                (summary, after) = try session.readOnly(stay: noReboot, announce: renderer.note) { session in
+                    try session.run { try $0.flash(image, options: options) }
+                }
+            } else {
+                summary = try session.run { try $0.flash(image, options: options) }
+                after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+            }
+            if json { renderer.emit("board", Self.fields(after.json)) }
+            if after.didNotBoot {
+                throw DeviceFailure.notBooted("\(session.name): flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
+            }
             if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
             // --verbose (shared with the console options) also says why the RAM helper was or was not used.
             if console.verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
             if dryRun {
-                Terminal.output("dry run on \(session.name); nothing was changed")
+                Terminal.output("dry run on \(session.name); nothing was changed" + (after.sentence.map { "; the board: \($0)" } ?? ""))
                 Terminal.output(summary.plan.summary())
             } else {
-                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
+                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : "")
+                                + (after.sentence.map { "; \($0)" } ?? ""))
             }
         }
         if let followPort { try follow(port: followPort) }
     }
 
+    /// The fields of a JSON object value.
+    static func fields(_ value: JSONValue) -> [String: JSONValue] {
+        if case .object(let fields) = value { return fields }
+        return [:]
+    }
+
     /// `--all`: every matching board at once; a table (or JSON lines) at the end.
-    func runAll(_ firmware: FirmwareFile) throws {
+    func runAll(_ input: FlashInput) throws {
         var options = FlashOptions()
         options.plan.verify = !noVerify
         options.reboot = !noReboot
@@ -95,7 +119,8 @@ struct FlashCommand: ParsableCommand {
         options.useHelper = !noHelper
         var outcomes: [FlashAll.Outcome] = []
         try DeviceFailure.reporting {
-            outcomes = try FlashAll(firmware: firmware, options: options, json: json, inventory: board.inventory).run(selector: board.selector)
+            outcomes = try FlashAll(input: input, options: options, json: json, inventory: board.inventory, noWait: noWait)
+                .run(selector: board.selector)
         }
         if !json { Terminal.output(FlashAll.table(outcomes)) }
         let failed = outcomes.filter { $0.word == "failed" }

@@ -31,18 +31,21 @@ extension InfoCommand {
         try DeviceFailure.reporting {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
             defer { session.close() }
-            let guess = try session.run { try $0.guessFlashSize() }
-            var flashSize: UInt32?
-            if case .size(let size) = guess { flashSize = size }
-            let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
-            // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
-            let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
-            let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
-            // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
-            var uniqueID: String?, uniqueIDProblem: String?
-            if session.chip.hasExec {
-                do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
+            let ((guess, flashSize, info, length, system, uniqueID, uniqueIDProblem), after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                let guess = try session.run { try $0.guessFlashSize() }
+                var flashSize: UInt32?
+                if case .size(let size) = guess { flashSize = size }
+                let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
+                // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
+                let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
+                // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
+                var uniqueID: String?, uniqueIDProblem: String?
+                if session.chip.hasExec {
+                    do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
+                }
+                return (guess, flashSize, info, length, system, uniqueID, uniqueIDProblem)
             }
+            let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
             let board = session.board
             let sizeText: String
             switch guess {
@@ -65,7 +68,8 @@ extension InfoCommand {
                     "flash_size": flashSize.map { .int(Int($0)) } ?? .null, "program": program,
                     "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
                                                             "wafer": .int(Int($0.wafer))]) } ?? .null,
-                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null])))
+                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null,
+                    "board": after.json])))
                 return
             }
             var lines = ["board:      \(board.usb.portPath) (bus \(board.usb.bus) address \(board.usb.address))",
@@ -87,6 +91,7 @@ extension InfoCommand {
             } else {
                 lines.append("program:    no binary info in the first \(length / 1024) KiB of flash")
             }
+            if let sentence = after.sentence { lines.append("afterwards: \(sentence)") }
             Terminal.output(lines.joined(separator: "\n"))
         }
     }

@@ -17,6 +17,8 @@ struct SaveCommand: ParsableCommand {
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
+    @OptionGroup var stay: StayOption
+
     func validate() throws {
         if output != "-" && format == nil {
             throw ValidationError("cannot tell the format of \(output): use a .bin, .uf2 or .elf file name")
@@ -36,10 +38,14 @@ struct SaveCommand: ParsableCommand {
     func run() throws {
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                if let area = range.range { try DeviceFailure.checking { try FlashExecutor.checkRead(area, chip: chip) } }
+            }
             defer { session.close() }
-            let area = try range.range ?? session.wholeFlash()
-            let bytes = try session.run { try $0.read(area) }
+            let ((area, bytes), after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                let area = try range.range ?? session.wholeFlash()
+                return (area, try session.run { try $0.read(area) })
+            }
             renderer.endBar()
             let file: [UInt8]
             if format == .uf2 {
@@ -58,10 +64,12 @@ struct SaveCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("saved"), "file": .string(output), "start": .int(Int(area.start)),
-                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
+                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin"),
+                    "board": after.json])))
             } else if output != "-" {
                 Terminal.output("saved \(area) (\(bytes.count) bytes) from \(session.name) to \(output)")
             }
+            if !json, let sentence = after.sentence { Terminal.error("\(session.name): \(sentence)") }
         }
     }
 }

@@ -38,11 +38,13 @@ struct FlashAll {
         var value: Int { lock.withLock { count } }
     }
 
-    let firmware: FirmwareFile
+    let input: FlashInput
     let options: FlashOptions
     let json: Bool
     /// The inventory file (nil: `$PICOCTL_INVENTORY` or the default).
     var inventory: String? = nil
+    /// `--no-wait`: after the reboot, wait only until each board has left BOOTSEL.
+    var noWait = false
 
     /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
     /// `--serial` list) selects, concurrently; returns the outcomes in port order.
@@ -77,12 +79,19 @@ struct FlashAll {
     /// One board, on the shared libusb session: found again by port path, sent to BOOTSEL if it runs an app.
     func flashOne(_ board: PicoDevice, context: USBContext, onEvent: @escaping (FlashEvent) -> Void) throws -> FlashSummary {
         let options = BoardOptions.parseOrExit(["--port", board.usb.portPath.description])
-        let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: onEvent)
+        let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: onEvent, check: input.check)
         defer { session.close() }
         var flashOptions = self.options
-        let (family, image) = FlashCommand.choose(firmware, for: session.chip)
+        let (family, image) = FlashCommand.choose(input.firmware, for: session.chip)
         flashOptions.family = family
-        return try session.run { try $0.flash(image, options: flashOptions) }
+        let summary = try session.run { try $0.flash(image, options: flashOptions) }
+        if summary.rebooted {
+            let after = try session.awaitReturn(waitForReturn: !noWait)
+            if after.didNotBoot {
+                throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
+            }
+        }
+        return summary
     }
 
     /// The CLI's outcome for a fleet outcome.
