@@ -85,7 +85,8 @@ struct FlashCommand: ParsableCommand {
                 summary = try session.run { try $0.flash(image, options: options) }
                 after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
             }
-            if json { renderer.emit("board", Self.fields(after.json)) }
+            // A line about the board whenever something was done to its mode (after `finished`).
+            if json && after.sentence != nil { renderer.emit("board", Self.fields(after.json)) }
             if after.didNotBoot {
                 throw DeviceFailure.notBooted("\(session.name): flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
             }
