@@ -7,6 +7,7 @@ Tests/PicoUSBTests/DeviceCommandTests.swift.
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -152,3 +153,25 @@ def test_flash_monitor_save_and_reflash_on_the_real_bootrom(emulated_board, comp
     assert save.returncode == 0, save.stderr
     assert out.read_bytes() == image
     assert picoctl(boards, "verify", str(uf2)).returncode == 0
+
+
+def test_a_wrong_boot2_crc_is_refused_and_forced_it_stays_in_bootsel_on_the_real_bootrom(emulated_board, tmp_path):
+    """The validator's boot2 rule before the flash (exit 2, nothing written); with --force the real
+    bootrom rejects the boot2 after the reboot and comes back in BOOTSEL: exit 8, the cause named."""
+    boards = bootsel_board(emulated_board)
+    boot2 = b"not a boot2".ljust(256, b"\0")                         # CRC word 0: wrong
+    image = boot2 + struct.pack("<II", 0x2004_2000, 0x1000_0201) + os.urandom(8192 - 264)
+    firmware = tmp_path / "bad-boot2.bin"
+    firmware.write_bytes(image)
+    refused = picoctl(boards, "flash", str(firmware))
+    assert refused.returncode == 2, refused.stderr
+    assert "boot2-crc" in refused.stderr and "--force" in refused.stderr
+    assert boards.read_flash(0, 0, 256) == b"\xff" * 256
+
+    forced = picoctl(boards, "flash", str(firmware), "--force", "--json")
+    assert forced.returncode == 8, forced.stderr                     # README: flashed, but it did not boot
+    assert "came back in BOOTSEL" in forced.stderr and "boot2 CRC" in forced.stderr, forced.stderr
+    board = json_lines(forced.stdout)[-1]
+    assert (board["event"], board["now"]) == ("board", "bootsel"), board
+    assert boards.read_flash(0, 0, len(image)) == image
+    assert boards.board(0)["mode"] == "bootsel"
