@@ -33,9 +33,10 @@ public struct BoardReturnTracker: Sendable {
     /// A tracker for `old`, the device as it was when told to reboot.
     public init(old: PicoDevice) { self.old = old }
 
-    /// True when `device` is the old enumeration itself (same bus and address).
+    /// True when `device` is the old enumeration itself (same bus, address, port, ids and mode).
     func isOld(_ device: PicoDevice) -> Bool {
         device.usb.bus == old.usb.bus && device.usb.address == old.usb.address && device.usb.portPath == old.usb.portPath
+            && device.usb.vendorID == old.usb.vendorID && device.usb.productID == old.usb.productID && device.mode == old.mode
     }
 
     /// True when `device` is the same physical board in a new enumeration.

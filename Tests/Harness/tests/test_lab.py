@@ -132,7 +132,7 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     inventory = tmp_path / "boards.toml"
     inventory.write_text('left = "port:1-1"\n')
     env = {"PICOCTL_INVENTORY": str(inventory)}
-    tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path} --all --no-reboot", "/dev/null"],
+    tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path} --force --all --no-reboot", "/dev/null"],
                      timeout=120, env=boards.preload_env(dict(os.environ, **env)))
     assert tty.returncode == 0, tty.stdout
     # One line per board, redrawn in place: the cursor goes back up over the three lines.
@@ -145,7 +145,7 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     assert header.split() == ["NAME", "BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]
 
     # A terminal too short for the block: a plain line per board instead of redrawing.
-    short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --all --no-reboot", "/dev/null"],
+    short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --force --all --no-reboot", "/dev/null"],
                        timeout=120, env=boards.preload_env(dict(os.environ, **env)))
     assert short.returncode == 0, short.stdout
     assert "\x1b[3A" not in short.stdout and "left (1-1): up to date in" in short.stdout
