@@ -1,6 +1,25 @@
 import PicoFlash
 import PicoUSB
 
+extension BoardAftermath {
+    /// The part of `picoctl --help` that says which commands change a board's mode or contents.
+    static let helpText = """
+    BOARDS:
+      Arguments and images are checked before a board is touched.
+      flash: writes flash, then starts the new program (--no-reboot or
+        --stay-in-bootsel: stays in BOOTSEL). erase: erases flash and leaves
+        the board in BOOTSEL.
+      flash --dry-run, save, verify, info --device: change nothing; a running
+        program they send to BOOTSEL is rebooted back into it (picotool -f);
+        --stay-in-bootsel leaves it in BOOTSEL (picotool -F).
+      list --programs reads only boards already in BOOTSEL.
+      After a reboot into the program, commands wait until the board is back
+        and say what it came back as (--no-wait: until it left BOOTSEL);
+        back in BOOTSEL is exit 8.
+
+    """
+}
+
 /// What a device command did to the board's mode, for its text and JSON: left alone, left in
 /// BOOTSEL on request, or rebooted into its program and seen coming back (or not).
 struct BoardAftermath {

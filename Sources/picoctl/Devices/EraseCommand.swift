@@ -30,7 +30,7 @@ struct EraseCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("erased"), "start": .int(Int(area.start)), "end": .int(Int(area.end)),
-                    "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue)])))
+                    "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue), "board": session.leftInBootsel.json])))
             } else {
                 Terminal.output("erased \(area) (\(area.count / 1024) KiB) on \(session.name) in \(elapsed)")
             }

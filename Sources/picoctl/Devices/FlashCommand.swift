@@ -8,7 +8,7 @@ struct FlashCommand: ParsableCommand {
         commandName: "flash",
         abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
         discussion: """
-        Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        The image is checked first, before the board is touched: the validator's rules and the boot checks (RP2040 boot2 CRC, a vector table with its stack pointer in SRAM and its reset handler in the image, an RP2350 IMAGE_DEF); an error is refused with exit 2 unless --force. Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. After the reboot, flash waits until the board is back and says what it came back as: running (USB product, serial), no USB device (a program without USB stdio), or still in BOOTSEL (exit 8, the likely cause named). With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished"|"board", ...}.
         """)
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).")
