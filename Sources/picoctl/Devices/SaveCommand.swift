@@ -36,6 +36,11 @@ struct SaveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The output must be writable before the board is touched.
+        do { try FileIO.checkWritable(output) } catch {
+            Terminal.error("picoctl: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in

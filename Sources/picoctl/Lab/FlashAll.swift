@@ -57,6 +57,8 @@ struct FlashAll {
         guard !boards.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
+        // The file is judged for every chip among the boards before any board is touched (exit 2).
+        for chip in Set(boards.compactMap(\.chip)) { try input.check(chip) }
         let boardNames = boards.map { names.name(of: $0) }
         let labels = zip(boards, boardNames).map { board, name in name.map { "\($0) \(board.usb.portPath)" } ?? board.usb.portPath.description }
         // A live block per board on a terminal tall enough to redraw it; else a plain line per board as it ends.

@@ -61,6 +61,10 @@ def test_bad_input_is_refused_before_a_running_program_is_touched(emulated_board
         ("flash", not_bootable, "--dry-run"),
         ("verify", not_bootable, "--offset", "0x40000000"),                 # outside memory
     ]
+    unwritable = ("save", str(tmp_path / "no-such-folder" / "out.bin"))      # exit 3: cannot write the output
+    r = picoctl(boards, *unwritable)
+    assert r.returncode == 3 and "cannot write" in r.stderr, (r.stdout, r.stderr)
+    assert (boards.board(0)["mode"], boards.board(0)["boots"]) == ("app", 1), r.stderr
     for args in cases:
         r = picoctl(boards, *args)
         assert r.returncode == 2, (args, r.stdout, r.stderr)
@@ -138,6 +142,12 @@ def test_flash_returns_once_the_program_runs(emulated_board, tmp_path, kind, pro
     assert back.returncode == 0, back.stderr
     assert json.loads(back.stdout)["board"]["now"] == "running"
     assert boards.board(0)["mode"] == "app"
+    # --no-wait: back once the BOOTSEL device has left, without waiting for the program.
+    assert picoctl(boards, "reboot", "--bootsel").returncode == 0
+    quick = picoctl(boards, "flash", path, "--no-wait", "--json")
+    assert quick.returncode == 0, quick.stderr
+    assert (json_lines(quick.stdout)[-1]["event"], json_lines(quick.stdout)[-1]["now"]) == ("board", "left")
+    assert boards.wait(0, mode="app", timeout=10)["mode"] == "app"
 
 
 def test_a_program_without_usb_is_reported_as_such(emulated_board, tmp_path):
@@ -172,7 +182,7 @@ def test_flash_all_reports_boards_that_stay_in_bootsel(emulated_board, tmp_path)
 
     bad = write(tmp_path, "pattern.bin", pattern(8192))
     refused = picoctl(boards, "flash", bad, "--all", "--json")
-    assert refused.returncode == 1
+    assert refused.returncode == 2 and "boot2-crc" in refused.stderr, refused.stderr
     assert [b["mode"] for b in boards.status()] == ["app", "app"]          # refused before either was touched
     forced = picoctl(boards, "flash", bad, "--all", "--force", "--json")
     assert forced.returncode == 1, forced.stderr
