@@ -50,6 +50,24 @@ struct DeviceCommandTests {
         #expect(try boards.status()[0]["boots"] as? Int == 2, "back in BOOTSEL when flash returns")
     }
 
+    /// A dry run changes nothing: a running program it sent to BOOTSEL is back when it returns, and
+    /// an erase range it refuses never sends the program to BOOTSEL at all.
+    @Test func aRunningProgramIsPutBackAndBadInputNeverTouchesIt() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350", "mode": "app"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let dry = try boards.picoctl(["flash", file.path, "--force", "--dry-run", "--json"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let board = try #require(Self.jsonLines(dry.stdout).last)
+        #expect(board["event"] as? String == "board" && board["was"] as? String == "app" && board["now"] as? String == "running")
+        let status = try boards.status()[0]
+        #expect(status["mode"] as? String == "app" && status["boots"] as? Int == 3, "\(status)")
+        let erase = try boards.picoctl(["erase", "--range", "0x10000001", "0x10002000"])
+        #expect(erase.status == 2, "\(erase.stderr)")
+        #expect(try boards.status()[0]["boots"] as? Int == 3, "not sent to BOOTSEL")
+    }
+
     @Test func saveReadsBackAndVerifyFindsAChange() throws {
         let boards = try EmulatedBoards([["kind": "sim-rp2350", "mode": "bootsel"]])
         defer { boards.close() }
