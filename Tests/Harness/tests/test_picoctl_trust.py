@@ -142,6 +142,10 @@ def test_flash_returns_once_the_program_runs(emulated_board, tmp_path, kind, pro
     assert back.returncode == 0, back.stderr
     assert json.loads(back.stdout)["board"]["now"] == "running"
     assert boards.board(0)["mode"] == "app"
+    boots = boards.board(0)["boots"]
+    restart = picoctl(boards, "reboot")                                   # a running program restarted
+    assert restart.returncode == 0 and "running: Pico" in restart.stdout, restart.stdout
+    assert (boards.board(0)["mode"], boards.board(0)["boots"]) == ("app", boots + 1)
     # --no-wait: back once the BOOTSEL device has left, without waiting for the program.
     assert picoctl(boards, "reboot", "--bootsel").returncode == 0
     quick = picoctl(boards, "flash", path, "--no-wait", "--json")
