@@ -174,4 +174,4 @@ def test_a_wrong_boot2_crc_is_refused_and_forced_it_stays_in_bootsel_on_the_real
     board = json_lines(forced.stdout)[-1]
     assert (board["event"], board["now"]) == ("board", "bootsel"), board
     assert boards.read_flash(0, 0, len(image)) == image
-    assert boards.board(0)["mode"] == "bootsel"
+    assert boards.wait(0, mode="bootsel", timeout=2)
