@@ -25,6 +25,7 @@ struct RangeOption: ParsableArguments {
 /// `--stay-in-bootsel`, for commands that only read: a board they took out of its program is put
 /// back into it (and waited for) unless this is given.
 struct StayOption: ParsableArguments {
-    @Flag(help: "Leave a board that was running a program in BOOTSEL afterwards (picotool's -F); by default it is rebooted back into its program, as picotool's -f does.")
+    @Flag(name: [.customLong("stay-in-bootsel"), .customShort("F")],
+          help: "Leave a board that was running a program in BOOTSEL afterwards (as picotool's -F); by default it is rebooted back into its program (as picotool's -f).")
     var stayInBootsel = false
 }

@@ -6,12 +6,12 @@ extension BoardAftermath {
     static let helpText = """
     BOARDS:
       Arguments and images are checked before a board is touched.
-      flash: writes flash, then starts the new program (--no-reboot or
-        --stay-in-bootsel: stays in BOOTSEL). erase: erases flash and leaves
+      flash: writes flash, then starts the new program (--no-reboot,
+        --stay-in-bootsel or -F: stays in BOOTSEL). erase: erases flash and leaves
         the board in BOOTSEL.
       flash --dry-run, save, verify, info --device: change nothing; a running
         program they send to BOOTSEL is rebooted back into it (picotool -f);
-        --stay-in-bootsel leaves it in BOOTSEL (picotool -F).
+        --stay-in-bootsel or -F leaves it in BOOTSEL (picotool -F).
       list --programs reads only boards already in BOOTSEL.
       After a reboot into the program, commands wait until the board is back
         and say what it came back as (--no-wait: until it left BOOTSEL);

@@ -22,8 +22,8 @@ struct FlashCommand: ParsableCommand {
     @Flag(help: "Do not read back what was written.")
     var noVerify = false
 
-    @Flag(name: [.customLong("no-reboot"), .customLong("stay-in-bootsel")],
-          help: "Stay in BOOTSEL afterwards instead of starting the new program (with --dry-run: instead of going back to the program; picotool's -F).")
+    @Flag(name: [.customLong("no-reboot"), .customLong("stay-in-bootsel"), .customShort("F")],
+          help: "Stay in BOOTSEL afterwards instead of starting the new program (with --dry-run: instead of going back to the program; as picotool's -F).")
     var noReboot = false
 
     @Flag(help: "After the reboot, return once the board has left BOOTSEL instead of waiting to see it running.")

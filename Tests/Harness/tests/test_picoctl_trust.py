@@ -107,9 +107,14 @@ def test_read_only_commands_put_a_running_program_back(emulated_board, tmp_path)
     assert json.loads(saved.stdout)["board"]["now"] == "running", saved.stdout
 
     # picotool's -F: stay in BOOTSEL, and say so.
-    stay = picoctl(boards, "flash", program, "--dry-run", "--stay-in-bootsel", "--json")
+    stay = picoctl(boards, "flash", program, "--dry-run", "-F", "--json")
     assert stay.returncode == 0, stay.stderr
     assert (json_lines(stay.stdout)[-1]["was"], json_lines(stay.stdout)[-1]["now"]) == ("app", "bootsel")
+    settled(boards, mode="bootsel")
+    assert picoctl(boards, "reboot").returncode == 0
+    info = picoctl(boards, "info", "--device", "--stay-in-bootsel", "--json")
+    assert info.returncode == 0 and json.loads(info.stdout)["board"] == {
+        "was": "app", "now": "bootsel", "port": None, "product": None, "serial": None, "tty": None}, info.stdout
     settled(boards, mode="bootsel")
 
 
