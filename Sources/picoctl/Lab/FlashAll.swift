@@ -15,6 +15,8 @@ struct FlashAll {
         var name: String?
         var result: Result<FlashSummary, any Error>
         var seconds: Double
+        /// What was done to the board's mode (rebooted and seen running, left in BOOTSEL), when it was flashed.
+        var after: BoardAftermath? = nil
 
         /// `flashed`, `up to date` (nothing written) or `failed`.
         var word: String {
@@ -26,6 +28,16 @@ struct FlashAll {
 
         /// `bench-3 (1-3.2)` or `1-3.2`: the board in messages.
         var board: String { name.map { "\($0) (\(port))" } ?? port.description }
+    }
+
+    /// What each board came back as, recorded by the worker threads.
+    final class Aftermaths: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byPort: [USBPortPath: BoardAftermath] = [:]
+        /// Records a board's, from any thread.
+        func set(_ port: USBPortPath, _ after: BoardAftermath) { lock.withLock { byPort[port] = after } }
+        /// A board's, if recorded.
+        subscript(port: USBPortPath) -> BoardAftermath? { lock.withLock { byPort[port] } }
     }
 
     /// A count shared by worker threads.
@@ -45,6 +57,8 @@ struct FlashAll {
     var inventory: String? = nil
     /// `--no-wait`: after the reboot, wait only until each board has left BOOTSEL.
     var noWait = false
+    /// What each board came back as.
+    let aftermaths = Aftermaths()
 
     /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
     /// `--serial` list) selects, concurrently; returns the outcomes in port order.
@@ -70,12 +84,12 @@ struct FlashAll {
         let fleet = FleetFlash.run(jobs, onEvent: { index, event in
             if json { renderers[index].handle(event) } else { live?.handle(index, event) }
         }, onFinish: { finished in
-            let outcome = Self.outcome(finished, boards[finished.index], name: boardNames[finished.index])
+            let outcome = outcome(finished, boards[finished.index], name: boardNames[finished.index])
             live?.finish(finished.index, Self.line(outcome))
             report(outcome, live: live != nil)
         })
         live?.close()
-        return fleet.map { Self.outcome($0, boards[$0.index], name: boardNames[$0.index]) }
+        return fleet.map { outcome($0, boards[$0.index], name: boardNames[$0.index]) }
     }
 
     /// One board, on the shared libusb session: found again by port path, sent to BOOTSEL if it runs an app.
@@ -87,19 +101,18 @@ struct FlashAll {
         let (family, image) = FlashCommand.choose(input.firmware, for: session.chip)
         flashOptions.family = family
         let summary = try session.run { try $0.flash(image, options: flashOptions) }
-        if summary.rebooted {
-            let after = try session.awaitReturn(waitForReturn: !noWait)
-            if after.didNotBoot {
-                throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
-            }
+        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+        if after.didNotBoot {
+            throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
         }
+        aftermaths.set(board.usb.portPath, after)
         return summary
     }
 
     /// The CLI's outcome for a fleet outcome.
-    static func outcome(_ fleet: FleetOutcome, _ board: PicoDevice, name: String?) -> Outcome {
+    func outcome(_ fleet: FleetOutcome, _ board: PicoDevice, name: String?) -> Outcome {
         Outcome(port: board.usb.portPath, identity: board.identity.description, name: name, result: fleet.result,
-                seconds: fleet.wallTime.secondsValue)
+                seconds: fleet.wallTime.secondsValue, after: aftermaths[board.usb.portPath])
     }
 
     /// `flashed in 0.52 s, 64 KiB written, 3/16 sectors skipped` or `failed: ...`: a board's final line.
@@ -109,6 +122,7 @@ struct FlashAll {
         case .success(let summary):
             "\(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
                 + "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count) sectors skipped"
+                + (outcome.after?.sentence.map { "; \($0)" } ?? "")
         }
     }
 
@@ -122,6 +136,7 @@ struct FlashAll {
                 fields["bytes_written"] = .int(Int(summary.plan.bytesToWrite))
                 fields["sectors_skipped"] = .int(summary.plan.sectorsSkipped)
                 fields["sectors"] = .int(summary.plan.sectors.count)
+                fields["board_state"] = outcome.after?.json ?? .null
             }
             if case .failure(let error) = outcome.result { fields["error"] = .string(Self.message(error)) }
             Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))

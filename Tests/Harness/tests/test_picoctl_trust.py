@@ -191,8 +191,11 @@ def test_reboot_of_a_board_without_a_program_fails_with_its_own_status(emulated_
 def test_flash_all_reports_boards_that_stay_in_bootsel(emulated_board, tmp_path):
     boards = emulated_board(boards=[{"kind": "sim-rp2040"}, {"kind": "sim-rp2040", "mode": "app"}])
     good = write(tmp_path, "program.bin", rp2040_program())
-    ok = picoctl(boards, "flash", good, "--all")
+    ok = picoctl(boards, "flash", good, "--all", "--json")
     assert ok.returncode == 0, ok.stderr
+    states = sorted((e["board"], e["board_state"]["was"], e["board_state"]["now"])
+                    for e in json_lines(ok.stdout) if e["event"] == "board-result")
+    assert states == [("1-1", "bootsel", "running"), ("1-2", "app", "running")], ok.stdout
     settled(boards, 0, mode="app")
     settled(boards, 1, mode="app")
 
