@@ -21,6 +21,8 @@ struct SaveCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
+    @OptionGroup var stay: StayOption
+
     func validate() throws {
         if output != "-" && format == nil {
             throw ValidationError("cannot tell the format of \(output): use a .bin, .uf2 or .elf file name")
@@ -38,14 +40,23 @@ struct SaveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The output must be writable before the board is touched.
+        do { try FileIO.checkWritable(output) } catch {
+            Terminal.error("picoctl: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                if let area = range.range { try DeviceFailure.checking { try FlashExecutor.checkRead(area, chip: chip) } }
+            }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
-            let size = try session.run { try $0.learnFlashSize() }
-            let area = try range.range ?? session.wholeFlash(size)
-            let bytes = try session.run { try $0.read(area, flashSize: size) }
+            let ((area, bytes), after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                let size = try session.run { try $0.learnFlashSize() }
+                let area = try range.range ?? session.wholeFlash(size)
+                return (area, try session.run { try $0.read(area, flashSize: size) })
+            }
             renderer.endBar()
             let file: [UInt8]
             if format == .uf2 {
@@ -64,10 +75,12 @@ struct SaveCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("saved"), "file": .string(output), "start": .int(Int(area.start)),
-                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
+                    "end": .int(Int(area.end)), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin"),
+                    "board": after.json])))
             } else if output != "-" {
                 Terminal.output("saved \(area) (\(bytes.count) bytes) from \(session.name) to \(output)")
             }
+            if !json, let sentence = after.sentence { Terminal.error("\(session.name): \(sentence)") }
         }
     }
 }
