@@ -30,13 +30,28 @@ public enum FlashSizeGuess: Hashable, Sendable {
 }
 
 extension FlashExecutor {
-    /// Reads `range` in chunks (`save`), reporting `.read` progress. With `flashSize` (from
-    /// `learnFlashSize`), a range past the end of flash is refused before anything is read.
-    public func read(_ range: AddressRange, flashSize: FlashSize? = nil, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+    /// Throws when `read(_:)` would refuse `range` on `chip`: empty, too large, or outside its ROM, flash and RAM.
+    public static func checkRead(_ range: AddressRange, chip: Chip) throws(FlashError) {
         guard range.count > 0, range.count <= UInt64(UInt32.max) else { throw .invalidRange(range, reason: "empty or too large") }
         guard chip.isLoadable(range.start, length: range.count) || chip.rom.contains(range.start, length: range.count) else {
             throw .invalidRange(range, reason: "outside the \(chip.name)'s ROM, flash and RAM")
         }
+    }
+
+    /// Throws when `erase(_:)` would refuse `range` on `chip`: outside its flash window or not whole sectors.
+    public static func checkErase(_ range: AddressRange, chip: Chip) throws(FlashError) {
+        guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
+            throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
+        }
+        guard range.start % chip.sectorSize == 0, range.count % UInt64(chip.sectorSize) == 0 else {
+            throw .invalidRange(range, reason: "start and length must be multiples of \(chip.sectorSize)")
+        }
+    }
+
+    /// Reads `range` in chunks (`save`), reporting `.read` progress. With `flashSize` (from
+    /// `learnFlashSize`), a range past the end of flash is refused before anything is read.
+    public func read(_ range: AddressRange, flashSize: FlashSize? = nil, chunk: UInt32 = 16 * 1024) throws(FlashError) -> [UInt8] {
+        try Self.checkRead(range, chip: chip)
         try checkInsideFlash(range, size: flashSize)
         return try withExclusiveAccess { () throws(FlashError) -> [UInt8] in
             var out: [UInt8] = []
@@ -63,12 +78,7 @@ extension FlashExecutor {
     /// Erases `range` of flash (4096-aligned), reporting `.erase` progress. The flash size is
     /// learnt first (`learnFlashSize`); a range past its end is refused before anything is erased.
     public func erase(_ range: AddressRange, chunk: UInt32 = 64 * 1024) throws(FlashError) {
-        guard chip.flash.contains(range.start, length: range.count), range.count > 0 else {
-            throw .invalidRange(range, reason: "not inside the \(chip.name)'s flash window")
-        }
-        guard range.start % chip.sectorSize == 0, range.count % UInt64(chip.sectorSize) == 0 else {
-            throw .invalidRange(range, reason: "start and length must be multiples of \(chip.sectorSize)")
-        }
+        try Self.checkErase(range, chip: chip)
         try withExclusiveAccess { () throws(FlashError) in
             try device { () throws(PicobootError) in try connection.exitXIP() }
             let helperReady = try loadHelperIfAny()

@@ -17,16 +17,29 @@ public enum PicoHotplugEvent: Hashable, Sendable {
     }
 }
 
-/// Arrivals and departures collected by the callback for the watching thread.
-private final class EventBox {
+/// Arrivals and departures collected by the callback for the watching thread. The callback may run
+/// on another thread handling the context's events (several boards waited for at once), hence the lock.
+private final class EventBox: @unchecked Sendable {
+    private let lock = PThreadMutex()
     /// `(arrived, libusb_device *)`, each device referenced with `libusb_ref_device`.
-    var events: [(Bool, OpaquePointer)] = []
+    private var events: [(Bool, OpaquePointer)] = []
+
+    /// Records an event.
+    func append(_ event: (Bool, OpaquePointer)) { lock.withLock { events.append(event) } }
+
+    /// Takes everything recorded so far.
+    func take() -> [(Bool, OpaquePointer)] {
+        lock.withLock {
+            defer { events.removeAll() }
+            return events
+        }
+    }
 }
 
 private let watchCallback: libusb_hotplug_callback_fn = { _, device, event, userData in
     guard let device, let userData else { return 0 }
     let box = Unmanaged<EventBox>.fromOpaque(userData).takeUnretainedValue()
-    box.events.append((event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, libusb_ref_device(device)))
+    box.append((event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED, libusb_ref_device(device)))
     return 0
 }
 
@@ -51,12 +64,11 @@ extension USBContext {
         var known: [OpaquePointer: (USBDevice, PicoDevice)] = [:]
         defer {
             libusb_hotplug_deregister_callback(pointer, callback)
-            for (_, raw) in box.events { libusb_unref_device(raw) }
+            for (_, raw) in box.take() { libusb_unref_device(raw) }
         }
         var initial = true
         while true {
-            let batch = box.events
-            box.events.removeAll()
+            let batch = box.take()
             for (arrived, raw) in batch {
                 defer { libusb_unref_device(raw) }
                 if arrived {

@@ -83,6 +83,7 @@ public enum UF2Validator {
             report.families.append(UF2FamilyChecks.check(groups[index], family: family, bytes: bytes, into: &sink))
         }
         checkMD5(sink.md5Checks, bytes: bytes, into: &sink)
+        checkBoot(bytes, families: report.families, into: &sink)
         report.findings = sink.findings
         return report
     }

@@ -5,7 +5,7 @@ struct Picoctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "picoctl",
         abstract: "Check firmware images, flash Raspberry Pi Pico boards, follow their logs, see the lab.",
-        discussion: ExitStatus.helpTable,
+        discussion: BoardAftermath.helpText + "\n" + ExitStatus.helpTable,
         version: "0.1.0",
         subcommands: [
             // Each command lives in its own file.

@@ -17,13 +17,14 @@ import UF2
         return path(name)
     }
 
-    /// An ELF with one flash segment: boot2 (valid CRC), a binary info header naming the program.
+    /// An ELF with one flash segment: boot2 (valid CRC), a vector table, a binary info header naming the program.
     func elf() -> [UInt8] {
         var flash = [UInt8](repeating: 0, count: 0x400)
         func put(_ at: Int, _ words: [UInt32]) {
             for (i, w) in words.enumerated() { for b in 0..<4 { flash[at + 4 * i + b] = UInt8(truncatingIfNeeded: w >> (8 * UInt32(b))) } }
         }
         flash.replaceSubrange(0..<256, with: Boot2.sealed([UInt8](repeating: 0x42, count: 252)))
+        put(0x100, [0x2004_2000, 0x1000_0201])      // vector table: stack pointer, reset handler
         put(0x1c0, [BinaryInfo.markerStart, 0x1000_0300, 0x1000_0304, 0x1000_0310, BinaryInfo.markerEnd])
         put(0x300, [0x1000_0320])
         put(0x320, [6 | 0x5052 << 16, 0x0203_1c86, 0x1000_0340])

@@ -26,7 +26,7 @@ struct DeviceCommandTests {
         let (file, bytes) = try Self.image()
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let first = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"])
+        let first = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json"])
         #expect(first.status == 0, "\(first.stderr)")
         let events = Self.jsonLines(first.stdout)
         #expect(events.first?["event"] as? String == "started")
@@ -36,14 +36,36 @@ struct DeviceCommandTests {
         #expect(finished["sectors"] as? Int == 5 && finished["sectors_skipped"] as? Int == 0)
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
 
-        let again = try boards.picoctl(["flash", file.path, "--json"])
-        #expect(again.status == 0, "\(again.stderr)")
-        let summary = try #require(Self.jsonLines(again.stdout).last)
+        let again = try boards.picoctl(["flash", file.path, "--force", "--json"])
+        // The pattern has no valid boot2, so the board reboots and comes back in BOOTSEL: exit 8, the cause named.
+        #expect(again.status == 8, "\(again.stderr)")
+        #expect(again.stderr.contains("came back in BOOTSEL") && again.stderr.contains("boot2 CRC"), "\(again.stderr)")
+        let lines = Self.jsonLines(again.stdout)
+        let summary = try #require(lines.last { $0["event"] as? String == "finished" })
         #expect(summary["sectors_skipped"] as? Int == 5, "identical image: nothing to erase or write")
         #expect(summary["bytes_written"] as? Int == 0)
         #expect(summary["rebooted"] as? Bool == true)
-        // The pattern has no valid boot2, so the board reboots and comes back in BOOTSEL.
-        try boards.wait(0, ["boots": 2])
+        let board = try #require(lines.last)
+        #expect(board["event"] as? String == "board" && board["now"] as? String == "bootsel")
+        #expect(try boards.status()[0]["boots"] as? Int == 2, "back in BOOTSEL when flash returns")
+    }
+
+    /// A dry run changes nothing: a running program it sent to BOOTSEL is back when it returns, and
+    /// an erase range it refuses never sends the program to BOOTSEL at all.
+    @Test func aRunningProgramIsPutBackAndBadInputNeverTouchesIt() throws {
+        let boards = try EmulatedBoards([["kind": "sim-rp2350", "mode": "app"]])
+        defer { boards.close() }
+        let (file, _) = try Self.image(size: 4096)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let dry = try boards.picoctl(["flash", file.path, "--force", "--dry-run", "--json"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let board = try #require(Self.jsonLines(dry.stdout).last)
+        #expect(board["event"] as? String == "board" && board["was"] as? String == "app" && board["now"] as? String == "running")
+        // Within 0.3 s: the harness marks an appearance present a moment after the uevent picoctl acted on.
+        _ = try boards.wait(0, timeout: 0.3, ["mode": "app", "boots": 3])
+        let erase = try boards.picoctl(["erase", "--range", "0x10000001", "0x10002000"])
+        #expect(erase.status == 2, "\(erase.stderr)")
+        #expect(try boards.status()[0]["boots"] as? Int == 3, "not sent to BOOTSEL")
     }
 
     @Test func saveReadsBackAndVerifyFindsAChange() throws {
@@ -51,7 +73,7 @@ struct DeviceCommandTests {
         defer { boards.close() }
         let (file, bytes) = try Self.image(size: 8192)
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        #expect(try boards.picoctl(["flash", file.path, "--force", "--no-reboot"]).status == 0)
 
         let saved = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-\(UUID().uuidString).bin")
         defer { try? FileManager.default.removeItem(at: saved) }
@@ -144,7 +166,7 @@ struct DeviceCommandTests {
         defer { boards.close() }
         let file = try Self.binaryInfoImage()
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        #expect(try boards.picoctl(["flash", file.path, "--force", "--no-reboot"]).status == 0)
         let info = try boards.picoctl(["info", "--device", "--json"])
         #expect(info.status == 0, "\(info.stderr)")
         let object = try #require(Self.jsonLines(info.stdout).first)
@@ -173,7 +195,7 @@ struct DeviceCommandTests {
         let file = try Self.binaryInfoImage()
         defer { try? FileManager.default.removeItem(at: file) }
         // The emulated chip boots through the bootrom first: wait for it to enumerate.
-        let flash = try boards.picoctl(["flash", file.path, "--no-reboot", "--json", "--wait", "60"], timeout: .seconds(120))
+        let flash = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json", "--wait", "60"], timeout: .seconds(120))
         #expect(flash.status == 0, "\(flash.stderr)")
         let list = try boards.picoctl(["list", "--json"])
         #expect(list.stdout.contains("\"mode\":\"bootsel\"") && list.stdout.contains("\"identity_kind\":\"port\""))
@@ -184,7 +206,7 @@ struct DeviceCommandTests {
         #expect(info.status == 0, "\(info.stderr)")
         #expect((Self.jsonLines(info.stdout).first?["program"] as? [String: Any])?["name"] as? String == "lab-blinky")
 
-        let again = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"], timeout: .seconds(120))
+        let again = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json"], timeout: .seconds(120))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(Self.jsonLines(again.stdout).last?["bytes_written"] as? Int == 0)
     }
@@ -238,14 +260,14 @@ struct DeviceCommandTests {
         defer { boards.close() }
         let (file, _) = try Self.image(size: 4096)
         defer { try? FileManager.default.removeItem(at: file) }
-        let refused = try boards.picoctl(["flash", file.path])
+        let refused = try boards.picoctl(["flash", file.path, "--force"])
         #expect(refused.status == 4)
         #expect(refused.stderr.contains("2 boards match"))
         #expect(refused.stderr.contains("port 1-1") && refused.stderr.contains("port 1-2"))
         // Same BOOTSEL serial on both: the port path picks one.
         let status = try boards.status()
         #expect(status[0]["serial"] as? String == status[1]["serial"] as? String)
-        let chosen = try boards.picoctl(["flash", file.path, "--port", "1-2", "--no-reboot"])
+        let chosen = try boards.picoctl(["flash", file.path, "--force", "--port", "1-2", "--no-reboot"])
         #expect(chosen.status == 0, "\(chosen.stderr)")
         #expect(try boards.readFlash(1, size: 16) != [UInt8](repeating: 0xff, count: 16))
         #expect(try boards.readFlash(0, size: 16) == [UInt8](repeating: 0xff, count: 16))
@@ -267,7 +289,7 @@ struct DeviceCommandTests {
         // RP2350 running an app: flash sends it to BOOTSEL first and finds it by its chip id.
         let (file, bytes) = try Self.image(size: 4096)
         defer { try? FileManager.default.removeItem(at: file) }
-        let flash = try boards.picoctl(["flash", file.path, "--serial", rp2350, "--no-reboot"])
+        let flash = try boards.picoctl(["flash", file.path, "--force", "--serial", rp2350, "--no-reboot"])
         #expect(flash.status == 0, "\(flash.stderr)")
         #expect(flash.stderr.contains("rebooting it into BOOTSEL through its reset interface"))
         #expect(try boards.readFlash(1, size: bytes.count) == bytes)
@@ -298,9 +320,9 @@ struct DeviceCommandTests {
         defer { boards.close() }
         let (file, bytes) = try Self.image(size: 4096)
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try boards.picoctl(["flash", file.path]).status == 4, "nothing plugged in: no wait, no board")
+        #expect(try boards.picoctl(["flash", file.path, "--force"]).status == 4, "nothing plugged in: no wait, no board")
         let start = ContinuousClock.now
-        let flash = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--wait", "20", "--no-reboot"],
+        let flash = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--force", "--wait", "20", "--no-reboot"],
                                            environment: boards.environment, timeout: .seconds(60)) { _ in
             usleep(500_000)
             _ = try? boards.control("plug", ["board": 0, "bootsel": true])
@@ -317,7 +339,7 @@ struct DeviceCommandTests {
         let (file, bytes) = try Self.image(size: 8192)
         defer { try? FileManager.default.removeItem(at: file) }
         try boards.control("fault", ["board": 3, "deny": true])
-        let first = try boards.picoctl(["flash", file.path, "--all", "--no-reboot"])
+        let first = try boards.picoctl(["flash", file.path, "--force", "--all", "--no-reboot"])
         #expect(first.status == 1, "one board refuses this user")
         let rows = first.stdout.split(separator: "\n").map(String.init)
         #expect(rows.first?.hasPrefix("BOARD") == true && rows.count == 5)
@@ -328,7 +350,7 @@ struct DeviceCommandTests {
         for index in 0..<3 { #expect(try boards.readFlash(index, size: bytes.count) == bytes) }
 
         try boards.control("fault", ["board": 3, "deny": false])
-        let again = try boards.picoctl(["flash", file.path, "--all", "--no-reboot", "--json"])
+        let again = try boards.picoctl(["flash", file.path, "--force", "--all", "--no-reboot", "--json"])
         #expect(again.status == 0, "\(again.stderr)")
         let results = Self.jsonLines(again.stdout).filter { $0["event"] as? String == "board-result" }
         #expect(results.count == 4)
@@ -346,14 +368,14 @@ struct DeviceCommandTests {
         let (file, bytes) = try Self.image(size: 4096)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let second = try boards.picoctl(["flash", file.path, "--serial", "second", "--no-reboot", "--inventory", inventory.path])
+        let second = try boards.picoctl(["flash", file.path, "--force", "--serial", "second", "--no-reboot", "--inventory", inventory.path])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout.hasPrefix("second 1-2 "))
         #expect(try boards.readFlash(1, size: bytes.count) == bytes)
         #expect(try boards.readFlash(0, size: 16) == [UInt8](repeating: 0xff, count: 16))
 
         // An app named by its unique id keeps its name through the trip to BOOTSEL.
-        let bench = try boards.picoctl(["flash", file.path, "--serial", "bench-3", "--no-reboot", "--inventory", inventory.path])
+        let bench = try boards.picoctl(["flash", file.path, "--force", "--serial", "bench-3", "--no-reboot", "--inventory", inventory.path])
         #expect(bench.status == 0, "\(bench.stderr)")
         #expect(bench.stdout.hasPrefix("bench-3 1-3 "))
     }
@@ -363,12 +385,12 @@ struct DeviceCommandTests {
         defer { boards.close() }
         let (file, _) = try Self.image(size: 4096)
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try boards.picoctl(["flash", file.path, "--monitor", "--expect", "tick 2", "--timeout", "20"])
+        let result = try boards.picoctl(["flash", file.path, "--force", "--monitor", "--expect", "tick 2", "--timeout", "20"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("rebooted"))
         #expect(result.stdout.contains("tick 2"))
         #expect(result.stderr.contains("matched --expect"))
-        let refused = try boards.picoctl(["flash", file.path, "--monitor", "--no-reboot"])
+        let refused = try boards.picoctl(["flash", file.path, "--force", "--monitor", "--no-reboot"])
         #expect(refused.status == 64)
     }
 
@@ -380,12 +402,12 @@ struct DeviceCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
         // script(1) gives picoctl a pseudo-terminal for stdout and stderr.
         let onTerminal = try EmulatedBoards.run(URL(fileURLWithPath: "/usr/bin/script"),
-                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --no-reboot --no-helper", "/dev/null"],
+                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --force --no-reboot --no-helper", "/dev/null"],
                                                 environment: boards.environment, timeout: .seconds(60))
         #expect(onTerminal.status == 0)
         #expect(onTerminal.stdout.contains("\r\u{1B}[2Kwrite   ["), "a redrawn bar per phase")
         #expect(onTerminal.stdout.contains("verify  [##############################] 100%  32/32 KiB"))
-        let piped = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        let piped = try boards.picoctl(["flash", file.path, "--force", "--no-reboot"])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("["), "no bars when stderr is not a terminal")
     }
@@ -408,7 +430,7 @@ struct DeviceCommandTests {
         let (file, _) = try Self.image(size: 64 * 1024)
         defer { try? FileManager.default.removeItem(at: file) }
         try boards.control("fault", ["board": 0, "disconnect_at": 6])
-        let result = try boards.picoctl(["flash", file.path])
+        let result = try boards.picoctl(["flash", file.path, "--force"])
         #expect(result.status == 7, "\(result.stderr)")
         #expect(result.stderr.contains("disconnected"))
         // The USB evidence: operation, where, the endpoint, libusb's code and the fix.
@@ -424,7 +446,7 @@ struct DeviceCommandTests {
         try boards.control("write_flash", ["board": 0, "offset": 0, "b64": Data(repeating: 0, count: 256 * 1024).base64EncodedString()])
         // Slow enough to interrupt in the middle; each command stays well under the 1 s command timeout.
         try boards.control("timing", ["board": 0, "erase_sector": 0.02, "program_page": 0.004])
-        let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--json"], environment: boards.environment,
+        let interrupted = try EmulatedBoards.run(Lab.picoctl, ["flash", file.path, "--force", "--json"], environment: boards.environment,
                                                  timeout: .seconds(60)) { process in
             // Interrupt once the board's flash is changing (the first sector erased), not after a
             // fixed delay that a loaded machine may not honour.
@@ -441,7 +463,7 @@ struct DeviceCommandTests {
         try boards.control("timing", ["board": 0, "erase_sector": 0.0, "program_page": 0.0])
         // The board is not locked (no EBUSY, no exclusive access left) and nothing of the
         // interrupted process is left queued on it: the very next command flashes it.
-        let next = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        let next = try boards.picoctl(["flash", file.path, "--force", "--no-reboot"])
         #expect(next.status == 0, "first flash after the interruption: \(next.stderr)")
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
     }

@@ -11,26 +11,26 @@ struct HelperCommandTests {
         let (file, bytes) = try DeviceCommandTests.image(size: 64 * 1024)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let dry = try boards.picoctl(["flash", file.path, "--dry-run"])
+        let dry = try boards.picoctl(["flash", file.path, "--force", "--dry-run"])
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("RAM helper, 64 KiB blocks") && dry.stdout.contains("helper:  used"))
 
-        let first = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"])
+        let first = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json"])
         let done = try #require(DeviceCommandTests.jsonLines(first.stdout).last)
         #expect(done["strategy"] as? String == "ram-helper")
         #expect((done["phase_seconds"] as? [String: Any])?.keys.sorted() == ["check", "erase", "verify", "write"])
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
 
-        let again = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"])
+        let again = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json"])
         let skipped = try #require(DeviceCommandTests.jsonLines(again.stdout).last)
         #expect(skipped["sectors_erased"] as? Int == 0 && skipped["bytes_written"] as? Int == 0)
         #expect((skipped["usb_bytes_to_host"] as? Int ?? .max) * 50 <= bytes.count)
 
-        let plain = try boards.picoctl(["flash", file.path, "--no-reboot", "--json", "--no-helper", "--verbose"])
+        let plain = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json", "--no-helper", "--verbose"])
         let plainDone = try #require(DeviceCommandTests.jsonLines(plain.stdout).last)
         #expect(plainDone["strategy"] as? String == "picoboot")
         #expect(plainDone["helper"] as? String == "not used: turned off (--no-helper)")
-        let verbose = try boards.picoctl(["flash", file.path, "--no-reboot", "--no-helper", "--verbose"])
+        let verbose = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--no-helper", "--verbose"])
         #expect(verbose.status == 0 && verbose.stderr.contains("RAM helper not used: turned off (--no-helper)"))
         #expect(verbose.stdout.contains("with plain PICOBOOT"))
     }
@@ -40,7 +40,7 @@ struct HelperCommandTests {
         defer { boards.close() }
         let (file, bytes) = try DeviceCommandTests.image(size: 40 * 1024)
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        #expect(try boards.picoctl(["flash", file.path, "--force", "--no-reboot"]).status == 0)
 
         let crc = try boards.picoctl(["verify", file.path, "--json"])
         let crcResult = try #require(DeviceCommandTests.jsonLines(crc.stdout).last)

@@ -74,15 +74,16 @@ struct RP2350CommandTests {
     @Test func flashGoesIntoThePartitionTheBootromNames() throws {
         let boards = try Self.board()
         defer { boards.close() }
+        // A pattern, not a program (no IMAGE_DEF): flashed with --force, which skips the boot checks only.
         let (file, bytes) = try Self.uf2(size: 12_000, in: boards)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let dry = try boards.picoctl(["flash", file.path, "--dry-run"])
+        let dry = try boards.picoctl(["flash", file.path, "--force", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("target: partition 1 \"B\" (0x001ff000-0x003fc000, 2036 KiB): bootrom target for rp2350-arm-s"), "\(dry.stdout)")
         #expect(try boards.readFlash(0, offset: 0x1ff000, size: 16).allSatisfy { $0 == 0xFF }, "a dry run writes nothing")
 
-        let flash = try boards.picoctl(["flash", file.path, "--no-reboot", "--json"])
+        let flash = try boards.picoctl(["flash", file.path, "--force", "--no-reboot", "--json"])
         #expect(flash.status == 0, "\(flash.stderr)")
         let finished = try #require(DeviceCommandTests.jsonLines(flash.stdout).last)
         #expect(((finished["placement"] as? [String: Any])?["partition"] as? [String: Any])?["index"] as? Int == 1)
@@ -92,12 +93,12 @@ struct RP2350CommandTests {
         #expect(try boards.picoctl(["verify", file.path]).status == 1, "at its own addresses the image is not there")
 
         // B holds an image now, so the bootrom names A for the next one; --partition and --ignore-partitions override.
-        let next = try boards.picoctl(["flash", file.path, "--dry-run"])
+        let next = try boards.picoctl(["flash", file.path, "--force", "--dry-run"])
         #expect(next.stdout.contains("target: partition 0 \"A\""), "\(next.stdout)")
-        let explicit = try boards.picoctl(["flash", file.path, "--partition", "0", "--no-reboot"])
+        let explicit = try boards.picoctl(["flash", file.path, "--force", "--partition", "0", "--no-reboot"])
         #expect(explicit.status == 0, "\(explicit.stderr)")
         #expect(try boards.readFlash(0, offset: 0x2000, size: bytes.count) == bytes)
-        let absolute = try boards.picoctl(["flash", file.path, "--ignore-partitions", "--no-reboot"])
+        let absolute = try boards.picoctl(["flash", file.path, "--force", "--ignore-partitions", "--no-reboot"])
         #expect(absolute.status == 0, "\(absolute.stderr)")
         #expect(try boards.readFlash(0, offset: 0, size: bytes.count) == bytes)
     }
@@ -109,10 +110,10 @@ struct RP2350CommandTests {
         defer { boards.close() }
         let (file, _) = try Self.uf2(size: 12_000, in: boards)
         defer { try? FileManager.default.removeItem(at: file) }
-        let large = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        let large = try boards.picoctl(["flash", file.path, "--force", "--no-reboot"])
         #expect(large.status == 2)
         #expect(large.stderr.contains("partition 0 holds 8192 bytes"), "\(large.stderr)")
-        let missing = try boards.picoctl(["flash", file.path, "--partition", "3"])
+        let missing = try boards.picoctl(["flash", file.path, "--force", "--partition", "3"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("there is no partition 3"), "\(missing.stderr)")
         #expect(try boards.readFlash(0, size: 64 * 1024).allSatisfy { $0 == 0xFF })
@@ -123,7 +124,7 @@ struct RP2350CommandTests {
         defer { boards.close() }
         let (file, bytes) = try Self.uf2(size: 5000, in: boards)
         defer { try? FileManager.default.removeItem(at: file) }
-        let flash = try boards.picoctl(["flash", file.path, "--no-reboot"])
+        let flash = try boards.picoctl(["flash", file.path, "--force", "--no-reboot"])
         #expect(flash.status == 0, "\(flash.stderr)")
         #expect(try boards.readFlash(0, size: bytes.count) == bytes)
         let info = try boards.picoctl(["info", "--device"])

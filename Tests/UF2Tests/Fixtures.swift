@@ -58,16 +58,16 @@ enum SDKLikeImage {
     static let entry: UInt32 = 0x1000_0201
 
     /// The ELF file.
-    static func elf(machine: UInt16 = 40) -> [UInt8] {
+    static func elf(machine: UInt16 = 40, imageDef: Bool = false) -> [UInt8] {
         ELFBuilder(machine: machine, entry: entry, segments: [
-            .init(vaddr: flashBase, paddr: flashBase, data: flash()),
+            .init(vaddr: flashBase, paddr: flashBase, data: flash(imageDef: imageDef)),
             .init(vaddr: dataRun, paddr: dataLoad, data: data()),
             .init(vaddr: 0x2000_0100, paddr: 0x2000_0100, data: [], memsz: 0x400),  // .bss
         ]).build()
     }
 
-    /// Flash from 0x10000000 to 0x10000700.
-    static func flash() -> [UInt8] {
+    /// Flash from 0x10000000 to 0x10000700; with `imageDef`, bootable on an RP2350 too.
+    static func flash(imageDef: Bool = false) -> [UInt8] {
         var f = [UInt8](repeating: 0, count: 0x700)
         func put(_ at: UInt32, _ bytes: [UInt8]) { f.replaceSubrange(Int(at - flashBase)..<Int(at - flashBase) + bytes.count, with: bytes) }
         func words(_ ws: [UInt32]) -> [UInt8] { var w = ByteWriter(); w.words(ws); return w.bytes }
@@ -99,6 +99,10 @@ enum SDKLikeImage {
         put(0x1000_0560, cString("Nov 29 2026")); put(0x1000_0570, cString("fs"))
         // Copy table: .data loaded at 0x10001000, runs at 0x20000000; terminated by a zero source.
         put(0x1000_0600, words([dataLoad, dataRun, dataRun + 0x100, 0, 0, 0]))
+        // An IMAGE_DEF (exe, Arm, RP2350, secure) whose VECTOR_TABLE item points at the vector table
+        // after boot2, so that the same flash boots on an RP2350 too.
+        if imageDef { put(0x1000_0680, words([MetadataBlock.startMarker, 0x42 | 1 << 8 | 0x1021 << 16, 0x03 | 2 << 8, 0x1000_0100,
+                                0xff | 3 << 8, 0, MetadataBlock.endMarker])) }
         return f
     }
 

@@ -7,7 +7,7 @@ import Testing
     }
 
     @Test func sdkOutputIsValid() throws {
-        let out = try SDKConversion.elfToUF2(try ELFFile(bytes: SDKLikeImage.elf()), family: .rp2350ArmS, absoluteBlockAddress: 0x10ff_ff00)
+        let out = try SDKConversion.elfToUF2(try ELFFile(bytes: SDKLikeImage.elf(imageDef: true)), family: .rp2350ArmS, absoluteBlockAddress: 0x10ff_ff00)
         let report = UF2Validator.validate(out)
         #expect(report.isValid(strict: true))
         #expect(report.hasAbsoluteBlock)
@@ -84,9 +84,11 @@ import Testing
         #expect(e14.findings.contains { $0.rule == "rp2040-e14" && $0.block == 0 && $0.severity == .warning })
         #expect(e14.findings.contains { $0.rule == "boot2-crc" && $0.block == 0 })  // all-zero boot2 has the wrong CRC
         #expect(!e14.isValid())
-        var good = block(0x1000_0000, 0, of: 1)
+        var good = block(0x1000_0000, 0, of: 2)
         good.data = Boot2.sealed([UInt8](repeating: 0x11, count: 252)) + [UInt8](repeating: 0, count: 220)
-        #expect(UF2Validator.validate(uf2([good])).isValid(strict: true))
+        var vectors = block(0x1000_0100, 1, of: 2)
+        vectors.data = [0x00, 0x20, 0x04, 0x20, 0x81, 0x01, 0x00, 0x10] + [UInt8](repeating: 0, count: 468)  // sp 0x20042000, reset 0x10000181
+        #expect(UF2Validator.validate(uf2([good, vectors])).isValid(strict: true))
         let mixed = UF2Validator.validate(uf2([block(0x2000_0100, 0, of: 3), block(0x2000_0000, 1, of: 3), block(0x1000_0000, 2, of: 3)]))
         #expect(mixed.findings.contains { $0.rule == "mixed-flash-ram" && $0.block == 2 })
         #expect(mixed.findings.contains { $0.rule == "ram-entry" && $0.severity == .warning })
@@ -96,7 +98,7 @@ import Testing
 
     @Test func absoluteBlockIsRecognisedNotReportedAsInconsistency() {
         let abs = UF2Writer.absoluteBlock(at: 0x10ff_ff00)
-        let report = UF2Validator.validate(uf2([abs, block(0x1000_0000, 0, of: 1, family: .rp2350ArmS)]))
+        let report = UF2Validator.validate(uf2([abs, block(0x1000_1000, 0, of: 1, family: .rp2350ArmS)]))
         #expect(report.isValid(strict: true))
         #expect(report.findings.map(\.rule) == ["rp2350-e10-absolute-block"])
         // An absolute-family block that is not the E10 block is checked like any other.

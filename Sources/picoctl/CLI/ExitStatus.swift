@@ -18,6 +18,8 @@ enum ExitStatus: Int32, CaseIterable {
     case accessDenied = 6
     /// The board disappeared in the middle of an operation.
     case disconnected = 7
+    /// Flashed or rebooted, but the board did not start its program: it came back in BOOTSEL.
+    case notBooted = 8
     /// `monitor --fail-on` saw its pattern.
     case patternFailed = 10
     /// `monitor --timeout` (or `--expect` without a match) ran out of time.
@@ -38,6 +40,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .deviceError: "USB or protocol error talking to a board"
         case .accessDenied: "permission denied on the device (run `picoctl doctor`)"
         case .disconnected: "the board disappeared during the operation"
+        case .notBooted: "flashed (or rebooted), but the board did not boot: it is still in BOOTSEL"
         case .patternFailed: "monitor --fail-on pattern seen"
         case .timedOut: "monitor --timeout expired before --expect matched"
         case .usage: "bad command line"

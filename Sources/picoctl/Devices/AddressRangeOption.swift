@@ -38,3 +38,11 @@ struct RangeOption: ParsableArguments {
     /// The range, when given.
     var range: AddressRange? { value?.range }
 }
+
+/// `--stay-in-bootsel`, for commands that only read: a board they took out of its program is put
+/// back into it (and waited for) unless this is given.
+struct StayOption: ParsableArguments {
+    @Flag(name: [.customLong("stay-in-bootsel"), .customShort("F")],
+          help: "Leave a board that was running a program in BOOTSEL afterwards (as picotool's -F); by default it is rebooted back into its program (as picotool's -f).")
+    var stayInBootsel = false
+}

@@ -101,6 +101,8 @@ enum DeviceFailure: Error, CustomStringConvertible {
     case disconnected(String)
     /// The OS refused access (exit 6).
     case accessDenied(String)
+    /// The board was told to start its program and came back in BOOTSEL (exit 8).
+    case notBooted(String)
 
     /// The exit status of this failure.
     var status: ExitStatus {
@@ -117,6 +119,7 @@ enum DeviceFailure: Error, CustomStringConvertible {
         case .invalidInput: .invalidInput
         case .disconnected: .disconnected
         case .accessDenied: .accessDenied
+        case .notBooted: .notBooted
         }
     }
 
@@ -124,7 +127,7 @@ enum DeviceFailure: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .noBoard(let text), .device(let text), .failed(let text), .invalidInput(let text), .disconnected(let text),
-             .accessDenied(let text): text
+             .accessDenied(let text), .notBooted(let text): text
         case .usb(let error): error.description
         }
     }

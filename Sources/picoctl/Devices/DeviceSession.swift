@@ -28,21 +28,34 @@ final class DeviceSession {
     private var interruptKey: Int?
     /// The board's name in the inventory, for messages.
     var inventoryName: String?
+    /// The running program this session sent to BOOTSEL, as it was on the bus; nil when the board was in BOOTSEL.
+    var tookFromApp: PicoDevice?
 
     /// Selects the board, sends a running app to BOOTSEL through its reset interface if needed,
-    /// and opens PICOBOOT. `announce` receives one-line notes for stderr.
+    /// and opens PICOBOOT. `announce` receives one-line notes for stderr. `check` judges the
+    /// command's input against the board's chip before anything is done to the board (when the
+    /// chip is unknown until BOOTSEL, as for a white-labelled app, it runs there).
     convenience init(options: BoardOptions, context: USBContext? = nil, announce: (String) -> Void,
-                     onEvent: @escaping (FlashEvent) -> Void) throws {
+                     onEvent: @escaping (FlashEvent) -> Void, check: (Chip) throws -> Void = { _ in }) throws {
         let names = try Inventory.loadOrExit(explicit: options.inventory)
         let context = try context ?? USBContext()
         var (device, board) = try options.resolve(in: context, ttyFallback: true)
         let selectedName = names.name(of: board)
+        if let chip = board.chip { try check(chip) }
+        let app = board.mode == .app ? board : nil
         if board.mode == .app {
             announce("\(board.usb.portPath): \(board.identity) runs a program; rebooting it into BOOTSEL through its reset interface")
             (device, board) = try Self.rebootToBootsel(device: device, board: board, context: context, announce: announce)
         }
         try self.init(device: device, board: board, onEvent: onEvent)
+        tookFromApp = app
         inventoryName = selectedName ?? names.name(of: board)
+        if let app, app.chip == nil {
+            do { try check(chip) } catch {
+                _ = try? returnToProgram(stay: false, waitForReturn: false)
+                throw error
+            }
+        }
     }
 
     /// Opens PICOBOOT on a board already in BOOTSEL.
@@ -127,6 +140,11 @@ final class DeviceSession {
 }
 
 extension DeviceFailure {
+    /// Runs a flash-layer check; its failure becomes a `DeviceFailure` (exit 2 for bad input).
+    static func checking(_ body: () throws -> Void) throws {
+        do { try body() } catch let error as FlashError { throw flash(error) }
+    }
+
     /// A flash-layer failure with its exit status: input problems 2, verify 1, device and USB 5–7.
     static func flash(_ error: FlashError, usb: PicoUSBError? = nil) -> DeviceFailure {
         var text = error.description + (error.fix.map { "; fix: \($0)" } ?? "")

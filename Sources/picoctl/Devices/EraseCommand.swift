@@ -6,7 +6,8 @@ import UF2
 struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
-        abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096); a range past the end of the flash is refused (exit 2).")
+        abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096); a range past the end of the flash is refused (exit 2).",
+        discussion: "The range is checked before the board is touched. A board running a program is sent to BOOTSEL and stays there (its flash no longer holds the program).")
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
@@ -21,7 +22,9 @@ struct EraseCommand: ParsableCommand {
     func run() throws {
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                if let area = range.range { try DeviceFailure.checking { try FlashExecutor.checkErase(area, chip: chip) } }
+            }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
             let area = try range.range ?? session.wholeFlash()
@@ -32,7 +35,7 @@ struct EraseCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("erased"), "start": .address(area.start), "end": .address(area.end),
-                    "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue)])))
+                    "bytes": .int(Int(area.count)), "seconds": .double(elapsed.secondsValue), "board": session.leftInBootsel.json])))
             } else {
                 Terminal.output("erased \(area) (\(area.count / 1024) KiB) on \(session.name) in \(elapsed)")
             }

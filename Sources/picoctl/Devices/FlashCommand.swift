@@ -8,7 +8,7 @@ struct FlashCommand: ParsableCommand {
         commandName: "flash",
         abstract: "Flash a UF2, ELF or BIN file onto a board (BOOTSEL, or a running pico-sdk program sent to BOOTSEL).",
         discussion: """
-        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. On an RP2350 with a partition table, an image linked at the flash start goes into the partition the bootrom names for its family (as drag-and-drop does), or into --partition N; an image larger than its partition is refused (exit 2). With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished", ...}.
+        The board's flash size is learnt first (RP2040: the flash's JEDEC id; RP2350: the bootrom's flash device info; else aliasing); an image that reaches past its end is refused before anything is erased (exit 2). The image is checked first, before the board is touched: the validator's rules and the boot checks (RP2040 boot2 CRC, a vector table with its stack pointer in SRAM and its reset handler in the image, an RP2350 IMAGE_DEF); an error is refused with exit 2 unless --force. Sectors that already hold the image are neither erased nor written; bytes of a partly covered sector that the image does not define keep their contents. On an RP2350 with a partition table, an image linked at the flash start goes into the partition the bootrom names for its family (as drag-and-drop does), or into --partition N; an image larger than its partition is refused (exit 2). After the reboot, flash waits until the board is back and says what it came back as: running (USB product, serial), no USB device (a program without USB stdio), or still in BOOTSEL (exit 8, the likely cause named). With --json, progress and the result are JSON lines on stdout: {"event":"started"|"planned"|"progress"|"rebooting"|"finished"|"board", ...}.
         """)
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
@@ -17,19 +17,23 @@ struct FlashCommand: ParsableCommand {
     @OptionGroup var board: BoardOptions
     @OptionGroup var flashSize: FlashSizeOption
 
-    @Flag(help: "Read the board and print the plan (flash size and where it came from, sectors to erase, pages to write, skipped, bytes over USB); change nothing.")
+    @Flag(help: "Read the board and print the plan (flash size and where it came from, sectors to erase, pages to write, skipped, bytes over USB); change nothing: a board taken out of its program is put back into it.")
     var dryRun = false
 
     @Flag(help: "Do not read back what was written.")
     var noVerify = false
 
-    @Flag(help: "Stay in BOOTSEL afterwards instead of starting the new program.")
+    @Flag(name: [.customLong("no-reboot"), .customLong("stay-in-bootsel"), .customShort("F")],
+          help: "Stay in BOOTSEL afterwards instead of starting the new program (with --dry-run: instead of going back to the program; as picotool's -F).")
     var noReboot = false
 
-    @Flag(help: "Flash even when the image's family does not fit the board.")
+    @Flag(help: "After the reboot, return once the board has left BOOTSEL instead of waiting to see it running.")
+    var noWait = false
+
+    @Flag(help: "Flash even when the image's family does not fit the board or the validator finds an error (such as a boot2 CRC that will not boot).")
     var force = false
 
-    @OptionGroup var input: FirmwareInputOptions
+    @OptionGroup var firmwareInput: FirmwareInputOptions
 
     @Option(help: "RP2350 with a partition table: write into partition N (the image is moved from the flash start to the partition).")
     var partition: Int?
@@ -60,8 +64,8 @@ struct FlashCommand: ParsableCommand {
         if all && flashSize.bytes != nil { throw ValidationError("--flash-size works on one board at a time") }
         if partition != nil && ignorePartitions { throw ValidationError("--partition and --ignore-partitions exclude each other") }
         if let partition, !(0..<16).contains(partition) { throw ValidationError("--partition \(partition): a partition table has partitions 0 to 15") }
-        if followConsole && (all || dryRun || noReboot) {
-            throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run and --no-reboot")
+        if followConsole && (all || dryRun || noReboot || noWait) {
+            throw ValidationError("--monitor follows one board after it reboots: drop --all, --dry-run, --no-reboot and --no-wait")
         }
         if followConsole { try console.validate(json: json) }
         let consoleOnly = console.consoleOnlyOptionsGiven
@@ -71,12 +75,13 @@ struct FlashCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (_, firmware) = try input.load(file)
-        if all { return try runAll(firmware) }
+        let (bytes, firmware) = try firmwareInput.load(file)
+        let input = FlashInput(path: file, bytes: bytes, firmware: firmware, force: force)
+        if all { return try runAll(input) }
         var followPort: String?
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: json)
-            let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: renderer.note, onEvent: renderer.handle, check: input.check)
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
             let (family, image) = Self.choose(firmware, for: session.chip)
@@ -88,24 +93,44 @@ struct FlashCommand: ParsableCommand {
             options.dryRun = dryRun
             options.useHelper = !noHelper
             options.partition = partitionChoice
-            let summary = try session.run { try $0.flash(image, options: options) }
+            let summary: FlashSummary, after: BoardAftermath
+            if dryRun {
+                (summary, after) = try session.readOnly(stay: noReboot, announce: renderer.note) { session in
+                    try session.run { try $0.flash(image, options: options) }
+                }
+            } else {
+                summary = try session.run { try $0.flash(image, options: options) }
+                after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+            }
+            // A line about the board whenever something was done to its mode (after `finished`).
+            if json && after.sentence != nil { renderer.emit("board", Self.fields(after.json)) }
+            if after.didNotBoot {
+                throw DeviceFailure.notBooted("\(session.name): flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
+            }
             if followConsole && summary.rebooted { followPort = session.board.usb.portPath.description }
             guard !json else { return }
             // --verbose (shared with the console options) also says why the RAM helper was or was not used.
             if console.verbose, !dryRun, let note = summary.plan.helperNote { Terminal.error("\(session.name): RAM helper \(note)") }
             if dryRun {
-                Terminal.output("dry run on \(session.name); nothing was changed")
+                Terminal.output("dry run on \(session.name); nothing was changed" + (after.sentence.map { "; the board: \($0)" } ?? ""))
                 if let placement = summary.placement { Terminal.output("target: \(placement.description)") }
                 Terminal.output(summary.plan.summary())
             } else {
-                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : ""))
+                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : "")
+                                + (after.sentence.map { "; \($0)" } ?? ""))
             }
         }
         if let followPort { try follow(port: followPort) }
     }
 
+    /// The fields of a JSON object value.
+    static func fields(_ value: JSONValue) -> [String: JSONValue] {
+        if case .object(let fields) = value { return fields }
+        return [:]
+    }
+
     /// `--all`: every matching board at once; a table (or JSON lines) at the end.
-    func runAll(_ firmware: FirmwareFile) throws {
+    func runAll(_ input: FlashInput) throws {
         var options = FlashOptions()
         options.plan.verify = !noVerify
         options.reboot = !noReboot
@@ -114,7 +139,8 @@ struct FlashCommand: ParsableCommand {
         options.partition = partitionChoice
         var outcomes: [FlashAll.Outcome] = []
         try DeviceFailure.reporting {
-            outcomes = try FlashAll(firmware: firmware, options: options, json: json, inventory: board.inventory).run(selector: board.selector)
+            outcomes = try FlashAll(input: input, options: options, json: json, inventory: board.inventory, noWait: noWait)
+                .run(selector: board.selector)
         }
         if !json { Terminal.output(FlashAll.table(outcomes)) }
         let failed = outcomes.filter { $0.word == "failed" }

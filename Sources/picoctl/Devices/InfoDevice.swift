@@ -31,19 +31,22 @@ extension InfoCommand {
         try DeviceFailure.reporting {
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: { _ in })
             defer { session.close() }
-            // The JEDEC id through the RAM helper (RP2040), GET_INFO's flash device word (RP2350), else aliasing.
-            let learnt = try session.run { try $0.learnFlashSize() }
-            let flashSize = learnt?.bytes
-            let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
-            // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
-            let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
-            let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
-            let rp2350 = session.chip.hasExec ? nil : try RP2350Facts.read(session, system: system)
-            // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
-            var uniqueID: String?, uniqueIDProblem: String?
-            if session.chip.hasExec {
-                do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
+            let ((learnt, flashSize, info, length, system, rp2350, uniqueID, uniqueIDProblem), after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                // The JEDEC id through the RAM helper (RP2040), GET_INFO's flash device word (RP2350), else aliasing.
+                let learnt = try session.run { try $0.learnFlashSize() }
+                let flashSize = learnt?.bytes
+                let (info, length) = try session.programInfo(flashSize: flashSize, probe: Self.deviceProbeSize, limit: Self.deviceReadLimit)
+                // RP2350: chip ids and the running CPU through GET_INFO (the RP2040 bootrom has no GET_INFO).
+                let system = session.chip.hasExec ? nil : try? session.run { try $0.systemInfo() }
+                let rp2350 = session.chip.hasExec ? nil : try RP2350Facts.read(session, system: system)
+                // RP2040: the flash unique id through the RAM helper (what a pico-sdk app reports as its serial).
+                var uniqueID: String?, uniqueIDProblem: String?
+                if session.chip.hasExec {
+                    do throws(FlashError) { uniqueID = try session.executor.readUniqueID().map(Self.uniqueIDText) } catch { uniqueIDProblem = error.description }
+                }
+                return (learnt, flashSize, info, length, system, rp2350, uniqueID, uniqueIDProblem)
             }
+            let cpu = system?.cpu.map { $0 & 0xff == 1 ? "risc-v" : "arm" }
             let board = session.board
             let sizeText = learnt?.description ?? "unknown (the start of flash is blank and the board names no size)"
             if json {
@@ -62,7 +65,8 @@ extension InfoCommand {
                     "flash_size_source": learnt.map { .string($0.source.name) } ?? .null, "program": program,
                     "chip_ids": system?.chip.map { .object(["package": .int(Int($0.package)), "device": .int(Int($0.device)),
                                                             "wafer": .int(Int($0.wafer))]) } ?? .null,
-                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null]
+                    "cpu": cpu.map(JSONValue.string) ?? .null, "unique_id": uniqueID.map(JSONValue.string) ?? .null,
+                    "board": after.json]
                     .merging(rp2350?.json ?? [:]) { first, _ in first })))
                 return
             }
@@ -86,6 +90,7 @@ extension InfoCommand {
             } else {
                 lines.append("program:    no binary info in the first \(length / 1024) KiB of flash")
             }
+            if let sentence = after.sentence { lines.append("afterwards: \(sentence)") }
             Terminal.output(lines.joined(separator: "\n"))
         }
     }

@@ -28,6 +28,8 @@ struct SaveCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
+    @OptionGroup var stay: StayOption
+
     func validate() throws {
         if allFlash && range.range != nil { throw ValidationError("--range and --all-flash contradict each other: give one") }
         if output != "-" && format == nil {
@@ -46,20 +48,26 @@ struct SaveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The output must be writable before the board is touched.
+        do { try FileIO.checkWritable(output) } catch {
+            Diagnostics.error("\(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                if let area = range.range { try DeviceFailure.checking { try FlashExecutor.checkRead(area, chip: chip) } }
+            }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
-            let size = try session.run { try $0.learnFlashSize() }
-            let area: AddressRange, bytes: [UInt8]
-            if let given = range.range {
-                (area, bytes) = (given, try session.run { try $0.read(given, flashSize: size) })
-            } else if allFlash {
-                area = try session.wholeFlash(size)
-                bytes = try session.run { try $0.read(area, flashSize: size) }
-            } else {
-                (area, bytes) = try session.programExtent(size)
+            let ((area, bytes), after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                let size = try session.run { try $0.learnFlashSize() }
+                if let given = range.range { return (given, try session.run { try $0.read(given, flashSize: size) }) }
+                if allFlash {
+                    let area = try session.wholeFlash(size)
+                    return (area, try session.run { try $0.read(area, flashSize: size) })
+                }
+                return try session.programExtent(size)
             }
             renderer.endBar()
             let file: [UInt8]
@@ -79,10 +87,12 @@ struct SaveCommand: ParsableCommand {
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("saved"), "file": .string(output), "start": .address(area.start),
-                    "end": .address(area.end), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin")])))
+                    "end": .address(area.end), "bytes": .int(bytes.count), "format": .string(format?.rawValue ?? "bin"),
+                    "board": after.json])))
             } else if output != "-" {
                 Terminal.output("saved \(area) (\(bytes.count) bytes) from \(session.name) to \(output)")
             }
+            if !json, let sentence = after.sentence { Terminal.error("\(session.name): \(sentence)") }
         }
     }
 }

@@ -28,24 +28,33 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
+    @OptionGroup var stay: StayOption
+
     func run() throws {
         let (_, firmware) = try input.load(file)
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
-            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle)
+            let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
+                try DeviceFailure.checking { _ = try FlashPlanner.kind(of: FlashCommand.choose(firmware, for: chip).1, chip: chip) }
+            }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
-            var (_, image) = FlashCommand.choose(firmware, for: session.chip)
-            if let partition { image = try session.run { [image] in try $0.image(image, inPartition: partition) } }
-            let report = try session.run { readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
+            let (_, chosen) = FlashCommand.choose(firmware, for: session.chip)
+            let (report, after) = try session.readOnly(stay: stay.stayInBootsel) { session in
+                var image = chosen
+                if let partition { image = try session.run { [image] in try $0.image(image, inPartition: partition) } }
+                return try session.run { [image] in readBack ? try $0.verify(image) : try $0.verifyUsingHelper(image) }
+            }
             renderer.endBar()
+            if !json, let sentence = after.sentence { Terminal.error("\(session.name): \(sentence)") }
             let first = report.firstMismatches.first
             if json {
                 Terminal.output(Terminal.jsonLine(JSONValue.object([
                     "event": .string("verified"), "match": .bool(report.mismatchCount == 0), "bytes": .int(report.bytesCompared),
                     "differing_bytes": .int(report.mismatchCount), "first_difference": first.map { .address($0.address) } ?? .null,
                     "method": .string(report.method), "helper": report.helperNote.map(JSONValue.string) ?? .null,
-                    "usb_bytes_read": report.byCRC ? .int(Int(report.bytesReadByHelperCheck)) : .int(report.bytesCompared)])))
+                    "usb_bytes_read": report.byCRC ? .int(Int(report.bytesReadByHelperCheck)) : .int(report.bytesCompared),
+                    "board": after.json])))
             }
             if let first {
                 throw DeviceFailure.failed("\(session.name) differs from \(file): \(report.mismatchCount) of \(report.bytesCompared) bytes; first at "

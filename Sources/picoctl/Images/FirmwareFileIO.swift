@@ -42,6 +42,19 @@ enum FileIO {
         return out
     }
 
+    /// Throws when `path` could not be written (an existing file this user may not write, or a
+    /// folder that is missing or not writable), without creating or changing anything; `-` passes.
+    static func checkWritable(_ path: String) throws(FileIOError) {
+        guard path != "-" else { return }
+        if access(path, F_OK) == 0 {
+            guard access(path, W_OK) == 0 else { throw FileIOError(path: path, operation: "write", code: errno) }
+            return
+        }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        guard access(folder, W_OK | X_OK) == 0 else { throw FileIOError(path: path, operation: "write", code: errno) }
+    }
+
     /// Writes `bytes` to `path` (created or truncated); `-` writes stdout.
     static func write(_ bytes: [UInt8], to path: String) throws(FileIOError) {
         let fd = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

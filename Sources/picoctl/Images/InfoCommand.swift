@@ -29,6 +29,9 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
+    @OptionGroup(title: "With --device") var stay: StayOption
+
+
     @OptionGroup(title: "General")
     var general: GeneralOptions
 

@@ -17,12 +17,12 @@ struct UF2InfoCommand: ParsableCommand {
     func run() throws {
         let bytes: [UInt8]
         do { bytes = try FileIO.read(file) } catch {
-            FirmwareCLI.diagnose("error: \(error)")
+            Diagnostics.error("\(error)")
             throw ExitStatus.unreadable.exitCode
         }
         let report = UF2Validator.validate(bytes)
         guard !report.families.isEmpty || report.hasAbsoluteBlock else {
-            FirmwareCLI.diagnose("error: \(file) holds no UF2 block")
+            Diagnostics.error("\(file) holds no UF2 block", fix: "`picoctl info` shows what it holds")
             throw ExitStatus.invalidInput.exitCode
         }
         if json {

@@ -10,7 +10,8 @@ struct UF2ValidateCommand: ParsableCommand {
             Checks the three magics, payload sizes, alignment, block numbering and counts per family, flags \
             (not-main-flash, file container, MD5, extension tags), family ids, overlapping pages, addresses \
             outside the chip's flash and RAM, truncated files, RP2040-E14 partial sectors, the RP2350-E10 \
-            absolute block, RP2040 RAM entry and the boot2 CRC.
+            absolute block, RP2040 RAM entry and the boot2 CRC, and whether the bootrom will start the image \
+            (a vector table with its stack pointer in SRAM and its reset handler in the image; on RP2350 an IMAGE_DEF).
             Exit status: 0 valid (warnings allowed unless --strict), 2 invalid, 3 unreadable.
             """)
 

@@ -15,6 +15,8 @@ struct FlashAll {
         var name: String?
         var result: Result<FlashSummary, any Error>
         var seconds: Double
+        /// What was done to the board's mode (rebooted and seen running, left in BOOTSEL), when it was flashed.
+        var after: BoardAftermath? = nil
 
         /// `flashed`, `up to date` (nothing written) or `failed`.
         var word: String {
@@ -28,6 +30,16 @@ struct FlashAll {
         var board: String { name.map { "\($0) (\(port))" } ?? port.description }
     }
 
+    /// What each board came back as, recorded by the worker threads.
+    final class Aftermaths: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byPort: [USBPortPath: BoardAftermath] = [:]
+        /// Records a board's, from any thread.
+        func set(_ port: USBPortPath, _ after: BoardAftermath) { lock.withLock { byPort[port] = after } }
+        /// A board's, if recorded.
+        subscript(port: USBPortPath) -> BoardAftermath? { lock.withLock { byPort[port] } }
+    }
+
     /// A count shared by worker threads.
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
@@ -38,11 +50,15 @@ struct FlashAll {
         var value: Int { lock.withLock { count } }
     }
 
-    let firmware: FirmwareFile
+    let input: FlashInput
     let options: FlashOptions
     let json: Bool
     /// The inventory file (nil: `$PICOCTL_INVENTORY` or the default).
     var inventory: String? = nil
+    /// `--no-wait`: after the reboot, wait only until each board has left BOOTSEL.
+    var noWait = false
+    /// What each board came back as.
+    let aftermaths = Aftermaths()
 
     /// Flashes every flashable board on the bus that the selector (or any board of a comma-separated
     /// `--serial` list) selects, concurrently; returns the outcomes in port order.
@@ -55,6 +71,8 @@ struct FlashAll {
         guard !boards.isEmpty else {
             throw DeviceFailure.noBoard("no Pico board in BOOTSEL or running a pico-sdk program was found (see `picoctl list`)")
         }
+        // The file is judged for every chip among the boards before any board is touched (exit 2).
+        for chip in Set(boards.compactMap(\.chip)) { try input.check(chip) }
         let boardNames = boards.map { names.name(of: $0) }
         let labels = zip(boards, boardNames).map { board, name in name.map { "\($0) \(board.usb.portPath)" } ?? board.usb.portPath.description }
         // A live block per board on a terminal tall enough to redraw it; else a plain line per board as it ends.
@@ -66,29 +84,35 @@ struct FlashAll {
         let fleet = FleetFlash.run(jobs, onEvent: { index, event in
             if json { renderers[index].handle(event) } else { live?.handle(index, event) }
         }, onFinish: { finished in
-            let outcome = Self.outcome(finished, boards[finished.index], name: boardNames[finished.index])
+            let outcome = outcome(finished, boards[finished.index], name: boardNames[finished.index])
             live?.finish(finished.index, Self.line(outcome))
             report(outcome, live: live != nil)
         })
         live?.close()
-        return fleet.map { Self.outcome($0, boards[$0.index], name: boardNames[$0.index]) }
+        return fleet.map { outcome($0, boards[$0.index], name: boardNames[$0.index]) }
     }
 
     /// One board, on the shared libusb session: found again by port path, sent to BOOTSEL if it runs an app.
     func flashOne(_ board: PicoDevice, context: USBContext, onEvent: @escaping (FlashEvent) -> Void) throws -> FlashSummary {
         let options = BoardOptions.parseOrExit(["--port", board.usb.portPath.description])
-        let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: onEvent)
+        let session = try DeviceSession(options: options, context: context, announce: { _ in }, onEvent: onEvent, check: input.check)
         defer { session.close() }
         var flashOptions = self.options
-        let (family, image) = FlashCommand.choose(firmware, for: session.chip)
+        let (family, image) = FlashCommand.choose(input.firmware, for: session.chip)
         flashOptions.family = family
-        return try session.run { try $0.flash(image, options: flashOptions) }
+        let summary = try session.run { try $0.flash(image, options: flashOptions) }
+        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+        if after.didNotBoot {
+            throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
+        }
+        aftermaths.set(board.usb.portPath, after)
+        return summary
     }
 
     /// The CLI's outcome for a fleet outcome.
-    static func outcome(_ fleet: FleetOutcome, _ board: PicoDevice, name: String?) -> Outcome {
+    func outcome(_ fleet: FleetOutcome, _ board: PicoDevice, name: String?) -> Outcome {
         Outcome(port: board.usb.portPath, identity: board.identity.description, name: name, result: fleet.result,
-                seconds: fleet.wallTime.secondsValue)
+                seconds: fleet.wallTime.secondsValue, after: aftermaths[board.usb.portPath])
     }
 
     /// `flashed in 0.52 s, 64 KiB written, 3/16 sectors skipped` or `failed: ...`: a board's final line.
@@ -98,6 +122,7 @@ struct FlashAll {
         case .success(let summary):
             "\(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
                 + "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count) sectors skipped"
+                + (outcome.after?.sentence.map { "; \($0)" } ?? "")
         }
     }
 
@@ -111,6 +136,7 @@ struct FlashAll {
                 fields["bytes_written"] = .int(Int(summary.plan.bytesToWrite))
                 fields["sectors_skipped"] = .int(summary.plan.sectorsSkipped)
                 fields["sectors"] = .int(summary.plan.sectors.count)
+                fields["board_state"] = outcome.after?.json ?? .null
             }
             if case .failure(let error) = outcome.result { fields["error"] = .string(Self.message(error)) }
             Terminal.output(Terminal.jsonLine(JSONValue.object(fields)))

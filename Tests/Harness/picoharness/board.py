@@ -44,6 +44,7 @@ class BoardOptions:
     reenumerate_gap: float = 0.05           # seconds between disconnect and re-enumeration
     app_product: str = "Pico"
     tty_udev: str = "normal"                # the tty's udev properties: normal | missing | stale
+    app_usb: bool = True                    # False: the program in flash runs without USB (no device appears)
     timing: Timing = field(default_factory=Timing)
     faults: Faults = field(default_factory=Faults)
     partition_table: dict | None = None     # RP2350: picotool partition-table JSON the bootrom has loaded
@@ -214,7 +215,12 @@ class Board:
                 self.connect("app")
             else:
                 self.ram_app = False
-                self.connect("app" if bootable(self.chip, self.flash) else "bootsel")
+                if not bootable(self.chip, self.flash):
+                    self.connect("bootsel")
+                elif self.options.app_usb:
+                    self.connect("app")
+                else:                                 # runs, but shows nothing on USB
+                    self.events({"board": self.index, "event": "running", "usb": False})
         threading.Timer(delay, run).start()
 
     def fault_disconnect(self) -> None:

@@ -63,6 +63,7 @@ class Harness:
             opts = BoardOptions(mode=spec.get("mode", "bootsel"),
                                 heartbeat=float(spec.get("heartbeat", 0.5)),
                                 flash_size=int(spec.get("flash_size", 2 * 1024 * 1024)),
+                                app_usb=bool(spec.get("app_usb", True)),
                                 flash_devinfo=spec.get("flash_devinfo"),
                                 tty_udev=spec.get("tty_udev", "normal"),
                                 timing=Timing(**spec.get("timing", {})),

@@ -73,7 +73,9 @@ def test_device_commands_json_matches_the_schemas(emulated_board, tmp_path):
     assert sorted(b["port"] for b in listed["boards"]) == ["1-2", "1-3"]
     check("list-watch", run("list", "--watch", "--json", "--timeout", "1").stdout, lines=True)
 
-    events = check("flash", run("flash", str(image), "--port", "1-2", "--no-reboot", "--json").stdout, lines=True)
+    flash = run("flash", str(image), "--port", "1-2", "--no-reboot", "--force", "--json")
+    assert flash.returncode == 0, flash.stderr
+    events = check("flash", flash.stdout, lines=True)
     assert [e["event"] for e in events][-1] == "finished"
     check("info-device", run("info", "--device", "--json", "--port", "1-2").stdout)
     saved = check("save", run("save", str(tmp_path / "back.bin"), "--port", "1-2", "--json").stdout)[0]
@@ -89,7 +91,7 @@ def test_device_commands_json_matches_the_schemas(emulated_board, tmp_path):
     check("monitor", monitor.stdout, lines=True)
     check("reboot", run("reboot", "--bootsel", "--port", "1-3", "--json").stdout)
     boards.wait(1, mode="bootsel", timeout=30)
-    check("flash-all", run("flash", str(image), "--all", "--no-reboot", "--json").stdout, lines=True)
+    check("flash-all", run("flash", str(image), "--all", "--no-reboot", "--force", "--json").stdout, lines=True)
 
 
 def test_rp2350_commands_json_matches_the_schemas(emulated_board, tmp_path):

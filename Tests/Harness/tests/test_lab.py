@@ -60,7 +60,7 @@ def test_unplug_one_of_eight_mid_flash_the_others_succeed(emulated_board, tmp_pa
     path, data = image(tmp_path)
     inventory = tmp_path / "boards.toml"
     inventory.write_text('four = "port:1-4"\n')
-    p = boards.popen([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json", "--inventory", str(inventory)],
+    p = boards.popen([PICOCTL, "flash", str(path), "--force", "--all", "--no-reboot", "--json", "--inventory", str(inventory)],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def writing_on_1_4(line):
@@ -92,7 +92,7 @@ def test_board_appearing_during_a_parallel_flash_is_left_alone(emulated_board, t
     specs = [{"kind": "sim-rp2040", "timing": slow} for _ in range(3)] + [{"kind": "sim-rp2040", "mode": "off"}]
     boards = emulated_board(boards=specs)
     path, data = image(tmp_path)
-    p = boards.popen([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json"],
+    p = boards.popen([PICOCTL, "flash", str(path), "--force", "--all", "--no-reboot", "--json"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines, seen = read_lines_until(p.stdout, lambda l: '"progress"' in l, timeout=60)
     assert seen
@@ -112,7 +112,7 @@ def test_several_selectors_pick_the_boards_of_a_parallel_flash(emulated_board, t
     inventory.write_text('second = "port:1-2"\n')
     path, data = image(tmp_path, size=4096)
     env = boards.preload_env(dict(os.environ, PICOCTL_INVENTORY=str(inventory)))
-    r = boards.run([PICOCTL, "flash", str(path), "--all", "--no-reboot", "--json", "--serial", f"second,{chip_id}"],
+    r = boards.run([PICOCTL, "flash", str(path), "--force", "--all", "--no-reboot", "--json", "--serial", f"second,{chip_id}"],
                    timeout=120, env=env)
     assert r.returncode == 0, r.stderr
     results = [e for e in json_lines(r.stdout) if e.get("event") == "board-result"]
@@ -132,7 +132,7 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     inventory = tmp_path / "boards.toml"
     inventory.write_text('left = "port:1-1"\n')
     env = {"PICOCTL_INVENTORY": str(inventory)}
-    tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path} --all --no-reboot", "/dev/null"],
+    tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path} --force --all --no-reboot", "/dev/null"],
                      timeout=120, env=boards.preload_env(dict(os.environ, **env)))
     assert tty.returncode == 0, tty.stdout
     # One line per board, redrawn in place: the cursor goes back up over the three lines.
@@ -145,12 +145,12 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     assert header.split() == ["NAME", "BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]
 
     # A terminal too short for the block: a plain line per board instead of redrawing.
-    short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --all --no-reboot", "/dev/null"],
+    short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --force --all --no-reboot", "/dev/null"],
                        timeout=120, env=boards.preload_env(dict(os.environ, **env)))
     assert short.returncode == 0, short.stdout
     assert "\x1b[3A" not in short.stdout and "left (1-1): up to date in" in short.stdout
 
-    piped = boards.run([PICOCTL, "flash", str(path), "--all", "--no-reboot"], timeout=120,
+    piped = boards.run([PICOCTL, "flash", str(path), "--force", "--all", "--no-reboot"], timeout=120,
                        env=boards.preload_env(dict(os.environ, **env)))
     assert piped.returncode == 0, piped.stderr
     assert "\x1b[" not in piped.stderr
@@ -238,7 +238,7 @@ def test_list_programs_reads_the_unique_id_of_an_rp2040_in_bootsel_and_names_it(
     assert table[2].startswith("bench-2 ") and table[2].endswith(f"unique id {uid}")
     # A device command finds it by that name (or the id) too: the candidates' flash unique ids are read.
     path, data = image(tmp_path, size=4096)
-    flash = boards.run([PICOCTL, "flash", str(path), "--serial", "bench-2", "--no-reboot"], timeout=120, env=env)
+    flash = boards.run([PICOCTL, "flash", str(path), "--force", "--serial", "bench-2", "--no-reboot"], timeout=120, env=env)
     assert flash.returncode == 0, flash.stderr
     assert boards.read_flash(1, 0, len(data)) == data and boards.read_flash(0, 0, 16) == b"\xff" * 16
     other = boards.run([PICOCTL, "info", "--device", "--serial", "0123456789ABCDEF"], timeout=120, env=env)
@@ -275,7 +275,7 @@ def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, 
 
     # Every device command, with the name of an RP2040 in BOOTSEL (named by port) in place of a serial.
     run("info", "--device", "--serial", "rig")
-    run("flash", str(path), "--serial", "rig", "--no-reboot")
+    run("flash", str(path), "--force", "--serial", "rig", "--no-reboot")
     run("verify", str(path), "--serial", "rig")
     run("save", str(saved), "--range", f"0x10000000+{len(data):#x}", "--serial", "rig")
     assert saved.read_bytes() == data
@@ -286,7 +286,7 @@ def test_every_command_accepts_a_name_where_it_accepts_a_serial(emulated_board, 
     assert "tick 1" in monitor.stdout
     run("reboot", "--bootsel", "--serial", "bench-3")
     boards.wait(2, mode="bootsel", timeout=20)
-    flash = run("flash", str(path), "--serial", "bench-3", "--no-reboot")
+    flash = run("flash", str(path), "--force", "--serial", "bench-3", "--no-reboot")
     assert flash.stdout.startswith("bench-3 1-3 ")
     run("info", "--device", "--serial", "bench-3")
     unknown = boards.run([PICOCTL, "info", "--device", "--serial", "nobody"], timeout=60, env=env)

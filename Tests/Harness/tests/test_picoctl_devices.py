@@ -7,6 +7,7 @@ Tests/PicoUSBTests/DeviceCommandTests.swift.
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -65,9 +66,11 @@ def test_list_shows_the_bootsel_board_and_flash_verifies_on_the_real_bootrom(emu
     assert planned["bytes_to_verify"] == 4 * ((len(image) + 4095) // 4096)
     verified = [e for e in events if e["event"] == "progress" and e["phase"] == "verify"]
     assert verified and verified[-1]["done"] == verified[-1]["total"] > 0   # ... and ran to the end
-    assert events[-1]["event"] == "finished" and events[-1]["rebooted"] is True
-    # The bootrom reboots into the flashed program, which enumerates as its CDC device.
-    app = boards.wait(0, mode="app", timeout=60)
+    assert events[-2]["event"] == "finished" and events[-2]["rebooted"] is True
+    # The bootrom reboots into the flashed program, which enumerates as its CDC device; flash
+    # returns once it has and says so.
+    assert events[-1]["event"] == "board" and events[-1]["now"] == "running", events[-1]
+    app = boards.wait(0, mode="app", timeout=1)
     assert app["tty"] and boards.read_flash(0, 0, len(image)) == image
 
 
@@ -76,7 +79,7 @@ def test_ctrl_c_mid_flash_on_the_real_bootrom_leaves_a_board_the_next_flash_uses
     image = os.urandom(160 * 1024)
     firmware = tmp_path / "random.bin"
     firmware.write_bytes(image)
-    p = boards.popen([PICOCTL, "flash", str(firmware), "--no-reboot", "--json"],
+    p = boards.popen([PICOCTL, "flash", str(firmware), "--force", "--no-reboot", "--json"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     written = None
     for line in p.stdout:                       # interrupt once writing is under way
@@ -93,7 +96,7 @@ def test_ctrl_c_mid_flash_on_the_real_bootrom_leaves_a_board_the_next_flash_uses
 
     # The very next command, with no retry, flashes the same board completely.
     start = time.monotonic()
-    again = picoctl(boards, "flash", str(firmware), "--no-reboot")
+    again = picoctl(boards, "flash", str(firmware), "--force", "--no-reboot")
     assert again.returncode == 0, again.stderr
     assert "LIBUSB_ERROR" not in again.stderr
     assert boards.read_flash(0, 0, len(image)) == image
@@ -106,14 +109,14 @@ def test_unplug_mid_flash_on_the_real_bootrom_exits_7_with_the_usb_evidence(emul
     firmware = tmp_path / "random.bin"
     firmware.write_bytes(image)
     boards.fault(0, disconnect_at=6)            # the chip is unplugged at its 6th PICOBOOT command
-    cut = picoctl(boards, "flash", str(firmware), "--no-reboot")
+    cut = picoctl(boards, "flash", str(firmware), "--force", "--no-reboot")
     assert cut.returncode == 7, cut.stderr      # exit 7: the board disconnected (README's table)
     assert "disconnected" in cut.stderr and "LIBUSB_ERROR_NO_DEVICE" in cut.stderr and "fix:" in cut.stderr
     boards.wait(0, mode="off", timeout=30)
     boards.fault(0, disconnect_at=None)         # the fault counts commands per enumeration
     boards.plug(0, bootsel=True)               # plugged in again with BOOTSEL held
     boards.wait(0, mode="bootsel", timeout=120)
-    again = picoctl(boards, "flash", str(firmware), "--no-reboot", "--wait", "30")
+    again = picoctl(boards, "flash", str(firmware), "--force", "--no-reboot", "--wait", "30")
     assert again.returncode == 0, again.stderr
     assert boards.read_flash(0, 0, len(image)) == image
 
@@ -137,8 +140,10 @@ def test_flash_monitor_save_and_reflash_on_the_real_bootrom(emulated_board, comp
     # sector already holds the image.
     again = picoctl(boards, "flash", str(uf2), "--no-reboot", "--json")
     assert again.returncode == 0, again.stderr
-    finished = [json.loads(line) for line in again.stdout.splitlines()][-1]
+    events = json_lines(again.stdout)
+    finished = events[-2]
     assert finished["event"] == "finished"
+    assert (events[-1]["event"], events[-1]["was"], events[-1]["now"]) == ("board", "app", "bootsel")
     assert finished["sectors_skipped"] == finished["sectors"] and finished["bytes_written"] == 0
 
     # save reads back what was flashed.
@@ -148,3 +153,25 @@ def test_flash_monitor_save_and_reflash_on_the_real_bootrom(emulated_board, comp
     assert save.returncode == 0, save.stderr
     assert out.read_bytes() == image
     assert picoctl(boards, "verify", str(uf2)).returncode == 0
+
+
+def test_a_wrong_boot2_crc_is_refused_and_forced_it_stays_in_bootsel_on_the_real_bootrom(emulated_board, tmp_path):
+    """The validator's boot2 rule before the flash (exit 2, nothing written); with --force the real
+    bootrom rejects the boot2 after the reboot and comes back in BOOTSEL: exit 8, the cause named."""
+    boards = bootsel_board(emulated_board)
+    boot2 = b"not a boot2".ljust(256, b"\0")                         # CRC word 0: wrong
+    image = boot2 + struct.pack("<II", 0x2004_2000, 0x1000_0201) + os.urandom(8192 - 264)
+    firmware = tmp_path / "bad-boot2.bin"
+    firmware.write_bytes(image)
+    refused = picoctl(boards, "flash", str(firmware))
+    assert refused.returncode == 2, refused.stderr
+    assert "boot2-crc" in refused.stderr and "--force" in refused.stderr
+    assert boards.read_flash(0, 0, 256) == b"\xff" * 256
+
+    forced = picoctl(boards, "flash", str(firmware), "--force", "--json")
+    assert forced.returncode == 8, forced.stderr                     # README: flashed, but it did not boot
+    assert "came back in BOOTSEL" in forced.stderr and "boot2 CRC" in forced.stderr, forced.stderr
+    board = json_lines(forced.stdout)[-1]
+    assert (board["event"], board["now"]) == ("board", "bootsel"), board
+    assert boards.read_flash(0, 0, len(image)) == image
+    assert boards.wait(0, mode="bootsel", timeout=2)

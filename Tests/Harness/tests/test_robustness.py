@@ -90,6 +90,6 @@ def test_a_read_left_pending_by_a_killed_process_does_not_eat_the_next_acknowled
     p.wait(10)
     image = tmp_path / "image.bin"
     image.write_bytes(bytes(range(256)) * 16)
-    r = boards.run([PICOCTL, "flash", str(image), "--no-reboot"], timeout=120)
+    r = boards.run([PICOCTL, "flash", str(image), "--force", "--no-reboot"], timeout=120)
     assert r.returncode == 0, r.stderr
     assert boards.read_flash(0, 0, 4096) == image.read_bytes()
