@@ -63,7 +63,7 @@ struct DeviceCommandTests {
         #expect(board["event"] as? String == "board" && board["was"] as? String == "app" && board["now"] as? String == "running")
         // Within 0.3 s: the harness marks an appearance present a moment after the uevent picoctl acted on.
         _ = try boards.wait(0, timeout: 0.3, ["mode": "app", "boots": 3])
-        let erase = try boards.picoctl(["erase", "--range", "0x10000001", "0x10002000"])
+        let erase = try boards.picoctl(["erase", "--range", "0x10000001..0x10002000"])
         #expect(erase.status == 2, "\(erase.stderr)")
         #expect(try boards.status()[0]["boots"] as? Int == 3, "not sent to BOOTSEL")
     }
@@ -118,14 +118,14 @@ struct DeviceCommandTests {
         // No binary info: up to the end of the last sector that is not erased.
         let (file, bytes) = try Self.image(size: 5000)
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(try boards.picoctl(["flash", file.path, "--no-reboot"]).status == 0)
+        #expect(try boards.picoctl(["flash", file.path, "--no-reboot", "--force"]).status == 0)
         #expect(try saved([]) == bytes + [UInt8](repeating: 0xff, count: 8192 - 5000))
         let whole = try saved(["--all-flash"])
         #expect(whole.count == 2 << 20 && Array(whole[..<5000]) == bytes)
         // Binary info's binary end, when the program names it.
         let program = try Self.binaryInfoImage(binaryEnd: 0x1000_0700)
         defer { try? FileManager.default.removeItem(at: program) }
-        #expect(try boards.picoctl(["flash", program.path, "--no-reboot"]).status == 0)
+        #expect(try boards.picoctl(["flash", program.path, "--no-reboot", "--force"]).status == 0)
         #expect(try saved([]) == Array([UInt8](try Data(contentsOf: program))[..<0x700]))
         // The forms that swallowed the next argument are refused; one value is the range.
         #expect(try boards.picoctl(["save", "--range", "0x10000000", "0x10000100", "out.bin"]).status == 64)

@@ -62,8 +62,8 @@ def test_bad_input_is_refused_before_a_running_program_is_touched(emulated_board
     boards = emulated_board(kind="sim-rp2040", mode="app")
     not_bootable = write(tmp_path, "pattern.bin", pattern(8192))
     cases = [
-        ("erase", "--range", "0x10000001", "0x10002000"),                    # not whole sectors
-        ("save", str(tmp_path / "out.bin"), "--range", "0x30000000", "0x30001000"),  # outside memory
+        ("erase", "--range", "0x10000001..0x10002000"),                    # not whole sectors
+        ("save", str(tmp_path / "out.bin"), "--range", "0x30000000..0x30001000"),  # outside memory
         ("flash", not_bootable),                                             # boot2 CRC wrong: will not boot
         ("flash", not_bootable, "--dry-run"),
         ("verify", not_bootable, "--offset", "0x40000000"),                 # outside memory
@@ -88,7 +88,7 @@ def test_read_only_commands_put_a_running_program_back(emulated_board, tmp_path)
     program = write(tmp_path, "program.bin", rp2040_program())
     before = boards.read_flash(0, 0, 8192)
     boots = 1
-    for args in [("flash", program, "--dry-run"), ("save", str(tmp_path / "out.bin"), "--range", "0x10000000", "0x10001000"),
+    for args in [("flash", program, "--dry-run"), ("save", str(tmp_path / "out.bin"), "--range", "0x10000000..0x10001000"),
                  ("verify", program), ("info", "--device")]:
         r = picoctl(boards, *args)
         assert r.returncode in (0, 1), (args, r.stdout, r.stderr)     # verify: the board holds another program
@@ -103,7 +103,7 @@ def test_read_only_commands_put_a_running_program_back(emulated_board, tmp_path)
     assert event["event"] == "board" and (event["was"], event["now"]) == ("app", "running"), event
     assert event["serial"] == boards.board(0)["serial"] and event["port"] == "1-1"
 
-    saved = picoctl(boards, "save", str(tmp_path / "out.bin"), "--range", "0x10000000", "0x10001000", "--json")
+    saved = picoctl(boards, "save", str(tmp_path / "out.bin"), "--range", "0x10000000..0x10001000", "--json")
     assert json.loads(saved.stdout)["board"]["now"] == "running", saved.stdout
 
     # picotool's -F: stay in BOOTSEL, and say so.
