@@ -114,7 +114,10 @@ public final class FlashExecutor {
         let mayProbe = options.skipUnchanged && options.probeFirstPage
         var knowledge: [UInt32: SectorKnowledge] = [:]
         var commands = 0, done: UInt64 = 0, probes = 0
-        var total = UInt64(toCheck.count) * UInt64(sectorSize)
+        // Progress counts the flash checked (a probed sector that settles counts whole), so the total
+        // is known at the start and never changes; `done` counts the bytes read over USB.
+        let total = UInt64(toCheck.count) * UInt64(sectorSize)
+        var checked: UInt64 = 0
         var probing = mayProbe
         /// True when the first page of `sector` (fully covered) differs from the image and is not blank.
         func settlesErase(_ page: ArraySlice<UInt8>, _ sector: UInt32) -> Bool {
@@ -131,12 +134,11 @@ public final class FlashExecutor {
                 done += UInt64(pageSize)
                 if settlesErase(page[...], sector) {
                     knowledge[sector] = .mustErase
-                    total -= UInt64(sectorSize - pageSize)
-                    onEvent(.progress(.check, done: done, total: total))
+                    checked += UInt64(sectorSize)
+                    onEvent(.progress(.check, done: checked, total: total))
                     index += 1
                     continue
                 }
-                total += UInt64(pageSize)
                 probing = false
             }
             var size = sectorSize
@@ -155,7 +157,8 @@ public final class FlashExecutor {
             }
             probing = mayProbe && wouldSettle
             index += Int(size / sectorSize)
-            onEvent(.progress(.check, done: done, total: total))
+            checked += UInt64(size)
+            onEvent(.progress(.check, done: checked, total: total))
         }
         let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probes == 0 ? .readBack : .probeThenRead
         return try FlashPlanner.plan(image: image, chip: chip, options: options, check: check,

@@ -176,6 +176,24 @@ final class Rig {
         #expect(lastOfPhase.count == 4 && lastOfPhase.allSatisfy { $0.0 == $0.1 })
     }
 
+    @Test func theCheckTotalIsFixedWhileProbesSettleSectors() throws {
+        // Sectors 0-1 differ in their first page (probes settle them), 2-3 hold the image (read whole):
+        // the probing check adapts, and its progress keeps one total.
+        let rig = Rig()
+        let old = pattern(16384, seed: 5)
+        var new = pattern(16384, seed: 6)
+        new.replaceSubrange(8192..<16384, with: old[8192..<16384])
+        rig.board.preload(flashAt: base, old)
+        var options = FlashOptions()
+        options.reboot = false
+        try rig.executor.flash(image(base, new), options: options)
+        let check = rig.events.compactMap { event -> (UInt64, UInt64)? in
+            if case .progress(.check, let done, let total) = event { (done, total) } else { nil }
+        }
+        #expect(!check.isEmpty && Set(check.map(\.1)) == [16384], "\(check)")
+        #expect(zip(check, check.dropFirst()).allSatisfy { $0.0 <= $1.0 } && check.last?.0 == 16384, "\(check)")
+    }
+
     @Test func dryRunChangesNothing() throws {
         let rig = Rig()
         var options = FlashOptions()
