@@ -387,7 +387,7 @@ struct DeviceCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let result = try boards.picoctl(["flash", file.path, "--force", "--monitor", "--expect", "tick 2", "--timeout", "20"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("rebooted"))
+        #expect(result.stdout.contains("; running \""), "the closing line names the program that came up")
         #expect(result.stdout.contains("tick 2"))
         #expect(result.stderr.contains("matched --expect"))
         let refused = try boards.picoctl(["flash", file.path, "--force", "--monitor", "--no-reboot"])
@@ -402,14 +402,27 @@ struct DeviceCommandTests {
         defer { try? FileManager.default.removeItem(at: file) }
         // script(1) gives picoctl a pseudo-terminal for stdout and stderr.
         let onTerminal = try EmulatedBoards.run(URL(fileURLWithPath: "/usr/bin/script"),
-                                                ["-qec", "\(Lab.picoctl.path) flash \(file.path) --force --no-reboot --no-helper", "/dev/null"],
+                                                ["-qec", "stty cols 64; \(Lab.picoctl.path) flash \(file.path) --force --no-reboot --no-helper -v", "/dev/null"],
                                                 environment: boards.environment, timeout: .seconds(60))
         #expect(onTerminal.status == 0)
         #expect(onTerminal.stdout.contains("\r\u{1B}[2Kwrite   ["), "a redrawn bar per phase")
-        #expect(onTerminal.stdout.contains("verify  [##############################] 100%  32/32 KiB"))
+        #expect(onTerminal.stdout.contains("] 100%  32/32 KiB  "), "the amount, then the elapsed time")
+        // Each drawn bar fits the terminal's 64 columns (TIOCGWINSZ) and keeps its phase's total.
+        let bars = onTerminal.stdout.components(separatedBy: "\r\u{1B}[2K").dropFirst()
+            .map { String(String.UnicodeScalarView($0.unicodeScalars.prefix { $0 != "\r" && $0 != "\n" })) }
+        #expect(!bars.isEmpty && bars.allSatisfy { $0.count <= 63 }, "\(bars)")
+        for phase in ["check", "erase", "write", "verify"] {
+            let totals = Set(bars.filter { $0.hasPrefix(phase) }.compactMap { $0.split(separator: "/").dropFirst().first?.split(separator: " ").first })
+            #expect(totals.count <= 1, "\(phase): \(totals)")
+        }
+        // The closing line is short; -v adds phase times, strategy and USB figures.
+        #expect(onTerminal.stdout.contains(": flashed 32 KiB in "), "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("bytes over USB in"), "-v: the long summary")
         let piped = try boards.picoctl(["flash", file.path, "--force", "--no-reboot"])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("["), "no bars when stderr is not a terminal")
+        #expect(piped.stdout.contains(": up to date: 8/8 sectors unchanged ("), "\(piped.stdout)")
+        #expect(!piped.stdout.contains("KiB/s") && !piped.stdout.contains("USB"), "no rate, no USB figures without -v")
     }
 
     @Test func rebootAllSendsEveryAppToBootselAtOnce() throws {

@@ -116,8 +116,8 @@ struct FlashCommand: ParsableCommand {
                 if let placement = summary.placement { Terminal.output("target: \(placement.description)") }
                 Terminal.output(summary.plan.summary())
             } else {
-                Terminal.output("\(session.name): \(summary.description)" + (summary.rebooted ? "; rebooted" : "")
-                                + (after.sentence.map { "; \($0)" } ?? ""))
+                if console.verbose { Terminal.error("\(session.name): \(summary.description)") }
+                Terminal.output("\(session.name): \(FlashClosingLine.text(summary, after: after))")
             }
         }
         if let followPort { try follow(port: followPort) }

@@ -34,6 +34,10 @@ final class ProgressRenderer {
     /// The board's name for JSON lines.
     let board: String
     private var openPhase: FlashPhase?
+    /// When the open phase's bar was first drawn, and its total then (kept for the whole phase).
+    private var phaseStart = ContinuousClock.now
+    private var phaseTotal: UInt64 = 0
+    private var lastDraw: ContinuousClock.Instant?
     private var lastPercent = -1
 
     /// Bars when stderr is a terminal, JSON with `json`, else quiet.
@@ -77,11 +81,18 @@ final class ProgressRenderer {
         case .json:
             emit("progress", ["phase": .string(phase.rawValue), "done": .int(Int(done)), "total": .int(Int(total))])
         case .bars:
-            if openPhase != phase { endBar(); openPhase = phase; lastPercent = -1 }
-            let percent = total == 0 ? 100 : Int(done * 100 / total)
-            guard percent != lastPercent else { return }
-            lastPercent = percent
-            Terminal.errorPartial(Colour.clearLine + Self.bar(phase, done: done, total: total))
+            let now = ContinuousClock.now
+            if openPhase != phase {
+                endBar()
+                (openPhase, phaseStart, phaseTotal, lastPercent, lastDraw) = (phase, now, total, -1, nil)
+            }
+            // The total first shown stays for the phase; the time, rate and ETA are redrawn at most 5 times a second.
+            let shown = min(done, phaseTotal)
+            let percent = phaseTotal == 0 ? 100 : Int(shown * 100 / phaseTotal)
+            guard percent != lastPercent || lastDraw.map({ now - $0 >= .milliseconds(200) }) ?? true else { return }
+            (lastPercent, lastDraw) = (percent, now)
+            Terminal.errorPartial(Colour.clearLine + ProgressBar.line(phase, done: shown, total: phaseTotal, elapsed: now - phaseStart,
+                                                                      columns: ProgressBar.columns - 1))
         }
     }
 
