@@ -63,12 +63,12 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
             "no UF2 block with valid magics in \(size) bytes: this is not a UF2 file"
         case .elfTruncated(let needed, let size): "the ELF file is cut short: it needs \(needed) bytes and has \(size)"
         case .elfWrongClass(let c):
-            c == 2 ? "this is a 64-bit ELF file; Pico programs are 32-bit ARM or RISC-V"
-                : "this ELF file has an unknown class (\(c)); Pico programs are 32-bit ARM or RISC-V ELF files"
+            c == 2 ? "this is a 64-bit ELF file; Pico programs are 32-bit Arm or RISC-V"
+                : "this ELF file has an unknown class (\(c)); Pico programs are 32-bit Arm or RISC-V ELF files"
         case .elfWrongEndianness(let e):
             e == 2 ? "this ELF file is big-endian; Pico programs are little-endian" : "this ELF file has an unknown byte order (\(e)); Pico programs are little-endian"
         case .elfWrongMachine(let m):
-            "this ELF file was built for another processor (ELF machine \(m)); Pico programs are ARM (40) or RISC-V (243)"
+            "this ELF file was built for another processor (ELF machine \(m)); Pico programs are for Arm (40) or RISC-V (243)"
         case .elfBadVersion: "this ELF file has an unknown version (not 1): it is damaged or not an ELF file"
         case .elfUnsupportedABI(let abi): "this ELF file is for an operating system (OS/ABI \(abi)); Pico programs are bare-metal (OS/ABI 0 or 3)"
         case .elfBadHeaderSize(let size): "the ELF header is \(size) bytes, not 52: the file is damaged or not a 32-bit ELF file"

@@ -107,7 +107,7 @@ import UF2
         let wrongMachine = try write([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1] + [UInt8](repeating: 0, count: 60), "x86.elf")
         let info = try Binary.run(["info", wrongMachine])
         #expect(info.status == 2, "\(info.stderr)")
-        #expect(info.stderr.hasPrefix("picoctl: error: \(wrongMachine): this is a 64-bit ELF file; Pico programs are 32-bit ARM or RISC-V\n  fix: build for the Pico"),
+        #expect(info.stderr.hasPrefix("picoctl: error: \(wrongMachine): this is a 64-bit ELF file; Pico programs are 32-bit Arm or RISC-V\n  fix: build for the Pico"),
                 "\(info.stderr)")
         // UF2 → BIN with a fill byte.
         let good = try write(try SDKConversion.binToUF2([1, 2], address: 0x1000_0000, family: .rp2040)

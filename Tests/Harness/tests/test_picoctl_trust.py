@@ -145,7 +145,7 @@ def test_flash_returns_once_the_program_runs(emulated_board, tmp_path, kind, pro
     flash = picoctl(boards, "flash", path)
     assert flash.returncode == 0, flash.stderr
     board = settled(boards, mode="app")                                    # back, running, when flash returns
-    assert f"running: Pico (serial {board['serial']}" in flash.stdout, flash.stdout
+    assert f'; running "Pico" ({board["serial"][:4]}…)' in flash.stdout, flash.stdout    # the short closing line
     # Right after: the board is in its program, so --bootsel has something to do.
     bootsel = picoctl(boards, "reboot", "--bootsel")
     assert bootsel.returncode == 0 and "already" not in bootsel.stdout, bootsel.stdout
@@ -170,7 +170,7 @@ def test_a_program_without_usb_is_reported_as_such(emulated_board, tmp_path):
     path = write(tmp_path, "program.bin", rp2040_program())
     flash = picoctl(boards, "flash", path, "--json")
     assert flash.returncode == 0, flash.stderr
-    assert json_lines(flash.stdout)[-1] == {"event": "board", "was": "bootsel", "now": "no-usb", "port": None,
+    assert json_lines(flash.stdout)[-1] == {"schema": 1, "event": "board", "was": "bootsel", "now": "no-usb", "port": None,
                                             "product": None, "serial": None, "tty": None}
     assert boards.board(0)["mode"] == "off"
     boards.plug(0, bootsel=True)
