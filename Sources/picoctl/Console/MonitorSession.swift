@@ -112,7 +112,9 @@ final class MonitorSession: Sendable {
     /// `Interruption` (terminal restored, exit 130); a closed stdout ends the run (see `outputClosed`).
     func run(forwardInput: Bool) -> ExitStatus {
         signal(SIGPIPE, SIG_IGN)
-        let key = Interruption.shared.register { [self] in interrupt() }
+        // Unwound, not cut short: the run ends through `finish`, so the JSON end event and the log's last
+        // line are written before the exit with 130 (`Interruption` exits anyway after its grace period).
+        let key = Interruption.shared.register(self as any Interruptible)
         defer { Interruption.shared.remove(key) }
         var input: TerminalInput?
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
@@ -280,4 +282,9 @@ extension MonitorSession {
     static func following(portPath: String, options: MonitorOptions, json: Bool) throws(MonitorError) -> MonitorSession {
         try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath), json: json)
     }
+}
+
+extension MonitorSession: Interruptible {
+    /// Last resort when the run did not unwind in time: give the terminal back.
+    func releaseForExit() { state.withLock { $0.input }?.restore() }
 }

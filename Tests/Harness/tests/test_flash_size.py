@@ -63,21 +63,21 @@ def test_flash_erase_verify_and_save_past_the_end_are_refused(emulated_board, tm
     boards = filled(emulated_board)
     high = tmp_path / "high.uf2"
     high.write_bytes(uf2(0x1030_0000, bytes(range(256)) * 16))
-    refused(picoctl(boards, "flash", str(high)), "2097152 bytes, 2048 KiB (JEDEC id ef 40 15)")
+    refused(picoctl(boards, "flash", "--force", str(high)), "2097152 bytes, 2048 KiB (JEDEC id ef 40 15)")
     refused(picoctl(boards, "verify", str(high)), "JEDEC id ef 40 15")
     refused(picoctl(boards, "erase", "--range", "0x10200000..0x10201000"))
     tail = tmp_path / "tail.bin"
     tail.write_bytes(bytes(range(16)))
-    refused(picoctl(boards, "flash", str(tail), "--offset", "0x101FFFF8"))
+    refused(picoctl(boards, "flash", "--force", str(tail), "--offset", "0x101FFFF8"))
     big = tmp_path / "big.bin"
     big.write_bytes(bytes((i * 3) & 0xFF for i in range(4 * MIB)))
-    refused(picoctl(boards, "flash", str(big), "--no-verify"))
+    refused(picoctl(boards, "flash", "--force", str(big), "--no-verify"))
     out = tmp_path / "saved.bin"
     refused(picoctl(boards, "save", str(out), "--range", "0x10000000..0x10400000"))
     assert not out.exists()
     assert untouched(boards)
     # Without the helper the size comes from aliasing (the flash is not blank).
-    refused(picoctl(boards, "flash", str(high), "--no-helper"), "aliasing of reads")
+    refused(picoctl(boards, "flash", "--force", str(high), "--no-helper"), "aliasing of reads")
     assert untouched(boards)
 
 
@@ -85,17 +85,17 @@ def test_dry_run_shows_the_size_and_flash_size_overrides_it(emulated_board, tmp_
     boards = filled(emulated_board)
     low = tmp_path / "low.uf2"
     low.write_bytes(uf2(0x1000_0000, bytes(4096)))
-    dry = picoctl(boards, "flash", str(low), "--dry-run")
+    dry = picoctl(boards, "flash", "--force", str(low), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "flash:   2048 KiB (JEDEC id ef 40 15)" in dry.stdout
-    planned = [line for line in picoctl(boards, "flash", str(low), "--dry-run", "--json").stdout.splitlines() if '"planned"' in line]
+    planned = [line for line in picoctl(boards, "flash", "--force", str(low), "--dry-run", "--json").stdout.splitlines() if '"planned"' in line]
     assert '"flash_size":2097152' in planned[0].replace(" ", "") and '"flash_size_source":"jedec-id"' in planned[0].replace(" ", "")
     high = tmp_path / "high.uf2"
     high.write_bytes(uf2(0x1030_0000, bytes(4096)))
-    given = picoctl(boards, "flash", str(high), "--dry-run", "--flash-size", "0x400000")
+    given = picoctl(boards, "flash", "--force", str(high), "--dry-run", "--flash-size", "0x400000")
     assert given.returncode == 0, given.stderr
     assert "flash:   4 MiB (--flash-size)" in given.stdout
-    bad = picoctl(boards, "flash", str(low), "--flash-size", "3000000")
+    bad = picoctl(boards, "flash", "--force", str(low), "--flash-size", "3000000")
     assert bad.returncode == 64 and "power of two" in bad.stderr
     # The whole-flash erase covers what the board has, no more.
     erased = picoctl(boards, "erase", "--json")
@@ -111,7 +111,7 @@ def test_rp2350_size_from_its_flash_device_info_or_aliasing(emulated_board, tmp_
     boards.write_flash(0, MIB, MIDDLE)
     high = tmp_path / "high.uf2"
     high.write_bytes(uf2(0x1030_0000, bytes(range(256)), family=0xE48BFF59))
-    refused(picoctl(boards, "flash", str(high)), source)
+    refused(picoctl(boards, "flash", "--force", str(high)), source)
     assert untouched(boards)
 
 
@@ -124,7 +124,7 @@ def test_a_slow_chip_erases_a_megabyte_block_by_block(emulated_board, tmp_path):
     image = tmp_path / "mib.bin"
     data = bytes((i * 11 + 1) & 0xFF for i in range(MIB))
     image.write_bytes(data)
-    r = picoctl(boards, "flash", str(image), "--no-reboot", "--json", timeout=240)
+    r = picoctl(boards, "flash", "--force", str(image), "--no-reboot", "--json", timeout=240)
     assert r.returncode == 0, r.stderr
     erase = [line for line in r.stdout.splitlines() if '"phase":"erase"' in line.replace(" ", "")]
     assert len(erase) >= 16, r.stdout[-2000:]                 # progress after every block
@@ -137,5 +137,5 @@ def test_real_bootrom_refuses_by_the_jedec_id(emulated_board, tmp_path):
     before = boards.read_flash(0, 0x30_0000, 256)
     high = tmp_path / "high.uf2"
     high.write_bytes(uf2(0x1030_0000, bytes(range(256))))
-    refused(picoctl(boards, "flash", str(high), timeout=240), "JEDEC id ef 40 15")
+    refused(picoctl(boards, "flash", "--force", str(high), timeout=240), "JEDEC id ef 40 15")
     assert boards.read_flash(0, 0x30_0000, 256) == before

@@ -71,7 +71,7 @@ def test_a_flash_whose_stdout_closes_releases_the_board_and_ends_by_sigpipe(emul
     image = os.urandom(128 * 1024)
     firmware = tmp_path / "random.bin"
     firmware.write_bytes(image)
-    p = boards.popen([PICOCTL, "flash", str(firmware), "--no-reboot", "--no-helper", "--json"],
+    p = boards.popen([PICOCTL, "flash", str(firmware), "--force", "--no-reboot", "--no-helper", "--json"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for line in p.stdout:
         event = json.loads(line)
@@ -82,6 +82,6 @@ def test_a_flash_whose_stdout_closes_releases_the_board_and_ends_by_sigpipe(emul
     assert p.wait(timeout=30) == -signal.SIGPIPE, err
     assert "released" in err, err
 
-    again = boards.run([PICOCTL, "flash", str(firmware), "--no-reboot"], timeout=60)
+    again = boards.run([PICOCTL, "flash", str(firmware), "--force", "--no-reboot"], timeout=60)
     assert again.returncode == 0, again.stderr
     assert boards.read_flash(0, 0, len(image)) == image

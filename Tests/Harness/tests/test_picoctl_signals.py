@@ -18,7 +18,7 @@ def test_a_signal_mid_flash_resets_and_releases_the_board(emulated_board, tmp_pa
     image = os.urandom(128 * 1024)
     firmware = tmp_path / "random.bin"
     firmware.write_bytes(image)
-    p = boards.popen([PICOCTL, "flash", str(firmware), "--no-reboot", "--no-helper", "--json"],
+    p = boards.popen([PICOCTL, "flash", str(firmware), "--force", "--no-reboot", "--no-helper", "--json"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in p.stdout:                       # stop it once writing is under way
         event = json.loads(line)
@@ -32,7 +32,7 @@ def test_a_signal_mid_flash_resets_and_releases_the_board(emulated_board, tmp_pa
     assert f"interrupted by {name}" in err
     assert "released" in err
 
-    again = boards.run([PICOCTL, "flash", str(firmware), "--no-reboot"], timeout=60)
+    again = boards.run([PICOCTL, "flash", str(firmware), "--force", "--no-reboot"], timeout=60)
     assert again.returncode == 0, again.stderr
     assert "LIBUSB_ERROR" not in again.stderr
     assert boards.read_flash(0, 0, len(image)) == image
