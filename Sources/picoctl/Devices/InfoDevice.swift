@@ -86,7 +86,7 @@ extension InfoCommand {
                 if let date = info.buildDate { lines.append("built:      \(date)") }
                 if let sdk = info.sdkVersion { lines.append("sdk:        \(sdk)") }
                 if let name = info.board { lines.append("for board:  \(name)") }
-                if let end = info.binaryEnd { lines.append("binary:     0x\(String(info.binaryStart, radix: 16))..0x\(String(end, radix: 16))") }
+                if let end = info.binaryEnd { lines.append("binary:     \(JSONStyle.address(info.binaryStart))..\(JSONStyle.address(end))") }
             } else {
                 lines.append("program:    no binary info in the first \(length / 1024) KiB of flash")
             }
