@@ -48,8 +48,15 @@ class PicoctlDriver(Driver):
         out = text.splitlines()
         err = done.stderr.decode(errors="replace").splitlines()
         if done.returncode != 0:
-            lines = [line.removeprefix("picoctl: ").removeprefix("error: ") for line in err if line.strip()]
-            message = lines[-1] if lines else f"picoctl {args[0]} failed"
+            # picoctl's errors: "picoctl: error: WHAT", then "  fix: WHAT TO DO" where there is one.
+            errors = [i for i, line in enumerate(err) if line.startswith("picoctl: error: ")]
+            if errors:
+                message = err[errors[-1]].removeprefix("picoctl: error: ")
+                if errors[-1] + 1 < len(err) and err[errors[-1] + 1].startswith("  fix: "):
+                    message += "; fix: " + err[errors[-1] + 1].removeprefix("  fix: ")
+            else:
+                lines = [line for line in err if line.strip()]
+                message = lines[-1] if lines else f"picoctl {args[0]} failed"
             raise PicoctlError(f"{message} (picoctl exit status {done.returncode})", out, err,
                                status=done.returncode)
         try:   # one document (info, list, reboot) or JSON lines (flash)

@@ -71,7 +71,15 @@ def test_driver_info_reboot_list_and_errors_with_picoctls_status(emulated_board,
     bad.write_bytes(b"\x7fELF\x01\x01\x01garbage")
     failed = run_entry(boards, env_file, "flash", str(bad))
     assert failed.returncode == 2, failed.stderr   # picoctl's own exit status (invalid input), passed through
-    assert failed.stderr == (f"picoctl_labgrid: {bad}: ELF file truncated: needs 52 bytes, has 14 "
+    assert failed.stderr == (f"picoctl_labgrid: {bad}: the ELF file is cut short: it needs 52 bytes and has 14 "
+                             "(picoctl exit status 2)\n")
+    # picoctl's fix line comes along with its error.
+    wide = tmp_path / "x86_64.elf"
+    wide.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(60))
+    failed = run_entry(boards, env_file, "flash", str(wide))
+    assert failed.returncode == 2, failed.stderr
+    assert failed.stderr == (f"picoctl_labgrid: {wide}: this is a 64-bit ELF file; Pico programs are 32-bit Arm or RISC-V; "
+                             "fix: build for the Pico (pico-sdk with PICO_PLATFORM rp2040, rp2350-arm-s or rp2350-riscv) "
                              "(picoctl exit status 2)\n")
 
 
