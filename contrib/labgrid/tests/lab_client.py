@@ -28,7 +28,7 @@ def main() -> int:
     target = Environment(env_file).get_target("main")
     try:
         port = console_resource(target)
-        target.await_resources([port], timeout=90)
+        target.await_resources([port], timeout=90.0)
         if command == "port":
             print(json.dumps({"host": port.host, "port": port.port}))
             return 0
