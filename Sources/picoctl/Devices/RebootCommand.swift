@@ -116,7 +116,7 @@ struct RebootCommand: ParsableCommand {
                     failures.increment()
                     fields["event"] = .string("failed")
                     fields["error"] = .string(FlashAll.message(error))
-                    if !json { Terminal.error("\(prefix)\(found.usb.portPath): failed: \(FlashAll.message(error))") }
+                    if !json { Diagnostics.error("\(prefix)\(found.usb.portPath): \(FlashAll.message(error))") }
                 }
                 if json { Terminal.output(Terminal.jsonLine(JSONValue.object(fields))) }
             }.start()
