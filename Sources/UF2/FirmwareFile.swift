@@ -28,6 +28,8 @@ public struct FirmwareFile: Sendable {
     public var blockCount: Int?
     /// UF2: true when the file starts with the RP2350-E10 absolute block.
     public var hasAbsoluteBlock: Bool
+    /// UF2: blocks flagged not main flash (0x1), which bootroms and this reader skip.
+    public var notMainFlashBlocks: Int = 0
     /// ELF: the entry point.
     public var entryPoint: UInt32?
     /// ELF: the machine.

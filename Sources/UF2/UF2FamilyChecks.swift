@@ -6,7 +6,7 @@ enum UF2FamilyChecks {
     static func check(_ headers: [Header], family: Family?, bytes: [UInt8], into sink: inout FindingSink) -> UF2ValidationReport.FamilySummary {
         let name = family?.description ?? "blocks without family id"
         checkNumbering(headers, name: name, into: &sink)
-        var usable = headers.filter { !$0.flags.contains(.notMainFlash) && $0.size <= UInt32(UF2Block.dataSize) }
+        var usable = headers.filter { $0.size <= UInt32(UF2Block.dataSize) }
         if zip(usable, usable.dropFirst()).contains(where: { $0.address > $1.address }) {
             usable.sort { ($0.address, $0.index) < ($1.address, $1.index) }
         }
@@ -71,7 +71,7 @@ enum UF2FamilyChecks {
 
     static func checkRP2040(_ headers: [Header], sortedUsable: [Header], bytes: [UInt8], into sink: inout FindingSink) {
         let chip = Chip.rp2040
-        guard let first = headers.first(where: { !$0.flags.contains(.notMainFlash) }) else { return }
+        guard let first = headers.first else { return }
         let flashImage = chip.flash.contains(first.address)
         for h in sortedUsable where chip.flash.contains(h.address) != flashImage && chip.isLoadable(h.address, length: UInt64(h.size)) {
             sink.add(.error, "mixed-flash-ram", "block \(h.index) at \(hex32(h.address)) is in \(flashImage ? "RAM" : "flash") but block \(first.index) made this a \(flashImage ? "flash" : "RAM") image; the RP2040 bootrom ignores it", block: h.index, address: h.address)

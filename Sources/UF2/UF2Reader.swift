@@ -15,6 +15,7 @@ extension FirmwareFile {
         var placements: [UInt32?: [PagePlacement]] = [:]
         var hasAbsoluteBlock = false
         var anyValid = false
+        var notMainFlash = 0
         bytes.withUnsafeBytes { raw in
             for index in 0..<blockCount {
                 let base = index * UF2Block.size
@@ -23,7 +24,8 @@ extension FirmwareFile {
                 anyValid = true
                 let flags = UF2Block.Flags(rawValue: raw.le32(base + 8))
                 let size = raw.le32(base + 16)
-                if flags.contains(.notMainFlash) || size > UInt32(UF2Block.dataSize) { continue }
+                if flags.contains(.notMainFlash) { notMainFlash += 1; continue }
+                if size > UInt32(UF2Block.dataSize) { continue }
                 let familyWord = raw.le32(base + 28)
                 if familyWord == Family.absolute.rawValue && flags.contains(.familyIDPresent)
                     && UF2Block(decoding: raw, at: base).isRP2350AbsoluteBlock {
@@ -48,7 +50,7 @@ extension FirmwareFile {
         let main = families.first { $0.chip != nil } ?? families.first
         let image = main.flatMap { images[$0] } ?? unlabelled ?? MemoryImage()
         return FirmwareFile(format: .uf2, image: image, families: families, imagesByFamily: images,
-                            blockCount: blockCount, hasAbsoluteBlock: hasAbsoluteBlock, entryPoint: nil, machine: nil,
+                            blockCount: blockCount, hasAbsoluteBlock: hasAbsoluteBlock, notMainFlashBlocks: notMainFlash, entryPoint: nil, machine: nil,
                             kind: kindByAddress(image), conversionProblem: nil)
     }
 

@@ -23,7 +23,7 @@ public enum UF2Validator {
         var sink = FindingSink()
         let blockCount = bytes.count / UF2Block.size
         var report = UF2ValidationReport(fileSize: bytes.count, blockCount: blockCount, findings: [], families: [],
-                                         hasAbsoluteBlock: false)
+                                         hasAbsoluteBlock: false, notMainFlashBlocks: 0)
         if bytes.isEmpty {
             sink.add(.error, "empty", "the file is empty (0 bytes)")
         } else if bytes.count % UF2Block.size != 0 {
@@ -45,6 +45,13 @@ public enum UF2Validator {
                     let which = [(m0, UF2Block.magicStart0, "start 0"), (m1, UF2Block.magicStart1, "start 1"), (m2, UF2Block.magicEnd, "end")]
                         .filter { $0.0 != $0.1 }.map { "\($0.2) magic is \(hex32($0.0)), not \(hex32($0.1))" }
                     sink.add(.error, "bad-magic", "block \(index): \(which.joined(separator: "; ")); bootroms ignore this block",
+                             block: index, address: header.address)
+                    continue
+                }
+                if header.flags.contains(.notMainFlash) {  // bootroms drop it before looking at anything else
+                    report.notMainFlashBlocks += 1
+                    sink.add(.info, "not-main-flash",
+                             "block \(index) at \(hex32(header.address)): flag 0x1 (not main flash): skipped, as bootroms skip it; not part of numbering, counts, overlaps or ranges",
                              block: index, address: header.address)
                     continue
                 }
@@ -74,6 +81,9 @@ public enum UF2Validator {
             let hint = ELFFile.hasMagic(bytes) ? " (it is an ELF file: make a UF2 with `picoctl uf2 convert`)" : ""
             sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file\(hint)")
         }
+        if blockCount > 0 && groups.isEmpty && report.notMainFlashBlocks > 0 {
+            sink.add(.error, "no-main-flash", "all \(report.notMainFlashBlocks) blocks with valid magics are flagged not main flash (0x1): a bootrom writes nothing")
+        }
         if groupOrder.count > 1 {
             let names = groupOrder.map { $0 == 1 << 32 ? "no family" : Family(rawValue: UInt32($0)).description }
             sink.add(.info, "multiple-families", "\(groupOrder.count) families in one file (legal; each is checked on its own): \(names.joined(separator: ", "))")
@@ -87,12 +97,9 @@ public enum UF2Validator {
         return report
     }
 
-    /// Per-block rules: flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
+    /// Per-block rules (for blocks a bootrom reads: valid magics, flag 0x1 clear): flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
     static func checkBlock(_ h: Header, raw: UnsafeRawBufferPointer, base: Int, into sink: inout FindingSink) {
         var at: String { "block \(h.index) at \(hex32(h.address))" }
-        if h.flags.contains(.notMainFlash) {
-            sink.add(.warning, "not-main-flash", "\(at): flag 0x1 (not main flash) is set; bootroms skip this block", block: h.index, address: h.address)
-        }
         if h.flags.contains(.fileContainer) {
             sink.add(.warning, "file-container", "\(at): flag 0x1000 (file container) is set; Raspberry Pi bootroms do not read file containers", block: h.index, address: h.address)
         }

@@ -55,13 +55,17 @@ import Testing
             block(0x1000_0000, 0, of: 1, family: Family(rawValue: 0x1234_5678), size: 477),
             block(0x1000_0000, 0, of: 1, flags: [.familyIDPresent, .notMainFlash, .fileContainer]).with(family: .rp2350RiscV),
             UF2Block(flags: [], targetAddress: 0, payloadSize: 4, blockNumber: 0, blockCount: 1, familyOrFileSize: 99, data: []),
+            block(0x1000_0000, 0, of: 1, flags: [.familyIDPresent, .fileContainer]).with(family: .rp2350RiscV),
         ]))
         #expect(report.findings.contains { $0.rule == "payload-size" && $0.block == 0 && $0.severity == .error })
         #expect(report.findings.contains { $0.rule == "alignment" && $0.block == 1 && $0.address == 0x1000_0010 })
         #expect(report.findings.contains { $0.rule == "payload-size" && $0.block == 2 })
         #expect(report.findings.contains { $0.rule == "unknown-family" && $0.block == 2 && $0.severity == .warning })
-        #expect(report.findings.contains { $0.rule == "not-main-flash" && $0.block == 3 })
-        #expect(report.findings.contains { $0.rule == "file-container" && $0.block == 3 })
+        // Flag 0x1: skipped before every other rule (its file-container flag is not looked at).
+        #expect(report.findings.filter { $0.block == 3 }.map(\.rule) == ["not-main-flash"])
+        #expect(report.findings.contains { $0.rule == "not-main-flash" && $0.severity == .info })
+        #expect(report.notMainFlashBlocks == 1)
+        #expect(report.findings.contains { $0.rule == "file-container" && $0.block == 5 })
         #expect(report.findings.contains { $0.rule == "no-family" && $0.block == 4 })
         #expect(report.findings.contains { $0.rule == "multiple-families" && $0.severity == .info })
         #expect(report.families.count == 5)

@@ -78,6 +78,7 @@ enum UF2ValidationRenderer {
             ("errors", .int(report.errors.count)),
             ("warnings", .int(report.warnings.count)),
             ("absoluteBlock", .bool(report.hasAbsoluteBlock)),
+            ("notMainFlashBlocks", .int(report.notMainFlashBlocks)),
             ("families", .array(report.families.map { fam in
                 .object([
                     ("family", .optional(fam.family?.name ?? fam.family.map { "0x" + String($0.rawValue, radix: 16) })),
