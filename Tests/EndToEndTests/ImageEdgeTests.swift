@@ -73,4 +73,26 @@ import UF2
         let empty = try Binary.run(["uf2", "validate", nothing])
         #expect(empty.status == 2 && empty.stdout.contains("[no-main-flash]"), "\(empty.stdout)")
     }
+
+    // MARK: The top of the address space
+
+    @Test func imagesAtTheTopOfTheAddressSpaceEndPromptly() throws {
+        let page = [UInt8](repeating: 0x11, count: 256)
+        let uf2File = try write(Self.uf2([Self.block(0xFFFF_FF00, 0, of: 1, family: .rp2350ArmS, bytes: page)]), "top.uf2")
+        let elfFile = try write(Self.elf(page, at: 0xFFFF_FF00, entry: 0xFFFF_FF01), "top.elf")
+        let binFile = try write(page, "top.bin")
+        let runs: [[String]] = [
+            ["info", uf2File], ["info", elfFile], ["info", "--type", "bin", "--offset", "0xFFFFFF00", binFile],
+            ["info", "--type", "bin", "--offset", "0xFFFFFFF0", try write([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], "top16.bin")],
+            ["uf2", "validate", uf2File],
+            ["uf2", "convert", uf2File, path("out1.bin")], ["uf2", "convert", elfFile, path("out2.uf2")],
+            ["uf2", "convert", "--type", "bin", "--offset", "0xFFFFFF00", binFile, path("out3.uf2")],
+            ["flash", "--offset", "0xFFFFFF00", binFile], ["flash", elfFile], ["flash", uf2File],
+        ]
+        for arguments in runs {
+            let result = try Binary.run(arguments, timeout: 20)
+            #expect(!result.timedOut, "\(arguments) did not end within 20 s")
+            #expect(result.status < 64 || arguments[0] == "flash", "\(arguments): \(result.status) \(result.stderr)")
+        }
+    }
 }
