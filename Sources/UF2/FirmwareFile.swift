@@ -45,6 +45,27 @@ public struct FirmwareFile: Sendable {
     /// The chip the main family targets, else the chip the addresses imply.
     public var chip: Chip? { family?.chip ?? (family == .absolute || family == .data ? .rp2350 : nil) }
 
+    /// The largest file of `format` that can hold an image a Pico can use; readers refuse larger
+    /// inputs before reading them whole. UF2: the 64 MiB of blocks that carry 32 MiB of flash (the
+    /// RP2350's window), 2 MiB more for RAM images and other blocks. BIN: 32 MiB of flash. ELF:
+    /// 256 MiB, since debug information often makes an ELF many times larger than its image.
+    public static func sizeLimit(of format: Format) -> Int {
+        switch format {
+        case .uf2: return 66 << 20
+        case .bin: return Int(Chip.rp2350.flash.count)
+        case .elf: return 256 << 20
+        }
+    }
+
+    /// Why `sizeLimit(of:)` is what it is, in a few words.
+    public static func sizeLimitReason(of format: Format) -> String {
+        switch format {
+        case .uf2: "the blocks of 32 MiB of flash plus RAM"
+        case .bin: "the largest flash a Pico addresses"
+        case .elf: "room for debug information beside 32 MiB of flash"
+        }
+    }
+
     /// The format the content shows: ELF magic, a first UF2 block's magics, else BIN.
     public static func detectFormat(_ bytes: [UInt8]) -> Format {
         if ELFFile.hasMagic(bytes) { return .elf }

@@ -17,12 +17,13 @@ enum Binary {
     struct Result { var status: Int32; var stdout: String; var stderr: String; var timedOut = false }
 
     /// Runs picoctl with `arguments` and waits for it; after `timeout` seconds it is killed and the
-    /// result says `timedOut`. `stdin` (a file path) becomes its standard input.
+    /// result says `timedOut`. `stdin` (a file path) becomes its standard input; `terminateAfter`
+    /// sends SIGTERM after that many seconds; `direct` runs `arguments[0]` instead of picoctl.
     static func run(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
-                    timeout: Double = 120) throws -> Result {
+                    timeout: Double = 120, terminateAfter: Double? = nil, direct: Bool = false) throws -> Result {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        process.executableURL = direct ? URL(fileURLWithPath: arguments[0]) : url
+        process.arguments = direct ? Array(arguments.dropFirst()) : arguments
         if let environment { process.environment = environment }
         if let stdin { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
@@ -30,6 +31,11 @@ enum Binary {
         process.standardError = err
         try process.run()
         let killed = Killed()
+        if let terminateAfter {
+            DispatchQueue.global().asyncAfter(deadline: .now() + terminateAfter) {
+                if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            }
+        }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
             if process.isRunning { killed.set(); kill(process.processIdentifier, SIGKILL) }
         }

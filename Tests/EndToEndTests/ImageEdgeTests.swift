@@ -95,4 +95,139 @@ import UF2
             #expect(result.status < 64 || arguments[0] == "flash", "\(arguments): \(result.status) \(result.stderr)")
         }
     }
+
+    // MARK: The user's files
+
+    func contents(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }
+
+    /// Temporary files a writer left beside its output.
+    func leftovers() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".picoctl-") }
+    }
+
+    /// A BIN of `size` bytes, and the UF2 picoctl makes of it (twice its size).
+    func bigBIN(_ size: Int, _ name: String) throws -> String {
+        try write((0..<size).map { UInt8(truncatingIfNeeded: $0 / 251) }, name)
+    }
+
+    @Test func convertRefusesToWriteOverItsInput() throws {
+        let input = try write(Self.uf2([Self.block(0x1000_0000, 0, of: 1)]), "in.uf2")
+        let before = contents(input)
+        try FileManager.default.createSymbolicLink(atPath: path("link.bin"), withDestinationPath: input)
+        try FileManager.default.linkItem(atPath: input, toPath: path("hard.bin"))
+        for output in [input, path("link.bin"), path("hard.bin")] {
+            let result = try Binary.run(["uf2", "convert", "--out-type", "bin", input, output])
+            #expect(result.status == 64 && result.stderr.contains("is the input file"), "\(output): \(result.status) \(result.stderr)")
+            #expect(contents(input) == before)
+        }
+    }
+
+    @Test func aFullDiskLeavesThePreviousFileIntact() throws {
+        let input = try bigBIN(1 << 20, "app.bin")
+        let previous: [UInt8] = Array("the previous good file".utf8)
+        let output = try write(previous, "app.uf2")
+        // The file size limit makes the write fail as a full disk does (EFBIG, SIGXFSZ ignored).
+        let full = try Binary.run(["/bin/sh", "-c", "ulimit -f 64; trap '' XFSZ; exec \"$0\" \"$@\"", Binary.url.path,
+                                   "uf2", "convert", input, output], direct: true)
+        #expect(full.status == 3 && full.stderr.contains("previous"), "\(full.status) \(full.stderr)")
+        #expect(contents(output) == previous)
+        let left = try leftovers()
+        #expect(left.isEmpty, "\(left)")
+        // Killed mid-write (SIGXFSZ's default action): the previous file is still whole.
+        let killed = try Binary.run(["/bin/sh", "-c", "ulimit -f 64; exec \"$0\" \"$@\"", Binary.url.path,
+                                     "uf2", "convert", input, output], direct: true)
+        #expect(killed.status != 0)
+        #expect(contents(output) == previous)
+        // A real full disk: a 64 KiB tmpfs in a private mount namespace (root only).
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return }
+        let mount = path("small")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        let script = "mount -t tmpfs -o size=64k tmpfs \"$1\" && printf previous > \"$1/app.uf2\" && "
+            + "\"$0\" uf2 convert \"$2\" \"$1/app.uf2\"; status=$?; "
+            + "[ \"$(cat \"$1/app.uf2\")\" = previous ] && [ -z \"$(ls -A \"$1\" | grep -v '^app.uf2$')\" ] && exit $status; exit 99"
+        let tmpfs = try Binary.run(["/usr/bin/unshare", "-m", "/bin/sh", "-c", script, Binary.url.path, mount, input], direct: true)
+        #expect(tmpfs.status == 3 && tmpfs.stderr.contains("No space left on device"), "\(tmpfs.status) \(tmpfs.stderr)")
+    }
+
+    @Test func sigtermMidWriteLeavesThePreviousFileAndNoTemporaryFile() throws {
+        let input = try bigBIN(8 << 20, "app.bin")
+        let output = path("app.uf2")
+        let previous: [UInt8] = Array("previous".utf8)
+        #expect(try Binary.run(["uf2", "convert", input, output]).status == 0)
+        let complete = contents(output)
+        for _ in 0..<3 {
+            try Data(previous).write(to: URL(fileURLWithPath: output))
+            let process = Process()
+            process.executableURL = Binary.url
+            process.arguments = ["uf2", "convert", input, output]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // SIGTERM as soon as the output is being written: a temporary file appears, or the target changes.
+            var signalled = false
+            while process.isRunning && !signalled {
+                let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? nil
+                if try !leftovers().isEmpty || size != previous.count {
+                    kill(process.processIdentifier, SIGTERM)
+                    signalled = true
+                }
+                usleep(200)
+            }
+            process.waitUntilExit()
+            let now = contents(output)
+            #expect(signalled, "the convert ended before its output was seen")
+            #expect(now == previous || now == complete, "\(now?.count ?? -1) bytes under the final name")
+            let left = try leftovers()
+            #expect(left.isEmpty, "\(left)")
+        }
+    }
+
+    // MARK: Bounded reads
+
+    @Test func inputsLargerThanAPicoCanHoldAreRefusedBeforeTheyAreRead() throws {
+        let zero = try Binary.run(["info", "/dev/zero"], timeout: 60)
+        #expect(zero.status == 2 && zero.stderr.contains("goes on past 32 MiB"), "\(zero.status) \(zero.stderr)")
+        let stdin = try Binary.run(["info", "-"], stdin: "/dev/zero", timeout: 60)
+        #expect(stdin.status == 2 && stdin.stderr.contains("32 MiB"), "\(stdin.stderr)")
+        // Sparse files: refused from their size, whatever the format.
+        func sparse(_ name: String, _ size: UInt64, head: [UInt8]) throws -> String {
+            let file = try write(head, name)
+            #expect(truncate(file, off_t(size)) == 0)
+            return file
+        }
+        let bin = try sparse("huge.bin", 4 << 30, head: [1])
+        let info = try Binary.run(["info", bin], timeout: 60)
+        #expect(info.status == 2, "\(info.stderr)")
+        #expect(info.stderr.contains("4294967296 bytes") && info.stderr.contains("32 MiB"), "\(info.stderr)")
+        let uf2 = try sparse("huge.uf2", 67 << 20, head: Self.uf2([Self.block(0x1000_0000, 0, of: 1)]))
+        let validate = try Binary.run(["uf2", "validate", uf2], timeout: 60)
+        #expect(validate.status == 2 && validate.stderr.contains("66 MiB"), "\(validate.stderr)")
+        let elf = try sparse("huge.elf", 300 << 20, head: Self.elf([1, 2, 3, 4], at: 0x1000_0000, entry: 0x1000_0001))
+        let convert = try Binary.run(["uf2", "convert", elf, path("huge-out.uf2")], timeout: 60)
+        #expect(convert.status == 2 && convert.stderr.contains("256 MiB"), "\(convert.stderr)")
+        #expect(contents(path("huge-out.uf2")) == nil)
+    }
+
+    // MARK: Convert only what could be flashed
+
+    @Test func convertRefusesResultsOutsideTheFamilysMemory() throws {
+        let over = try bigBIN((16 << 20) + 256, "over.bin")  // one page more than RP2040 flash
+        let refused = try Binary.run(["uf2", "convert", over, path("over.uf2"), "--family", "rp2040"])
+        #expect(refused.status == 2 && refused.stderr.contains("outside rp2040 flash"), "\(refused.stderr)")
+        #expect(contents(path("over.uf2")) == nil)
+        let forced = try Binary.run(["uf2", "convert", over, path("over.uf2"), "--family", "rp2040", "--force"])
+        #expect(forced.status == 0 && forced.stderr.contains("warning"), "\(forced.stderr)")
+        let blocks: Int = (16 << 20) / 256 + 1
+        #expect(contents(path("over.uf2"))?.count == blocks * 512)
+
+        let top = try write([UInt8](repeating: 1, count: 256), "top.bin")
+        let high = try Binary.run(["uf2", "convert", "--type", "bin", "--offset", "0xFFFFFF00", top, path("top.uf2")])
+        #expect(high.status == 2 && high.stderr.contains("0xffffff00"), "\(high.stderr)")
+        let app = try write([UInt8](repeating: 1, count: 256), "app.bin")
+        let abs = try Binary.run(["uf2", "convert", app, path("abs.uf2"), "--family", "rp2350-arm-s", "--abs-block", "0xFFFFFFFF"])
+        #expect(abs.status == 2 && abs.stderr.contains("absolute block"), "\(abs.stderr)")
+        #expect(try Binary.run(["uf2", "convert", app, path("ok.uf2"), "--family", "rp2350-arm-s", "--abs-block", "0x10fff000"]).status == 0)
+        // UF2 -> BIN: the same rule on the image.
+        let stray = try write(Self.uf2([Self.block(0x1000_0000, 0, of: 2), Self.block(0x1100_0000, 1, of: 2)]), "stray.uf2")
+        #expect(try Binary.run(["uf2", "convert", stray, path("stray.bin")]).status == 2)
+    }
 }

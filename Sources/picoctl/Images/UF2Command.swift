@@ -38,13 +38,21 @@ enum FirmwareCLI {
         return isatty(1) == 1
     }
 
-    /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
-    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(path) } catch {
+    /// Reads a file's bytes, at most the size limit of `type` (else of the format its first bytes
+    /// show), mapping failures to the documented exit statuses (3 unreadable, 2 too large).
+    static func readBytes(_ path: String, type: FirmwareFile.Format?) throws -> [UInt8] {
+        do { return try FileIO.read(path, type: type) } catch let error as FirmwareError {
+            diagnose("error: \(path): \(error)")
+            throw ExitStatus.invalidInput.exitCode
+        } catch {
             diagnose("error: \(error)")
             throw ExitStatus.unreadable.exitCode
         }
+    }
+
+    /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
+        let bytes = try readBytes(path, type: type)
         do {
             return (bytes, try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family))
         } catch {

@@ -12,7 +12,12 @@ struct UF2ConvertCommand: ParsableCommand {
             flash images the RP2350-E10 absolute block is written first, as SDK builds do, aimed at 0x10ffff00 \
             unless --abs-block names another address; --no-abs-block leaves it out.
             UF2→BIN and ELF→BIN write the image from its lowest to its highest address, gaps filled with --fill.
-            Exit status: 0 converted, 2 invalid input, 3 a file could not be read or written.
+            The result must lie in the family's flash and RAM (the validator's range rule; the absolute block \
+            in RP2350 flash, 256-byte aligned); --force converts anyway, with a warning.
+            OUT is replaced only once it is complete (written beside it, then renamed), so a failure or a kill \
+            leaves the previous file as it was; OUT may not be the input file itself.
+            Exit status: 0 converted, 2 invalid input or a result outside the family's memory, 3 a file could \
+            not be read or written, 64 bad arguments (OUT is the input).
             """)
 
     @Argument(help: "Input file (UF2, ELF or BIN; type detected from content).")
@@ -46,6 +51,9 @@ struct UF2ConvertCommand: ParsableCommand {
     @Option(help: "UF2/ELF→BIN: byte for gaps between segments (default 0).")
     var fill: String?
 
+    @Flag(help: "Write the result even when it lies outside the family's flash and RAM (a warning says where).")
+    var force = false
+
     func validate() throws {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
@@ -69,6 +77,10 @@ struct UF2ConvertCommand: ParsableCommand {
     func run() throws {
         let requestedFamily = family.flatMap(Family.init(parsing:))
         let offsetValue = offset.flatMap(FirmwareCLI.parseNumber)
+        if FileIO.sameFile(input, output) {
+            FirmwareCLI.diagnose("error: \(output) is the input file \(input) itself; give another output name")
+            throw ExitStatus.usage.exitCode
+        }
         let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue ?? 0x1000_0000, family: requestedFamily)
         let outType = resolvedOutputType!
         let out: [UInt8]
@@ -77,6 +89,15 @@ struct UF2ConvertCommand: ParsableCommand {
         } catch let error as FirmwareError {
             FirmwareCLI.diagnose("error: \(input): \(error)")
             throw ExitStatus.invalidInput.exitCode
+        }
+        let problems = outType == .uf2 ? Self.rangeProblems(uf2: out) : Self.rangeProblems(image: file.image, chip: file.chip)
+        if !problems.isEmpty {
+            let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
+            if !force {
+                FirmwareCLI.diagnose("error: \(input): the result would not fit the family's memory: \(shown); nothing was written (--force writes it anyway)")
+                throw ExitStatus.invalidInput.exitCode
+            }
+            FirmwareCLI.diagnose("warning: \(input): the result lies outside the family's memory: \(shown); written anyway (--force)")
         }
         do { try FileIO.write(out, to: output) } catch {
             FirmwareCLI.diagnose("error: \(error)")
@@ -104,6 +125,28 @@ struct UF2ConvertCommand: ParsableCommand {
         default:
             FirmwareCLI.diagnose("error: nothing to convert: \(input) is already \(file.format.rawValue)")
             throw ExitStatus.usage.exitCode
+        }
+    }
+
+    /// The validator's range findings on a UF2 result, and an absolute block that is not a page of
+    /// RP2350 flash (where the RP2350-E10 workaround must aim it).
+    static func rangeProblems(uf2 bytes: [UInt8]) -> [String] {
+        var problems = UF2Validator.validate(bytes).findings.filter { $0.rule == "outside-memory" }.map(\.message)
+        if bytes.count >= UF2Block.size {
+            let first = UF2Block(decoding: bytes)
+            let address = first.targetAddress
+            if first.isRP2350AbsoluteBlock && !(address % 256 == 0 && Chip.rp2350.flash.contains(address, length: 256)) {
+                problems.insert("the absolute block at \(String(address, radix: 16).paddedHex) is not a page of RP2350 flash", at: 0)
+            }
+        }
+        return problems
+    }
+
+    /// The same range rule for a BIN result: every segment in the chip's flash or RAM.
+    static func rangeProblems(image: MemoryImage, chip: Chip?) -> [String] {
+        guard let chip else { return [] }
+        return image.segments.filter { !chip.isLoadable($0.address, length: UInt64($0.bytes.count)) }.map {
+            "\(String($0.address, radix: 16).paddedHex)..\(String($0.end, radix: 16).paddedHex) lies outside \(chip.name) flash and RAM"
         }
     }
 

@@ -27,11 +27,7 @@ struct UF2ValidateCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(file) } catch {
-            FirmwareCLI.diagnose("error: \(error)")
-            throw ExitStatus.unreadable.exitCode
-        }
+        let bytes = try FirmwareCLI.readBytes(file, type: .uf2)
         let report = UF2Validator.validate(bytes)
         let valid = report.isValid(strict: strict)
         if json {
