@@ -230,4 +230,20 @@ import UF2
         let stray = try write(Self.uf2([Self.block(0x1000_0000, 0, of: 2), Self.block(0x1100_0000, 1, of: 2)]), "stray.uf2")
         #expect(try Binary.run(["uf2", "convert", stray, path("stray.bin")]).status == 2)
     }
+
+    // MARK: One read, both reports
+
+    @Test func infoAndValidateInOneRun() throws {
+        let bad = try write(Self.uf2([Self.block(0x1000_0000, 0, of: 2), Self.block(0x1000_0100, 1, of: 3)]), "bad.uf2")
+        for arguments in [["info", "--validate", bad], ["uf2", "validate", "--info", bad]] {
+            let result = try Binary.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.contains("format:       uf2, 2 blocks") && result.stdout.contains("[block-count]")
+                    && result.stdout.contains("INVALID"), "\(result.stdout)")
+        }
+        let doc = try json(try Binary.run(["info", "--validate", "--json", bad]))
+        #expect(doc["format"] as? String == "uf2" && (doc["validation"] as? [String: Any])?["valid"] as? Bool == false)
+        let elf = try write(Self.elf([1, 2, 3, 4], at: 0x2000_0000, entry: 0x2000_0001), "app.elf")
+        #expect(try Binary.run(["info", "--validate", elf]).status == 64)
+    }
 }

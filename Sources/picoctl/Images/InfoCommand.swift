@@ -10,7 +10,9 @@ struct InfoCommand: ParsableCommand {
             The type is detected from the content (ELF magic, UF2 magics, else BIN); --type overrides it. \
             A BIN is placed at --offset (default 0x10000000). --json prints one JSON document whose keys \
             are listed in the README.
-            Exit status: 0 shown, 2 the file is not a firmware image it can read, 3 unreadable.
+            --validate (UF2) adds the findings of `uf2 validate` from the same read (JSON: key `validation`).
+            Exit status: 0 shown, 2 the file is not a firmware image it can read (or, with --validate, \
+            is invalid), 3 unreadable.
             """)
 
     @Argument(help: "The firmware file ('-' for stdin); omitted with --device.")
@@ -33,6 +35,9 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Print one JSON document.")
     var json = false
 
+    @Flag(name: .customLong("validate"), help: "UF2: also check the file as `uf2 validate` does, in the same run (exit 2 when invalid).")
+    var checkRules = false
+
     func validate() throws {
         if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
@@ -44,7 +49,16 @@ struct InfoCommand: ParsableCommand {
         let (bytes, firmware) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
                                                      family: family.flatMap(Family.init(parsing:)))
         let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
-        print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
+        guard checkRules else {
+            print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
+            return
+        }
+        guard firmware.format == .uf2 else {
+            FirmwareCLI.diagnose("error: --validate checks UF2 files; \(file) is \(firmware.format.rawValue.uppercased())")
+            throw ExitStatus.usage.exitCode
+        }
+        let report = UF2Validator.validate(bytes)
+        try UF2ValidationRenderer.printCombined(facts: facts, report: report, file: file, json: json)
     }
 }
 

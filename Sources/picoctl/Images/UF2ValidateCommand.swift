@@ -26,10 +26,23 @@ struct UF2ValidateCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Hide info findings (the E10 block recognised, several families, MD5 present).")
     var quiet = false
 
+    @Flag(help: "Also show what `picoctl info` shows of the file, from the same read (JSON: key `info`).")
+    var info = false
+
     func run() throws {
         let bytes = try FirmwareCLI.readBytes(file, type: .uf2)
         let report = UF2Validator.validate(bytes)
         let valid = report.isValid(strict: strict)
+        if info {
+            let firmware: FirmwareFile
+            do { firmware = try FirmwareFile.read(bytes: bytes, type: .uf2) } catch {
+                FirmwareCLI.diagnose("error: \(file): \(error)")
+                throw ExitStatus.invalidInput.exitCode
+            }
+            let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
+            return try UF2ValidationRenderer.printCombined(facts: facts, report: report, file: file, json: json,
+                                                          strict: strict, quiet: quiet)
+        }
         if json {
             print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
         } else {
@@ -42,6 +55,21 @@ struct UF2ValidateCommand: ParsableCommand {
 
 /// Renders a `UF2ValidationReport` for people and for programs.
 enum UF2ValidationRenderer {
+    /// `info --validate` and `uf2 validate --info`: the info text then the findings, or the info
+    /// document with the validation document under `validation`; exit 2 when invalid.
+    static func printCombined(facts: FirmwareFacts, report: UF2ValidationReport, file: String, json: Bool,
+                              strict: Bool = false, quiet: Bool = false) throws {
+        if json {
+            guard case .object(var pairs) = InfoRenderer.json(facts) else { preconditionFailure("info is an object") }
+            pairs.append(("validation", self.json(report, file: file, strict: strict)))
+            print(FirmwareJSON.object(pairs).rendered())
+        } else {
+            print(InfoRenderer.text(facts) + text(report, file: file, strict: strict, quiet: quiet, color: FirmwareCLI.useColor),
+                  terminator: "")
+        }
+        if !report.isValid(strict: strict) { throw ExitStatus.invalidInput.exitCode }
+    }
+
     /// Human text: one line per finding, then a verdict line.
     static func text(_ report: UF2ValidationReport, file: String, strict: Bool, quiet: Bool, color: Bool) -> String {
         var out = ""
