@@ -126,6 +126,39 @@ import Testing
         #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .error })
     }
 
+    @Test func streamingInAnyChunksGivesTheSameReport() {
+        var good = block(0x1000_0000, 0, of: 3)
+        good.data = Boot2.sealed([UInt8](repeating: 0x11, count: 252)) + [UInt8](repeating: 0, count: 220)
+        var md5 = block(0x1000_1000, 2, of: 3, fill: 0x5a, flags: [.familyIDPresent, .md5Present])
+        md5.data.replaceSubrange(452..<460, with: [0x00, 0x10, 0x00, 0x10, 0x40, 0, 0, 0])
+        let files: [[UInt8]] = [
+            uf2([good, block(0x1000_0100, 1, of: 3, flags: [.familyIDPresent, .notMainFlash]), block(0x1000_0100, 1, of: 3), md5]),
+            uf2([block(0x1000_0000, 0, of: 3), block(0x2000_0000, 5, of: 2, family: .rp2350ArmS)]) + [1, 2, 3],
+            uf2([UF2Writer.absoluteBlock(at: 0x10ff_ff00), block(0x1000_0000, 0, of: 1, family: .rp2350ArmS)]),
+            [0x7f, 0x45, 0x4c, 0x46] + [UInt8](repeating: 0, count: 1020),
+        ]
+        for bytes in files {
+            let whole = UF2Validator.validate(bytes)
+            for size in [1, 7, 511, 512, 513, 4096] {
+                var stream = UF2ValidationStream()
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(offset + size, bytes.count)
+                    bytes[offset..<end].withUnsafeBytes { stream.consume($0) }
+                    offset = end
+                }
+                #expect(stream.finish(wholeFile: bytes) == whole, "chunks of \(size)")
+            }
+        }
+        // Without the whole file, MD5 areas are only noted; the truncated block comes first, as before.
+        var stream = UF2ValidationStream()
+        files[1].withUnsafeBytes { stream.consume($0) }
+        #expect(stream.finish().findings.first?.rule == "truncated")
+        var withMD5 = UF2ValidationStream()
+        files[0].withUnsafeBytes { withMD5.consume($0) }
+        #expect(withMD5.needsWholeFile)
+    }
+
     @Test func md5KnownVectors() {
         func hex(_ s: String) -> String { UF2Validator.hexBytes(MD5.digest(Array(s.utf8)[...])) }
         #expect(hex("") == "d41d8cd98f00b204e9800998ecf8427e")

@@ -48,6 +48,36 @@ enum FileIO {
         return out
     }
 
+    /// Reads a regular file of `format` in chunks of `chunk` bytes, one buffer reused, calling `body`
+    /// with each; the size limit as in `read`. Returns false without reading when `path` is `-` or
+    /// not a regular file (the caller reads it whole instead).
+    static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = 1 << 20,
+                       _ body: (_ bytes: UnsafeRawBufferPointer, _ fileSize: Int) -> Void) throws -> Bool {
+        guard path != "-" else { return false }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIOError(path: path, operation: "read", code: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        let limit = FirmwareFile.sizeLimit(of: format)
+        if Int(st.st_size) > limit { throw FirmwareError.fileTooLarge(size: UInt64(st.st_size), format: format, limit: limit) }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var total = 0
+        while true {
+            let n = systemRead(fd, buffer.baseAddress, chunk)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError(path: path, operation: "read", code: errno)
+            }
+            if n == 0 { return true }
+            total += n
+            if total > limit { throw FirmwareError.fileTooLarge(size: nil, format: format, limit: limit) }
+            body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), Int(st.st_size))
+        }
+    }
+
     /// Appends bytes read from `fd` until `out` holds `total` bytes (true) or the input ends (false).
     @discardableResult
     private static func readChunk(_ fd: Int32, path: String, into out: inout [UInt8], upTo total: Int) throws(FileIOError) -> Bool {

@@ -41,7 +41,14 @@ enum FirmwareCLI {
     /// Reads a file's bytes, at most the size limit of `type` (else of the format its first bytes
     /// show), mapping failures to the documented exit statuses (3 unreadable, 2 too large).
     static func readBytes(_ path: String, type: FirmwareFile.Format?) throws -> [UInt8] {
-        do { return try FileIO.read(path, type: type) } catch let error as FirmwareError {
+        var bytes: [UInt8] = []
+        _ = try streaming({ bytes = try FileIO.read(path, type: type); return true }, path: path)
+        return bytes
+    }
+
+    /// Runs a streaming read, mapping its failures as `readBytes` does.
+    static func streaming(_ read: () throws -> Bool, path: String) throws -> Bool {
+        do { return try read() } catch let error as FirmwareError {
             diagnose("error: \(path): \(error)")
             throw ExitStatus.invalidInput.exitCode
         } catch {

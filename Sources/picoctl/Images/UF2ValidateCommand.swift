@@ -30,8 +30,23 @@ struct UF2ValidateCommand: ParsableCommand {
     var info = false
 
     func run() throws {
-        let bytes = try FirmwareCLI.readBytes(file, type: .uf2)
-        let report = UF2Validator.validate(bytes)
+        // A regular file is streamed (memory independent of its size); stdin, a device, --info and
+        // a file with MD5 areas are read whole.
+        var stream = UF2ValidationStream()
+        var report: UF2ValidationReport
+        var bytes: [UInt8] = []
+        if !info, try FirmwareCLI.streaming({
+            try FileIO.stream(file, format: .uf2) { chunk, size in
+                if stream.isAtStart { stream = UF2ValidationStream(expectedSize: size) }
+                stream.consume(chunk)
+            }
+        }, path: file),
+           !stream.needsWholeFile {
+            report = stream.finish()
+        } else {
+            bytes = try FirmwareCLI.readBytes(file, type: .uf2)
+            report = UF2Validator.validate(bytes)
+        }
         let valid = report.isValid(strict: strict)
         if info {
             let firmware: FirmwareFile
