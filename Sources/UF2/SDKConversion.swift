@@ -108,9 +108,18 @@ public enum SDKConversion {
     public static func elfToUF2(_ elf: ELFFile, family: Family, packageAddress: UInt32? = nil,
                                 absoluteBlockAddress: UInt32? = nil) throws(FirmwareError) -> [UInt8] {
         let load = try loadImage(of: elf, family: family)
-        var image = load.image
+        let (image, pages) = try uf2Pages(load.image, kind: load.kind, packageAddress: packageAddress)
+        return try UF2Writer.write(image, pages: pages, options: .init(family: family, completeSectors: false,
+                                                                        absoluteBlockAddress: absoluteBlockAddress))
+    }
+
+    /// The image and page addresses of an ELF load image's UF2 (see `elfToUF2`): flash images get
+    /// their sectors completed, then the whole is moved to `packageAddress` when given.
+    public static func uf2Pages(_ loaded: MemoryImage, kind: ImageKind,
+                                packageAddress: UInt32? = nil) throws(FirmwareError) -> (image: MemoryImage, pages: [UInt32]) {
+        var image = loaded
         // Sector completion happens before packaging, as in picotool.
-        var pages = UF2Writer.pageAddresses(of: image, completeSectors: load.kind == .flash)
+        var pages = UF2Writer.pageAddresses(of: image, completeSectors: kind == .flash)
         if let packageAddress, let first = pages.first, let last = pages.last, packageAddress != first {
             let delta = packageAddress &- first
             let end = UInt64(packageAddress) + UInt64(last - first) + 256
@@ -118,8 +127,7 @@ public enum SDKConversion {
             image = relocated(image, by: delta)
             pages = pages.map { $0 &+ delta }
         }
-        return try UF2Writer.write(image, pages: pages, options: .init(family: family, completeSectors: false,
-                                                                        absoluteBlockAddress: absoluteBlockAddress))
+        return (image, pages)
     }
 
     /// BIN→UF2 as picotool does it: the bytes paged from `address`, no sector completion.

@@ -81,59 +81,73 @@ struct UF2ConvertCommand: ParsableCommand {
             FirmwareCLI.diagnose("error: \(output) is the input file \(input) itself; give another output name")
             throw ExitStatus.usage.exitCode
         }
-        let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue ?? 0x1000_0000, family: requestedFamily)
+        let (_, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue ?? 0x1000_0000, family: requestedFamily)
         let outType = resolvedOutputType!
-        let out: [UInt8]
-        do {
-            out = try convert(bytes: bytes, file: file, to: outType, family: requestedFamily, offset: offsetValue)
-        } catch let error as FirmwareError {
-            FirmwareCLI.diagnose("error: \(input): \(error)")
-            throw ExitStatus.invalidInput.exitCode
-        }
-        let problems = outType == .uf2 ? Self.rangeProblems(uf2: out) : Self.rangeProblems(image: file.image, chip: file.chip)
-        if !problems.isEmpty {
-            let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
-            if !force {
-                FirmwareCLI.diagnose("error: \(input): the result would not fit the family's memory: \(shown); nothing was written (--force writes it anyway)")
-                throw ExitStatus.invalidInput.exitCode
-            }
-            FirmwareCLI.diagnose("warning: \(input): the result lies outside the family's memory: \(shown); written anyway (--force)")
-        }
-        do { try FileIO.write(out, to: output) } catch {
-            FirmwareCLI.diagnose("error: \(error)")
-            throw ExitStatus.unreadable.exitCode
-        }
-        FirmwareCLI.diagnose("wrote \(output): \(out.count) bytes (\(file.format.rawValue) → \(outType.rawValue))")
-    }
-
-    private func convert(bytes: [UInt8], file: FirmwareFile, to outType: FirmwareFile.Format,
-                         family requested: Family?, offset: UInt32?) throws -> [UInt8] {
-        let family = requested ?? file.family ?? .rp2040
-        let absAddress: UInt32? = noAbsBlock ? nil
-            : absBlockAddress.flatMap(FirmwareCLI.parseNumber) ?? UF2Writer.defaultAbsoluteBlockAddress
-        switch (file.format, outType) {
-        case (.elf, .uf2):
-            let elf = try ELFFile(bytes: bytes)
-            return try SDKConversion.elfToUF2(elf, family: family, packageAddress: offset, absoluteBlockAddress: absAddress)
-        case (.bin, .uf2):
-            return try SDKConversion.binToUF2(bytes, address: offset ?? 0x1000_0000, family: family, absoluteBlockAddress: absAddress)
-        case (.elf, .bin):
-            if let problem = file.conversionProblem { throw problem }
-            return try flattened(file.image)
-        case (.uf2, .bin):
-            return try flattened(file.image)
-        default:
+        guard file.format != outType, outType != .elf else {
             FirmwareCLI.diagnose("error: nothing to convert: \(input) is already \(file.format.rawValue)")
             throw ExitStatus.usage.exitCode
         }
+        let family = requestedFamily ?? file.family ?? .rp2040
+        do {
+            // Written as it is made, to a temporary file that replaces OUT only once complete and accepted.
+            let out = try OutputFile(output)
+            let (size, problems) = outType == .uf2 ? try writeUF2(file, family: family, offset: offsetValue, to: out)
+                                                   : try writeBIN(file, to: out)
+            if !problems.isEmpty {
+                let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
+                if !force {
+                    out.discard()
+                    FirmwareCLI.diagnose("error: \(input): the result would not fit the family's memory: \(shown); nothing was written (--force writes it anyway)")
+                    throw ExitStatus.invalidInput.exitCode
+                }
+                FirmwareCLI.diagnose("warning: \(input): the result lies outside the family's memory: \(shown); written anyway (--force)")
+            }
+            try out.commit()
+            FirmwareCLI.diagnose("wrote \(output): \(size) bytes (\(file.format.rawValue) → \(outType.rawValue))")
+        } catch let error as FirmwareError {
+            FirmwareCLI.diagnose("error: \(input): \(error)")
+            throw ExitStatus.invalidInput.exitCode
+        } catch let error as FileIOError {
+            FirmwareCLI.diagnose("error: \(error)")
+            throw ExitStatus.unreadable.exitCode
+        }
+    }
+
+    /// ELF or BIN → UF2 as the SDK makes it, streamed to `out` and checked by the validator as it
+    /// goes; returns the size and the range problems found.
+    private func writeUF2(_ file: FirmwareFile, family: Family, offset: UInt32?, to out: OutputFile) throws -> (Int, [String]) {
+        if let problem = file.conversionProblem { throw problem }
+        let (image, pages) = file.format == .elf
+            ? try SDKConversion.uf2Pages(file.image, kind: file.kind, packageAddress: offset)
+            : (file.image, UF2Writer.pageAddresses(of: file.image, completeSectors: false))
+        let absAddress: UInt32? = noAbsBlock ? nil
+            : absBlockAddress.flatMap(FirmwareCLI.parseNumber) ?? UF2Writer.defaultAbsoluteBlockAddress
+        var check = UF2ValidationStream()
+        var first: [UInt8] = []
+        var size = 0
+        try UF2Writer.write(image, pages: pages, options: .init(family: family, absoluteBlockAddress: absAddress)) { chunk in
+            if first.isEmpty { first = Array(chunk.prefix(UF2Block.size)) }
+            check.consume(chunk)
+            size += chunk.count
+            try out.write(chunk)
+        }
+        return (size, Self.rangeProblems(check.finish(), firstBlock: first))
+    }
+
+    /// UF2 or ELF → BIN: the image flattened; returns the size and the range problems of the image.
+    private func writeBIN(_ file: FirmwareFile, to out: OutputFile) throws -> (Int, [String]) {
+        if let problem = file.conversionProblem { throw problem }
+        let bytes = try flattened(file.image)
+        try out.write(bytes)
+        return (bytes.count, Self.rangeProblems(image: file.image, chip: file.chip))
     }
 
     /// The validator's range findings on a UF2 result, and an absolute block that is not a page of
     /// RP2350 flash (where the RP2350-E10 workaround must aim it).
-    static func rangeProblems(uf2 bytes: [UInt8]) -> [String] {
-        var problems = UF2Validator.validate(bytes).findings.filter { $0.rule == "outside-memory" }.map(\.message)
-        if bytes.count >= UF2Block.size {
-            let first = UF2Block(decoding: bytes)
+    static func rangeProblems(_ report: UF2ValidationReport, firstBlock: [UInt8]) -> [String] {
+        var problems = report.findings.filter { $0.rule == "outside-memory" }.map(\.message)
+        if firstBlock.count == UF2Block.size {
+            let first = UF2Block(decoding: firstBlock)
             let address = first.targetAddress
             if first.isRP2350AbsoluteBlock && !(address % 256 == 0 && Chip.rp2350.flash.contains(address, length: 256)) {
                 problems.insert("the absolute block at \(String(address, radix: 16).paddedHex) is not a page of RP2350 flash", at: 0)
