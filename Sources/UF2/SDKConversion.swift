@@ -150,9 +150,8 @@ public enum SDKConversion {
     /// The image flattened from its lowest to its highest address, gaps filled with `fill`; throws
     /// `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
     public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, limit: UInt64 = flattenLimit) throws(FirmwareError) -> (address: UInt32, bytes: [UInt8]) {
-        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
-        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
-        var out = [UInt8](repeating: fill, count: Int(end - UInt64(low)))
+        let low = try flatSpan(image, limit: limit).start
+        var out = [UInt8](repeating: fill, count: Int(image.endAddress! - UInt64(low)))
         for segment in image.segments {
             let at = Int(UInt64(segment.address) - UInt64(low))
             out.withUnsafeMutableBytes { dst in
@@ -162,6 +161,29 @@ public enum SDKConversion {
             }
         }
         return (low, out)
+    }
+
+    /// Where `flatten` would start and end; throws `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
+    public static func flatSpan(_ image: MemoryImage, limit: UInt64 = flattenLimit) throws(FirmwareError) -> AddressRange {
+        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
+        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
+        return AddressRange(start: low, end: end)
+    }
+
+    /// `flatten` handed to `emit` piece by piece (the segments' own bytes, gaps as `fill` in
+    /// pieces of at most 64 KiB), so that no flat copy is made; call `flatSpan` first for its checks.
+    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, to emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let gap = [UInt8](repeating: fill, count: 64 << 10)
+        var at = UInt64(image.lowestAddress ?? 0)
+        for segment in image.segments {
+            while at < UInt64(segment.address) {
+                let n = Int(min(UInt64(gap.count), UInt64(segment.address) - at))
+                try gap.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                at += UInt64(n)
+            }
+            try segment.bytes.withUnsafeBytes { try emit($0) }
+            at = segment.end
+        }
     }
 
     /// The image moved by `delta` (wrapping, as picotool's 32-bit arithmetic does).

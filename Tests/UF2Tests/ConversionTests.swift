@@ -2,6 +2,20 @@ import Testing
 @testable import UF2
 
 @Suite struct ConversionTests {
+    @Test func streamedFlattenAndWriterGiveTheArrayBytes() throws {
+        let image = try MemoryImage(segments: [.init(address: 0x1000_0010, bytes: [1, 2, 3]),
+                                               .init(address: 0x1002_0000, bytes: [UInt8](repeating: 9, count: 70_000))])
+        var flat: [UInt8] = []
+        SDKConversion.flatten(image, fill: 0xee) { flat.append(contentsOf: $0) }
+        #expect(flat == (try SDKConversion.flatten(image, fill: 0xee).bytes))
+        var blocks: [UInt8] = []
+        let pages = UF2Writer.pageAddresses(of: image, completeSectors: true)
+        try UF2Writer.write(image, pages: pages, options: .init(family: .rp2350ArmS, absoluteBlockAddress: 0x10ff_ff00), chunkBlocks: 7) {
+            blocks.append(contentsOf: $0)
+        }
+        #expect(blocks == (try UF2Writer.write(image, options: .init(family: .rp2350ArmS, completeSectors: true, absoluteBlockAddress: 0x10ff_ff00))))
+    }
+
     @Test func elfToUF2MatchesTheSDKAlgorithm() throws {
         let bytes = SDKLikeImage.elf()
         let elf = try ELFFile(bytes: bytes)

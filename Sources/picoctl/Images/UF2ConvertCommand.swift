@@ -137,9 +137,10 @@ struct UF2ConvertCommand: ParsableCommand {
     /// UF2 or ELF → BIN: the image flattened; returns the size and the range problems of the image.
     private func writeBIN(_ file: FirmwareFile, to out: OutputFile) throws -> (Int, [String]) {
         if let problem = file.conversionProblem { throw problem }
-        let bytes = try flattened(file.image)
-        try out.write(bytes)
-        return (bytes.count, Self.rangeProblems(image: file.image, chip: file.chip))
+        let span = try SDKConversion.flatSpan(file.image)
+        FirmwareCLI.diagnose("image starts at \(String(span.start, radix: 16).paddedHex)")
+        try SDKConversion.flatten(file.image, fill: UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)) { try out.write($0) }
+        return (Int(span.count), Self.rangeProblems(image: file.image, chip: file.chip))
     }
 
     /// The validator's range findings on a UF2 result, and an absolute block that is not a page of
@@ -162,13 +163,6 @@ struct UF2ConvertCommand: ParsableCommand {
         return image.segments.filter { !chip.isLoadable($0.address, length: UInt64($0.bytes.count)) }.map {
             "\(String($0.address, radix: 16).paddedHex)..\(String($0.end, radix: 16).paddedHex) lies outside \(chip.name) flash and RAM"
         }
-    }
-
-    private func flattened(_ image: MemoryImage) throws -> [UInt8] {
-        let fillByte = UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)
-        let flat = try SDKConversion.flatten(image, fill: fillByte)
-        FirmwareCLI.diagnose("image starts at \(String(flat.address, radix: 16, uppercase: false).paddedHex)")
-        return flat.bytes
     }
 }
 
