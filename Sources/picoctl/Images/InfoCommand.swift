@@ -46,18 +46,17 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         guard let file else { return try runDevice() }
-        let (bytes, firmware) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
-                                                     family: family.flatMap(Family.init(parsing:)))
-        let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
+        let (size, firmware, report) = try FirmwareCLI.load(file, type: fileType, offset: offset.flatMap(FirmwareCLI.parseNumber) ?? 0x1000_0000,
+                                                            family: family.flatMap(Family.init(parsing:)), validate: checkRules)
+        let facts = FirmwareFacts(file: file, size: size, firmware: firmware)
         guard checkRules else {
             print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
             return
         }
-        guard firmware.format == .uf2 else {
+        guard let report else {
             FirmwareCLI.diagnose("error: --validate checks UF2 files; \(file) is \(firmware.format.rawValue.uppercased())")
             throw ExitStatus.usage.exitCode
         }
-        let report = UF2Validator.validate(bytes)
         try UF2ValidationRenderer.printCombined(facts: facts, report: report, file: file, json: json)
     }
 }

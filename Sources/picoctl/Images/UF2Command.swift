@@ -58,11 +58,37 @@ enum FirmwareCLI {
     }
 
     /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
-    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (bytes: [UInt8], file: FirmwareFile) {
-        let bytes = try readBytes(path, type: type)
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?) throws -> (size: Int, file: FirmwareFile) {
+        let loaded = try load(path, type: type, offset: offset, family: family, validate: false)
+        return (loaded.size, loaded.file)
+    }
+
+    /// `load`, and with `validate` the `uf2 validate` report of a UF2 file from the same read. A
+    /// regular UF2 file is streamed (never held whole) unless its blocks are out of address order
+    /// or, when validating, it has MD5 areas: then it is read whole.
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?,
+                     validate: Bool) throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
         do {
-            return (bytes, try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family))
-        } catch {
+            if (type ?? FileIO.peekFormat(path)) == .uf2 {
+                var image = UF2ImageStream()
+                var check = UF2ValidationStream()
+                var size = 0
+                let streamed = try streaming({
+                    try FileIO.stream(path, format: .uf2) { chunk, fileSize in
+                        if size == 0 { image = UF2ImageStream(expectedSize: fileSize); check = UF2ValidationStream(expectedSize: validate ? fileSize : 0) }
+                        size += chunk.count
+                        image.consume(chunk)
+                        if validate { check.consume(chunk) }
+                    }
+                }, path: path)
+                if streamed, !(validate && check.needsWholeFile), let file = try image.finish() {
+                    return (size, file, validate ? check.finish() : nil)
+                }
+            }
+            let bytes = try readBytes(path, type: type)
+            let file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family)
+            return (bytes.count, file, validate && file.format == .uf2 ? UF2Validator.validate(bytes) : nil)
+        } catch let error as FirmwareError {
             diagnose("error: \(path): \(error)")
             throw ExitStatus.invalidInput.exitCode
         }

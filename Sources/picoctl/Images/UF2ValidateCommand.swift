@@ -30,34 +30,27 @@ struct UF2ValidateCommand: ParsableCommand {
     var info = false
 
     func run() throws {
-        // A regular file is streamed (memory independent of its size); stdin, a device, --info and
-        // a file with MD5 areas are read whole.
+        if info {  // one read for both reports
+            let (size, firmware, report) = try FirmwareCLI.load(file, type: .uf2, offset: 0x1000_0000, family: nil, validate: true)
+            let facts = FirmwareFacts(file: file, size: size, firmware: firmware)
+            return try UF2ValidationRenderer.printCombined(facts: facts, report: report!, file: file, json: json,
+                                                          strict: strict, quiet: quiet)
+        }
+        // A regular file is streamed (memory independent of its size); stdin, a device and a file
+        // with MD5 areas are read whole.
         var stream = UF2ValidationStream()
-        var report: UF2ValidationReport
-        var bytes: [UInt8] = []
-        if !info, try FirmwareCLI.streaming({
+        let report: UF2ValidationReport
+        if try FirmwareCLI.streaming({
             try FileIO.stream(file, format: .uf2) { chunk, size in
                 if stream.isAtStart { stream = UF2ValidationStream(expectedSize: size) }
                 stream.consume(chunk)
             }
-        }, path: file),
-           !stream.needsWholeFile {
+        }, path: file), !stream.needsWholeFile {
             report = stream.finish()
         } else {
-            bytes = try FirmwareCLI.readBytes(file, type: .uf2)
-            report = UF2Validator.validate(bytes)
+            report = UF2Validator.validate(try FirmwareCLI.readBytes(file, type: .uf2))
         }
         let valid = report.isValid(strict: strict)
-        if info {
-            let firmware: FirmwareFile
-            do { firmware = try FirmwareFile.read(bytes: bytes, type: .uf2) } catch {
-                FirmwareCLI.diagnose("error: \(file): \(error)")
-                throw ExitStatus.invalidInput.exitCode
-            }
-            let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
-            return try UF2ValidationRenderer.printCombined(facts: facts, report: report, file: file, json: json,
-                                                          strict: strict, quiet: quiet)
-        }
         if json {
             print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
         } else {
