@@ -246,4 +246,15 @@ import UF2
         let elf = try write(Self.elf([1, 2, 3, 4], at: 0x2000_0000, entry: 0x2000_0001), "app.elf")
         #expect(try Binary.run(["info", "--validate", elf]).status == 64)
     }
+
+    @Test func aNamedPipeIsReadOnce() throws {
+        let bytes = Self.uf2([Self.block(0x1000_0000, 0, of: 2), Self.block(0x1000_0100, 1, of: 2)])
+        for arguments in [["uf2", "validate"], ["info"], ["info", "--validate"]] {
+            let fifo = path("pipe-\(arguments.count)-\(arguments[0]).uf2")
+            #expect(mkfifo(fifo, 0o600) == 0)
+            DispatchQueue.global().async { try? Data(bytes).write(to: URL(fileURLWithPath: fifo)) }
+            let result = try Binary.run(arguments + [fifo], timeout: 20)
+            #expect(!result.timedOut && result.stdout.contains("2 blocks"), "\(arguments): \(result.stdout) \(result.stderr)")
+        }
+    }
 }

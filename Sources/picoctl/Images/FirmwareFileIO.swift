@@ -48,9 +48,15 @@ enum FileIO {
         return out
     }
 
+    /// True when `path` (not `-`) names a regular file, symlinks followed.
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return path != "-" && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// The format the first bytes of a regular file show; nil for `-`, a device, a pipe or an unreadable file.
     static func peekFormat(_ path: String) -> FirmwareFile.Format? {
-        guard path != "-" else { return nil }
+        guard isRegularFile(path) else { return nil }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -66,7 +72,7 @@ enum FileIO {
     /// not a regular file (the caller reads it whole instead).
     static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = 1 << 20,
                        _ body: (_ bytes: UnsafeRawBufferPointer, _ fileSize: Int) -> Void) throws -> Bool {
-        guard path != "-" else { return false }
+        guard isRegularFile(path) else { return false }  // checked before opening: opening a FIFO waits for its writer
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileIOError(path: path, operation: "read", code: errno) }
         defer { close(fd) }
