@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the UF2 library (UF2, ELF and BIN readers, validator, binary info, writer) with libFuzzer
 # for a bounded time. Usage: Scripts/fuzz.sh [SECONDS]  (default 60; FUZZ_SECONDS works too).
-# Builds with `swiftc -sanitize=fuzzer,address`; crashes land in .build/fuzz/artifacts and fail the run.
+# Builds with `swiftc -sanitize=fuzzer,address`; crashes, and inputs that take longer than
+# FUZZ_TIMEOUT seconds (default 10: a loop that never ends), land in .build/fuzz/artifacts and fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v swiftc >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
@@ -31,8 +32,14 @@ open(os.path.join(out, "seed.bin"), "wb").write(flash)
 ph = struct.pack("<8I", 1, 84, 0x10000000, 0x10000000, len(flash), len(flash), 5, 4)
 eh = b"\x7fELF\x01\x01\x01\0" + b"\0" * 8 + struct.pack("<HHIIIIIHHHHHH", 2, 40, 1, 0x10000201, 52, 0, 0, 52, 32, 1, 40, 0, 0)
 open(os.path.join(out, "seed.elf"), "wb").write(eh + ph + bytes(flash))
+# The top of the address space: a UF2 block, an ELF segment and an IMAGE_DEF-shaped BIN at 0xffffff00.
+open(os.path.join(out, "seed-top.uf2"), "wb").write(block(0xffffff00, 0, 1, 0xe48bff59) + block(0xfffff000, 0, 1, 0xe48bff56))
+ph = struct.pack("<8I", 1, 84, 0xffffff00, 0xffffff00, 256, 256, 5, 4)
+eh = b"\x7fELF\x01\x01\x01\0" + b"\0" * 8 + struct.pack("<HHIIIIIHHHHHH", 2, 40, 1, 0xffffff01, 52, 0, 0, 52, 32, 1, 40, 0, 0)
+open(os.path.join(out, "seed-top.elf"), "wb").write(eh + ph + b"\x11" * 256)
+open(os.path.join(out, "seed-top.bin"), "wb").write(struct.pack("<5I", 0xffffded3, 0x10210142, 0x1ff, 0, 0xab123579) + bytes(0xec))
 PY
 
 echo "fuzz: running for ${SECONDS_TO_RUN}s" >&2
-"$OUT/uf2-fuzz" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+"$OUT/uf2-fuzz" "$OUT/corpus" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
     -artifact_prefix="$OUT/artifacts/" -print_final_stats=1

@@ -134,6 +134,9 @@ step "install and uninstall (Scripts/install.sh)" pytest .venv/bin/python -m pyt
 # The benchmark package (its own Package.swift) must keep building; run it with
 # `swift package --package-path Benchmarks benchmark` for the figures.
 step "benchmarks build (Benchmarks/)" check swift build --package-path Benchmarks
+# Whole-process figures (Benchmarks/whole-process.sh); here only its quick mode on the debug
+# binary, to keep the script working. Figures: a release build, without --quick.
+step "whole-process benchmark runs (--quick)" check env PICOCTL=.build/debug/picoctl Benchmarks/whole-process.sh --quick
 
 step "machine unchanged (/run/udev, /dev, /etc/udev)" check host_unchanged
 

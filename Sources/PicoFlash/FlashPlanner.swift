@@ -54,10 +54,10 @@ public enum FlashPlanner {
         var sectors: [UInt32] = []
         let mask = ~(chip.sectorSize - 1)
         for segment in image.segments where chip.flash.contains(segment.address) {
-            var sector = segment.address & mask
-            while UInt64(sector) < segment.end {
-                if sectors.last != sector { sectors.append(sector) }
-                sector += chip.sectorSize
+            var sector = UInt64(segment.address & mask)  // 64-bit: a last sector at 0xfffff000 ends the loop, not the program
+            while sector < segment.end {
+                if sectors.last != UInt32(sector) { sectors.append(UInt32(sector)) }
+                sector += UInt64(chip.sectorSize)
             }
         }
         return sectors

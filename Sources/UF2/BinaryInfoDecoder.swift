@@ -51,7 +51,8 @@ extension BinaryInfo {
         }
         var memory = MappedMemory(image: image)
         for i in 0..<words {
-            let address = base &+ UInt32(4 * i)
+            guard UInt64(base) + UInt64(4 * i) + 20 <= 0x1_0000_0000 else { break }  // the header's five words fit below 2^32
+            let address = base + UInt32(4 * i)
             guard memory.word(address) == markerStart, i + 4 < words,
                   memory.word(address + 16) == markerEnd,
                   let from = memory.word(address + 4), let to = memory.word(address + 8),

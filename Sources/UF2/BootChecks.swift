@@ -15,7 +15,10 @@ public enum BootChecks {
 
     /// The findings (all of severity error) for `image` booted by `chip`'s bootrom. `boot2` says
     /// whether the RP2040 boot2 CRC is checked here (the UF2 validator checks it per block itself).
-    public static func check(_ image: MemoryImage, chip: Chip, boot2: Bool = true) -> [UF2ValidationReport.Finding] {
+    /// `covered`, when given, says which addresses the whole image defines where `image` holds only
+    /// the start of flash (a streamed file); by default `image` is the whole image.
+    public static func check(_ image: MemoryImage, chip: Chip, boot2: Bool = true,
+                             covered: ((UInt32) -> Bool)? = nil) -> [UF2ValidationReport.Finding] {
         guard image.lowestAddress == chip.flash.start else { return [] }
         var findings: [UF2ValidationReport.Finding] = []
         func error(_ rule: String, _ message: String, _ address: UInt32) {
@@ -31,7 +34,7 @@ public enum BootChecks {
                     error("boot2-crc", "the image does not define all 256 bytes of boot2 at \(hex32(Boot2.address)); the RP2040 will not boot from flash and stays in BOOTSEL", Boot2.address)
                 }
             }
-            checkVectorTable(image, at: chip.flash.start + UInt32(Boot2.size), chip: chip, into: error)
+            checkVectorTable(image, at: chip.flash.start + UInt32(Boot2.size), chip: chip, covered: covered, into: error)
             return findings
         }
         guard let imageDef = imageDefinition(in: image) else {
@@ -41,14 +44,17 @@ public enum BootChecks {
         let type = imageDef.imageType
         guard type?.imageType == "exe", type?.cpu == "arm", !imageDef.items.contains(where: { $0.type == 0x44 }) else { return findings }
         let table = imageDef.items.first { $0.type == 0x03 }?.words[safe: 1] ?? chip.flash.start
-        checkVectorTable(image, at: table, chip: chip, into: error)
+        checkVectorTable(image, at: table, chip: chip, covered: covered, into: error)
         return findings
     }
 
     /// The initial stack pointer (word 0) must lie in SRAM (its end included: the stack grows down);
     /// the reset handler (word 1) must have the Thumb bit and point into the image.
-    static func checkVectorTable(_ image: MemoryImage, at table: UInt32, chip: Chip, into error: (String, String, UInt32) -> Void) {
+    static func checkVectorTable(_ image: MemoryImage, at table: UInt32, chip: Chip, covered: ((UInt32) -> Bool)?,
+                                 into error: (String, String, UInt32) -> Void) {
         guard let sp = image.word(at: table), let reset = image.word(at: table &+ 4) else {
+            // The image has the table, past the first 4 KiB whose bytes a streamed check keeps.
+            if let covered, covered(table), covered(table &+ 7) { return }
             error("vector-table", "the image has no vector table at \(hex32(table)) (initial stack pointer and reset handler); the bootrom would jump to undefined code", table)
             return
         }
@@ -57,7 +63,7 @@ public enum BootChecks {
         }
         if reset & 1 == 0 {
             error("vector-table", "the reset handler at \(hex32(table &+ 4)) is \(hex32(reset)) without the Thumb bit (bit 0); a Cortex-M faults on it", table &+ 4)
-        } else if image[reset & ~1] == nil {
+        } else if !(covered?(reset & ~1) ?? (image[reset & ~1] != nil)) {
             error("vector-table", "the reset handler at \(hex32(table &+ 4)) is \(hex32(reset)), outside the image; the program would jump to undefined code", table &+ 4)
         }
     }
@@ -74,19 +80,5 @@ public enum BootChecks {
             address &+= 4
         }
         return nil
-    }
-}
-
-extension UF2Validator {
-    /// The boot checks for each family's flash image that starts at the start of flash (the boot2
-    /// CRC is checked per block by `UF2FamilyChecks`).
-    static func checkBoot(_ bytes: [UInt8], families: [UF2ValidationReport.FamilySummary], into sink: inout FindingSink) {
-        guard families.contains(where: { $0.family?.chip != nil }), let file = try? FirmwareFile.read(bytes: bytes, type: .uf2) else { return }
-        for summary in families {
-            guard let family = summary.family, let chip = family.chip, let image = file.imagesByFamily[family] else { continue }
-            for finding in BootChecks.check(image, chip: chip, boot2: false) {
-                sink.add(finding.severity, finding.rule, "\(family): \(finding.message)", address: finding.address)
-            }
-        }
     }
 }

@@ -41,6 +41,9 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
     case spanTooLarge(start: UInt32, end: UInt64, limit: UInt64)
     /// A BIN placed at `offset` would run past the 32-bit address space.
     case binTooLarge(offset: UInt32, size: Int)
+    /// The file is larger than the largest file of its format a Pico can use (`FirmwareFile.sizeLimit`);
+    /// `size` is nil when a pipe or device showed it by going on past the limit.
+    case fileTooLarge(size: UInt64?, format: FirmwareFile.Format, limit: Int)
 
     /// What to do about it, where there is something to do.
     public var fix: String? {
@@ -90,6 +93,9 @@ public enum FirmwareError: Error, Hashable, Sendable, CustomStringConvertible {
         case .spanTooLarge(let start, let end, let limit):
             "the image spans \(hex32(start))..\(hex64(end)), more than \(limit >> 20) MiB as a BIN"
         case .binTooLarge(let off, let size): "\(size) bytes at \(hex32(off)) run past the 32-bit address space"
+        case .fileTooLarge(let size, let format, let limit):
+            (size.map { "the file has \($0) bytes" } ?? "the input goes on past \(limit >> 20) MiB")
+                + ", more than the largest \(format.rawValue.uppercased()) picoctl reads (\(limit >> 20) MiB: \(FirmwareFile.sizeLimitReason(of: format)))"
         }
     }
 }

@@ -28,6 +28,8 @@ public struct FirmwareFile: Sendable {
     public var blockCount: Int?
     /// UF2: true when the file starts with the RP2350-E10 absolute block.
     public var hasAbsoluteBlock: Bool
+    /// UF2: blocks flagged not main flash (0x1), which bootroms and this reader skip.
+    public var notMainFlashBlocks: Int = 0
     /// ELF: the entry point.
     public var entryPoint: UInt32?
     /// ELF: the machine.
@@ -42,6 +44,27 @@ public struct FirmwareFile: Sendable {
 
     /// The chip the main family targets, else the chip the addresses imply.
     public var chip: Chip? { family?.chip ?? (family == .absolute || family == .data ? .rp2350 : nil) }
+
+    /// The largest file of `format` that can hold an image a Pico can use; readers refuse larger
+    /// inputs before reading them whole. UF2: the 64 MiB of blocks that carry 32 MiB of flash (the
+    /// RP2350's window), 2 MiB more for RAM images and other blocks. BIN: 32 MiB of flash. ELF:
+    /// 256 MiB, since debug information often makes an ELF many times larger than its image.
+    public static func sizeLimit(of format: Format) -> Int {
+        switch format {
+        case .uf2: return 66 << 20
+        case .bin: return Int(Chip.rp2350.flash.count)
+        case .elf: return 256 << 20
+        }
+    }
+
+    /// Why `sizeLimit(of:)` is what it is, in a few words.
+    public static func sizeLimitReason(of format: Format) -> String {
+        switch format {
+        case .uf2: "the blocks of 32 MiB of flash plus RAM"
+        case .bin: "the largest flash a Pico addresses"
+        case .elf: "room for debug information beside 32 MiB of flash"
+        }
+    }
 
     /// The format the content shows: ELF magic, a first UF2 block's magics, else BIN.
     public static func detectFormat(_ bytes: [UInt8]) -> Format {
@@ -74,33 +97,52 @@ public struct FirmwareFile: Sendable {
 
     static func readELF(_ bytes: [UInt8], family: Family?) throws(FirmwareError) -> FirmwareFile {
         let elf = try ELFFile(bytes: bytes)
-        // Every segment by physical address; when they overlap, the SDK's selection may still work.
-        let everything: Result<MemoryImage, FirmwareError> = Result { () throws(FirmwareError) in try elf.memoryImage() }
-        let all = (try? everything.get()) ?? MemoryImage()
-        let fam = family ?? guessFamily(image: all, machine: elf.machine)
-        var file = FirmwareFile(format: .elf, image: all, families: [fam], imagesByFamily: [fam: all],
-                                blockCount: nil, hasAbsoluteBlock: false, entryPoint: elf.entry, machine: elf.machine,
-                                kind: kindByAddress(all), conversionProblem: nil)
+        let fam = family ?? guessFamily(elf)
         do {
             let load = try SDKConversion.loadImage(of: elf, family: fam)
-            file.image = load.image
-            file.imagesByFamily = [fam: load.image]
-            file.kind = load.kind
+            return FirmwareFile(format: .elf, image: load.image, families: [fam], imagesByFamily: [fam: load.image],
+                                blockCount: nil, hasAbsoluteBlock: false, entryPoint: elf.entry, machine: elf.machine,
+                                kind: load.kind, conversionProblem: nil)
         } catch {
-            if case .failure(let readError) = everything { throw readError }
-            file.conversionProblem = error
+            // The SDK would refuse it: the image then holds every segment by physical address.
+            let all = try elf.memoryImage()
+            return FirmwareFile(format: .elf, image: all, families: [fam], imagesByFamily: [fam: all],
+                                blockCount: nil, hasAbsoluteBlock: false, entryPoint: elf.entry, machine: elf.machine,
+                                kind: kindByAddress(all), conversionProblem: error)
         }
-        return file
+    }
+
+    /// `guessFamily(image:machine:)` of an ELF file's segments, without copying them: the IMAGE_DEF
+    /// search reads only the first bytes of each segment.
+    static func guessFamily(_ elf: ELFFile) -> Family {
+        let spans = elf.loadSegments.map { (address: $0.header.physicalAddress, length: UInt64($0.header.mappedSize)) }
+            .sorted { $0.address < $1.address }
+        // Segments that overlap or pass 2^32 make no image (as `memoryImage()` refuses them).
+        let valid = zip(spans, spans.dropFirst()).allSatisfy { UInt64($0.address) + $0.length <= UInt64($1.address) }
+            && spans.allSatisfy { UInt64($0.address) + $0.length <= 0x1_0000_0000 }
+        guard valid else { return guessFamily(spans: [], metadata: nil, machine: elf.machine) }
+        // The search window and the longest block that can start in it (64 items of < 256 words, 3 more words).
+        let window = MetadataBlock.searchWindow + 64 * 255 * 4 + 12
+        let probe = try? MemoryImage(segments: elf.loadSegments.map {
+            .init(address: $0.header.physicalAddress, bytes: Array(elf.bytes[Int($0.header.offset)...].prefix(min(Int($0.header.mappedSize), window))))
+        })
+        return guessFamily(spans: spans, metadata: probe.flatMap(MetadataBlock.find(in:)), machine: elf.machine)
     }
 
     /// The family an image implies: RISC-V or an RP2350 IMAGE_DEF or RP2350-only addresses mean
     /// RP2350; otherwise RP2040.
     public static func guessFamily(image: MemoryImage, machine: ELFFile.Machine?) -> Family {
         if machine == .riscV { return .rp2350RiscV }
-        if let block = MetadataBlock.find(in: image), let family = block.impliedFamily { return family }
-        for segment in image.segments {
-            let inRP2040 = Chip.rp2040.isLoadable(segment.address, length: UInt64(segment.bytes.count))
-            if !inRP2040 && Chip.rp2350.isLoadable(segment.address, length: UInt64(segment.bytes.count)) { return .rp2350ArmS }
+        return guessFamily(spans: image.segments.map { ($0.address, UInt64($0.bytes.count)) },
+                           metadata: MetadataBlock.find(in: image), machine: machine)
+    }
+
+    static func guessFamily(spans: [(address: UInt32, length: UInt64)], metadata: MetadataBlock?, machine: ELFFile.Machine?) -> Family {
+        if machine == .riscV { return .rp2350RiscV }
+        if let block = metadata, let family = block.impliedFamily { return family }
+        for span in spans {
+            let inRP2040 = Chip.rp2040.isLoadable(span.address, length: span.length)
+            if !inRP2040 && Chip.rp2350.isLoadable(span.address, length: span.length) { return .rp2350ArmS }
         }
         return .rp2040
     }

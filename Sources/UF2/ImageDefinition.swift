@@ -62,10 +62,12 @@ public struct MetadataBlock: Hashable, Sendable {
     /// The first well-formed block within `searchWindow` bytes of the image's lowest address.
     public static func find(in image: MemoryImage) -> MetadataBlock? {
         guard let base = image.lowestAddress else { return nil }
-        var address = base
-        while UInt64(address) + 4 <= UInt64(base) + UInt64(searchWindow) {
-            if image.word(at: address) == startMarker, let block = parse(image, at: address) { return block }
-            address &+= 4
+        // 64-bit, so that a window reaching the top of the address space ends there instead of wrapping.
+        let end = min(UInt64(base) + UInt64(searchWindow), 0x1_0000_0000)
+        var address = UInt64(base)
+        while address + 4 <= end {
+            if image.word(at: UInt32(address)) == startMarker, let block = parse(image, at: UInt32(address)) { return block }
+            address += 4
         }
         return nil
     }
@@ -85,10 +87,10 @@ public struct MetadataBlock: Hashable, Sendable {
                       image.word(at: UInt32(cursor + 8)) == endMarker else { return nil }
                 return MetadataBlock(address: address, items: items, link: Int32(bitPattern: link))
             }
-            guard size > 0 && size < 256 else { return nil }
+            guard size > 0 && size < 256, cursor + UInt64(4 * size) <= 0x1_0000_0000 else { return nil }
             var words: [UInt32] = []
             for i in 0..<size {
-                guard let w = image.word(at: UInt32(truncatingIfNeeded: cursor + UInt64(4 * i))) else { return nil }
+                guard let w = image.word(at: UInt32(cursor + UInt64(4 * i))) else { return nil }
                 words.append(w)
             }
             items.append(Item(type: type & 0x7f, words: words))

@@ -108,9 +108,18 @@ public enum SDKConversion {
     public static func elfToUF2(_ elf: ELFFile, family: Family, packageAddress: UInt32? = nil,
                                 absoluteBlockAddress: UInt32? = nil) throws(FirmwareError) -> [UInt8] {
         let load = try loadImage(of: elf, family: family)
-        var image = load.image
+        let (image, pages) = try uf2Pages(load.image, kind: load.kind, packageAddress: packageAddress)
+        return try UF2Writer.write(image, pages: pages, options: .init(family: family, completeSectors: false,
+                                                                        absoluteBlockAddress: absoluteBlockAddress))
+    }
+
+    /// The image and page addresses of an ELF load image's UF2 (see `elfToUF2`): flash images get
+    /// their sectors completed, then the whole is moved to `packageAddress` when given.
+    public static func uf2Pages(_ loaded: MemoryImage, kind: ImageKind,
+                                packageAddress: UInt32? = nil) throws(FirmwareError) -> (image: MemoryImage, pages: [UInt32]) {
+        var image = loaded
         // Sector completion happens before packaging, as in picotool.
-        var pages = UF2Writer.pageAddresses(of: image, completeSectors: load.kind == .flash)
+        var pages = UF2Writer.pageAddresses(of: image, completeSectors: kind == .flash)
         if let packageAddress, let first = pages.first, let last = pages.last, packageAddress != first {
             let delta = packageAddress &- first
             let end = UInt64(packageAddress) + UInt64(last - first) + 256
@@ -118,8 +127,7 @@ public enum SDKConversion {
             image = relocated(image, by: delta)
             pages = pages.map { $0 &+ delta }
         }
-        return try UF2Writer.write(image, pages: pages, options: .init(family: family, completeSectors: false,
-                                                                        absoluteBlockAddress: absoluteBlockAddress))
+        return (image, pages)
     }
 
     /// BIN→UF2 as picotool does it: the bytes paged from `address`, no sector completion.
@@ -142,9 +150,8 @@ public enum SDKConversion {
     /// The image flattened from its lowest to its highest address, gaps filled with `fill`; throws
     /// `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
     public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, limit: UInt64 = flattenLimit) throws(FirmwareError) -> (address: UInt32, bytes: [UInt8]) {
-        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
-        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
-        var out = [UInt8](repeating: fill, count: Int(end - UInt64(low)))
+        let low = try flatSpan(image, limit: limit).start
+        var out = [UInt8](repeating: fill, count: Int(image.endAddress! - UInt64(low)))
         for segment in image.segments {
             let at = Int(UInt64(segment.address) - UInt64(low))
             out.withUnsafeMutableBytes { dst in
@@ -154,6 +161,29 @@ public enum SDKConversion {
             }
         }
         return (low, out)
+    }
+
+    /// Where `flatten` would start and end; throws `.emptyImage`, or `.spanTooLarge` past `limit` bytes.
+    public static func flatSpan(_ image: MemoryImage, limit: UInt64 = flattenLimit) throws(FirmwareError) -> AddressRange {
+        guard let low = image.lowestAddress, let end = image.endAddress else { throw .emptyImage }
+        guard end - UInt64(low) <= limit else { throw .spanTooLarge(start: low, end: end, limit: limit) }
+        return AddressRange(start: low, end: end)
+    }
+
+    /// `flatten` handed to `emit` piece by piece (the segments' own bytes, gaps as `fill` in
+    /// pieces of at most 64 KiB), so that no flat copy is made; call `flatSpan` first for its checks.
+    public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, to emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let gap = [UInt8](repeating: fill, count: 64 << 10)
+        var at = UInt64(image.lowestAddress ?? 0)
+        for segment in image.segments {
+            while at < UInt64(segment.address) {
+                let n = Int(min(UInt64(gap.count), UInt64(segment.address) - at))
+                try gap.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                at += UInt64(n)
+            }
+            try segment.bytes.withUnsafeBytes { try emit($0) }
+            at = segment.end
+        }
     }
 
     /// The image moved by `delta` (wrapping, as picotool's 32-bit arithmetic does).

@@ -3,15 +3,16 @@
 enum UF2FamilyChecks {
     typealias Header = UF2Validator.Header
 
-    static func check(_ headers: [Header], family: Family?, bytes: [UInt8], into sink: inout FindingSink) -> UF2ValidationReport.FamilySummary {
+    static func check(_ headers: [Header], family: Family?, boot2: [UInt8]?, into sink: inout FindingSink) -> UF2ValidationReport.FamilySummary {
         let name = family?.description ?? "blocks without family id"
         checkNumbering(headers, name: name, into: &sink)
-        var usable = headers.filter { !$0.flags.contains(.notMainFlash) && $0.size <= UInt32(UF2Block.dataSize) }
+        // No copy in the usual case (every payload fits, addresses ascending): headers are 32 bytes a block.
+        var usable = headers.contains { $0.size > UInt32(UF2Block.dataSize) } ? headers.filter { $0.size <= UInt32(UF2Block.dataSize) } : headers
         if zip(usable, usable.dropFirst()).contains(where: { $0.address > $1.address }) {
             usable.sort { ($0.address, $0.index) < ($1.address, $1.index) }
         }
         checkOverlaps(usable, into: &sink)
-        if family == .rp2040 { checkRP2040(headers, sortedUsable: usable, bytes: bytes, into: &sink) }
+        if family == .rp2040 { checkRP2040(headers, sortedUsable: usable, boot2: boot2, into: &sink) }
         let low = usable.first?.address ?? 0
         let end = usable.map { UInt64($0.address) + UInt64($0.size) }.max() ?? 0
         return .init(family: family, blocks: headers.count, declaredCount: headers.first?.count ?? 0,
@@ -69,16 +70,16 @@ enum UF2FamilyChecks {
         }
     }
 
-    static func checkRP2040(_ headers: [Header], sortedUsable: [Header], bytes: [UInt8], into sink: inout FindingSink) {
+    static func checkRP2040(_ headers: [Header], sortedUsable: [Header], boot2: [UInt8]?, into sink: inout FindingSink) {
         let chip = Chip.rp2040
-        guard let first = headers.first(where: { !$0.flags.contains(.notMainFlash) }) else { return }
+        guard let first = headers.first else { return }
         let flashImage = chip.flash.contains(first.address)
         for h in sortedUsable where chip.flash.contains(h.address) != flashImage && chip.isLoadable(h.address, length: UInt64(h.size)) {
             sink.add(.error, "mixed-flash-ram", "block \(h.index) at \(hex32(h.address)) is in \(flashImage ? "RAM" : "flash") but block \(first.index) made this a \(flashImage ? "flash" : "RAM") image; the RP2040 bootrom ignores it", block: h.index, address: h.address)
         }
         if flashImage {
             checkE14(sortedUsable.filter { chip.flash.contains($0.address) }, into: &sink)
-            checkBoot2(sortedUsable, bytes: bytes, into: &sink)
+            checkBoot2(sortedUsable, boot2: boot2, into: &sink)
         } else {
             let ram = sortedUsable.filter { !chip.flash.contains($0.address) }
             guard let lowest = ram.first else { return }
@@ -113,10 +114,10 @@ enum UF2FamilyChecks {
         }
     }
 
-    static func checkBoot2(_ sorted: [Header], bytes: [UInt8], into sink: inout FindingSink) {
-        guard let h = sorted.first(where: { $0.address == Boot2.address && $0.size == 256 }) else { return }
-        let offset = h.index * UF2Block.size + 32
-        guard let boot2 = Boot2(bytes: Array(bytes[offset..<(offset + 256)])) else { return }
+    /// `payload`: the 256 bytes of the family's first block at 0x10000000 (kept as the blocks went by).
+    static func checkBoot2(_ sorted: [Header], boot2 payload: [UInt8]?, into sink: inout FindingSink) {
+        guard let h = sorted.first(where: { $0.address == Boot2.address && $0.size == 256 }),
+              let payload, let boot2 = Boot2(bytes: payload) else { return }
         if !boot2.isValid {
             sink.add(.error, "boot2-crc", "block \(h.index) at \(hex32(h.address)): boot2 CRC is \(hex32(boot2.storedCRC)) but the first 252 bytes give \(hex32(boot2.computedCRC)); the RP2040 will not boot from flash and stays in BOOTSEL", block: h.index, address: h.address)
         }

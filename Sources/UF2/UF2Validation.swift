@@ -54,6 +54,8 @@ public struct UF2ValidationReport: Hashable, Sendable {
     public var families: [FamilySummary]
     /// True when the file starts with the RP2350-E10 absolute block.
     public var hasAbsoluteBlock: Bool
+    /// Blocks flagged not main flash (0x1), skipped before any other rule as bootroms skip them.
+    public var notMainFlashBlocks: Int
 
     /// The findings of severity error.
     public var errors: [Finding] { findings.filter { $0.severity == .error } }

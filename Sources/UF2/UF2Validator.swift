@@ -20,80 +20,14 @@ public enum UF2Validator {
 
     /// Validates the bytes of a UF2 file. Never throws: an unreadable structure is a finding.
     public static func validate(_ bytes: [UInt8]) -> UF2ValidationReport {
-        var sink = FindingSink()
-        let blockCount = bytes.count / UF2Block.size
-        var report = UF2ValidationReport(fileSize: bytes.count, blockCount: blockCount, findings: [], families: [],
-                                         hasAbsoluteBlock: false)
-        if bytes.isEmpty {
-            sink.add(.error, "empty", "the file is empty (0 bytes)")
-        } else if bytes.count % UF2Block.size != 0 {
-            sink.add(.error, "truncated",
-                     "file size \(bytes.count) is not a multiple of 512: the last \(bytes.count % UF2Block.size) bytes (block \(blockCount) at offset \(blockCount * UF2Block.size)) are a truncated block and are ignored",
-                     block: blockCount)
-        }
-        var groupOrder: [UInt64] = []
-        var groups: [[Header]] = []
-        var lastGroup = -1
-        bytes.withUnsafeBytes { raw in
-            for index in 0..<blockCount {
-                let base = index * UF2Block.size
-                let m0 = raw.le32(base), m1 = raw.le32(base + 4), m2 = raw.le32(base + 508)
-                let header = Header(index: index, flags: .init(rawValue: raw.le32(base + 8)), address: raw.le32(base + 12),
-                                    size: raw.le32(base + 16), number: raw.le32(base + 20), count: raw.le32(base + 24),
-                                    familyWord: raw.le32(base + 28))
-                if m0 != UF2Block.magicStart0 || m1 != UF2Block.magicStart1 || m2 != UF2Block.magicEnd {
-                    let which = [(m0, UF2Block.magicStart0, "start 0"), (m1, UF2Block.magicStart1, "start 1"), (m2, UF2Block.magicEnd, "end")]
-                        .filter { $0.0 != $0.1 }.map { "\($0.2) magic is \(hex32($0.0)), not \(hex32($0.1))" }
-                    sink.add(.error, "bad-magic", "block \(index): \(which.joined(separator: "; ")); bootroms ignore this block",
-                             block: index, address: header.address)
-                    continue
-                }
-                if header.familyWord == Family.absolute.rawValue, header.flags.contains(.familyIDPresent),
-                   UF2Block(decoding: raw, at: base).isRP2350AbsoluteBlock {
-                    report.hasAbsoluteBlock = true
-                    sink.add(.info, "rp2350-e10-absolute-block",
-                             "block \(index) at \(hex32(header.address)): the RP2350-E10 absolute block (family absolute, block 0 of 2, 0xEF fill) that SDK builds put first; A3 and later bootroms skip it, A2 writes it",
-                             block: index, address: header.address)
-                    continue
-                }
-                checkBlock(header, raw: raw, base: base, into: &sink)
-                let key = header.flags.contains(.familyIDPresent) ? UInt64(header.familyWord) : 1 << 32
-                if lastGroup < 0 || groupOrder[lastGroup] != key {
-                    if let found = groupOrder.firstIndex(of: key) { lastGroup = found } else {
-                        groupOrder.append(key)
-                        groups.append([])
-                        groups[groups.count - 1].reserveCapacity(blockCount)
-                        lastGroup = groups.count - 1
-                    }
-                }
-                groups[lastGroup].append(header)
-            }
-        }
-        if blockCount > 0 && groups.isEmpty && !report.hasAbsoluteBlock && sink.count(of: "bad-magic") == blockCount {
-            sink.remove(rule: "bad-magic")  // one finding says it better than one per block
-            let hint = ELFFile.hasMagic(bytes) ? " (it is an ELF file: make a UF2 with `picoctl uf2 convert`)" : ""
-            sink.add(.error, "not-uf2", "no block has valid UF2 magics: this is not a UF2 file\(hint)")
-        }
-        if groupOrder.count > 1 {
-            let names = groupOrder.map { $0 == 1 << 32 ? "no family" : Family(rawValue: UInt32($0)).description }
-            sink.add(.info, "multiple-families", "\(groupOrder.count) families in one file (legal; each is checked on its own): \(names.joined(separator: ", "))")
-        }
-        for (index, key) in groupOrder.enumerated() {
-            let family: Family? = key == 1 << 32 ? nil : Family(rawValue: UInt32(key))
-            report.families.append(UF2FamilyChecks.check(groups[index], family: family, bytes: bytes, into: &sink))
-        }
-        checkMD5(sink.md5Checks, bytes: bytes, into: &sink)
-        checkBoot(bytes, families: report.families, into: &sink)
-        report.findings = sink.findings
-        return report
+        var stream = UF2ValidationStream()
+        bytes.withUnsafeBytes { stream.consume($0) }
+        return stream.finish(wholeFile: bytes)
     }
 
-    /// Per-block rules: flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
+    /// Per-block rules (for blocks a bootrom reads: valid magics, flag 0x1 clear): flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
     static func checkBlock(_ h: Header, raw: UnsafeRawBufferPointer, base: Int, into sink: inout FindingSink) {
         var at: String { "block \(h.index) at \(hex32(h.address))" }
-        if h.flags.contains(.notMainFlash) {
-            sink.add(.warning, "not-main-flash", "\(at): flag 0x1 (not main flash) is set; bootroms skip this block", block: h.index, address: h.address)
-        }
         if h.flags.contains(.fileContainer) {
             sink.add(.warning, "file-container", "\(at): flag 0x1000 (file container) is set; Raspberry Pi bootroms do not read file containers", block: h.index, address: h.address)
         }
@@ -159,10 +93,11 @@ public enum UF2Validator {
 }
 
 extension UF2Validator {
-    /// Checks each MD5 area against the bytes the file itself puts in that region, when it covers it.
-    static func checkMD5(_ checks: [FindingSink.MD5Check], bytes: [UInt8], into sink: inout FindingSink) {
+    /// Checks each MD5 area against the bytes the file itself puts in that region, when it covers it
+    /// (`bytes` nil: the file was not kept, so the areas are only noted).
+    static func checkMD5(_ checks: [FindingSink.MD5Check], bytes: [UInt8]?, into sink: inout FindingSink) {
         guard !checks.isEmpty else { return }
-        let file = try? FirmwareFile.read(bytes: bytes, type: .uf2)
+        let file = bytes.flatMap { try? FirmwareFile.read(bytes: $0, type: .uf2) }
         for check in checks {
             let at = "block \(check.block) at \(hex32(check.address))"
             let range = "\(hex32(check.region))..\(hex64(UInt64(check.region) + UInt64(check.length)))"
@@ -205,6 +140,12 @@ struct FindingSink {
     func count(of rule: String) -> Int { perRule[rule] ?? 0 }
 
     mutating func remove(rule: String) { findings.removeAll { $0.rule == rule } }
+
+    /// Moves the findings added since `count` findings to the front (file-level findings found last).
+    mutating func moveToFront(since count: Int) {
+        let late = findings[count...]
+        findings = Array(late) + findings[..<count]
+    }
 
     mutating func add(_ severity: UF2ValidationReport.Finding.Severity, _ rule: String, _ message: @autoclosure () -> String,
                       block: Int? = nil, address: UInt32? = nil) {

@@ -71,44 +71,63 @@ public enum UF2Writer {
     /// Encodes `image` as one block per address of `pages` (ascending, 256-aligned); pages the image
     /// does not touch are all zero.
     static func write(_ image: MemoryImage, pages: [UInt32], options: Options) throws(FirmwareError) -> [UInt8] {
-        guard let first = pages.first else { throw .emptyImage }
-        var leading: [UInt8] = []
+        guard !pages.isEmpty else { throw .emptyImage }
+        var out: [UInt8] = []
+        out.reserveCapacity((pages.count + 1) * UF2Block.size)
+        stream(image, pages: pages, options: options) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Encodes `image` as `write` does, handing the bytes to `emit` in pieces of at most
+    /// `chunkBlocks` blocks (one buffer reused), so that no copy of the whole file is made.
+    public static func write(_ image: MemoryImage, pages: [UInt32], options: Options, chunkBlocks: Int = 256,
+                             to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard !pages.isEmpty else { throw FirmwareError.emptyImage }
+        try stream(image, pages: pages, options: options, chunkBlocks: chunkBlocks, emit)
+    }
+
+    private static func stream(_ image: MemoryImage, pages: [UInt32], options: Options, chunkBlocks: Int = 256,
+                               _ emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        guard let first = pages.first else { return }
         if let abs = options.absoluteBlockAddress, abs != 0,
            options.family != .absolute, options.family != .rp2040, Chip.rp2350.flash.contains(first) {
-            leading = absoluteBlock(at: abs).encoded
+            try absoluteBlock(at: abs).encoded.withUnsafeBytes { try emit($0) }
         }
-        let total = leading.count + pages.count * UF2Block.size
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkBlocks * UF2Block.size, alignment: 16)
+        defer { raw.deallocate() }
         let segments = image.segments
-        return [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            raw.initializeMemory(as: UInt8.self, repeating: 0)
-            if !leading.isEmpty { raw.copyBytes(from: leading) }
-            var segmentIndex = 0
-            for (number, page) in pages.enumerated() {
-                let base = leading.count + number * UF2Block.size
-                func store(_ word: UInt32, _ at: Int) { raw.storeBytes(of: word.littleEndian, toByteOffset: base + at, as: UInt32.self) }
-                store(UF2Block.magicStart0, 0); store(UF2Block.magicStart1, 4); store(UF2Block.Flags.familyIDPresent.rawValue, 8)
-                store(page, 12); store(256, 16); store(UInt32(number), 20); store(UInt32(pages.count), 24); store(options.family.rawValue, 28)
-                raw.storeBytes(of: UF2Block.magicEnd.littleEndian, toByteOffset: base + 508, as: UInt32.self)
-                // Copy the image bytes that fall in [page, page + 256).
-                let pageStart = UInt64(page), pageEnd = pageStart + 256
-                while segmentIndex < segments.count && segments[segmentIndex].end <= pageStart { segmentIndex += 1 }
-                var s = segmentIndex
-                while s < segments.count && UInt64(segments[s].address) < pageEnd {
-                    let segment = segments[s]
-                    let lo = max(UInt64(segment.address), pageStart), hi = min(segment.end, pageEnd)
-                    if lo < hi {
-                        segment.bytes.withUnsafeBytes { src in
-                            let from = Int(lo - UInt64(segment.address))
-                            let dest = UnsafeMutableRawBufferPointer(rebasing: raw[(base + 32 + Int(lo - pageStart))...])
-                            dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[from..<(from + Int(hi - lo))]))
-                        }
+        var segmentIndex = 0
+        var filled = 0
+        for (number, page) in pages.enumerated() {
+            let base = filled * UF2Block.size
+            UnsafeMutableRawBufferPointer(rebasing: raw[base..<(base + UF2Block.size)]).initializeMemory(as: UInt8.self, repeating: 0)
+            func store(_ word: UInt32, _ at: Int) { raw.storeBytes(of: word.littleEndian, toByteOffset: base + at, as: UInt32.self) }
+            store(UF2Block.magicStart0, 0); store(UF2Block.magicStart1, 4); store(UF2Block.Flags.familyIDPresent.rawValue, 8)
+            store(page, 12); store(256, 16); store(UInt32(number), 20); store(UInt32(pages.count), 24); store(options.family.rawValue, 28)
+            store(UF2Block.magicEnd, 508)
+            // Copy the image bytes that fall in [page, page + 256).
+            let pageStart = UInt64(page), pageEnd = pageStart + 256
+            while segmentIndex < segments.count && segments[segmentIndex].end <= pageStart { segmentIndex += 1 }
+            var s = segmentIndex
+            while s < segments.count && UInt64(segments[s].address) < pageEnd {
+                let segment = segments[s]
+                let lo = max(UInt64(segment.address), pageStart), hi = min(segment.end, pageEnd)
+                if lo < hi {
+                    segment.bytes.withUnsafeBytes { src in
+                        let from = Int(lo - UInt64(segment.address))
+                        let dest = UnsafeMutableRawBufferPointer(rebasing: raw[(base + 32 + Int(lo - pageStart))...])
+                        dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[from..<(from + Int(hi - lo))]))
                     }
-                    if segment.end > pageEnd { break }
-                    s += 1
                 }
+                if segment.end > pageEnd { break }
+                s += 1
             }
-            initialized = total
+            filled += 1
+            if filled == chunkBlocks {
+                try emit(UnsafeRawBufferPointer(rebasing: raw[0..<(filled * UF2Block.size)]))
+                filled = 0
+            }
         }
+        if filled > 0 { try emit(UnsafeRawBufferPointer(rebasing: raw[0..<(filled * UF2Block.size)])) }
     }
 }

@@ -14,26 +14,48 @@ enum Binary {
         return URL(fileURLWithPath: ".build/debug/picoctl")
     }
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    struct Result { var status: Int32; var stdout: String; var stderr: String; var timedOut = false }
 
-    /// Runs picoctl with `arguments` and waits for it.
-    static func run(_ arguments: [String], environment: [String: String]? = nil, in directory: URL? = nil) throws -> Result {
+    /// Runs picoctl with `arguments` and waits for it; after `timeout` seconds it is killed and the
+    /// result says `timedOut`. `stdin` (a file path) becomes its standard input; `terminateAfter`
+    /// sends SIGTERM after that many seconds; `direct` runs `arguments[0]` instead of picoctl.
+    static func run(_ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
+                    timeout: Double = 120, terminateAfter: Double? = nil, direct: Bool = false,
+                    in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
+        process.executableURL = direct ? URL(fileURLWithPath: arguments[0]) : url
+        process.arguments = direct ? Array(arguments.dropFirst()) : arguments
         if let directory { process.currentDirectoryURL = directory }
         if let environment { process.environment = environment }
+        if let stdin { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdin)) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let killed = Killed()
+        if let terminateAfter {
+            DispatchQueue.global().asyncAfter(deadline: .now() + terminateAfter) {
+                if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            if process.isRunning { killed.set(); kill(process.processIdentifier, SIGKILL) }
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let errBytes = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errBytes, as: UTF8.self), timedOut: killed.value)
     }
+}
+
+/// A flag set from the timeout's queue and read after the process ended.
+final class Killed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.lock(); flag = true; lock.unlock() }
+    var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
 }
 
 @Suite struct BinaryTests {

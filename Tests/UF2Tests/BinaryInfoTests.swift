@@ -92,6 +92,24 @@ import Testing
         #expect(Boot2(bytes: broken)?.isValid == false)
     }
 
+    @Test func elfFamilyComesFromItsSegmentsWithoutCopyingThem() throws {
+        // IMAGE_DEF (Arm, non-secure) in a second segment inside the search window, after a large first one.
+        var w = ByteWriter()
+        w.words([MetadataBlock.startMarker, 0x1011_0142, 0x0000_01ff, 0, MetadataBlock.endMarker])
+        let big = [UInt8](repeating: 0, count: 0x100)
+        let elf = ELFBuilder(entry: 0x1000_0001, segments: [
+            .init(vaddr: 0x1000_0000, paddr: 0x1000_0000, data: big),
+            .init(vaddr: 0x1000_0400, paddr: 0x1000_0400, data: w.bytes + [UInt8](repeating: 7, count: 100_000)),
+        ]).build()
+        let file = try FirmwareFile.read(bytes: elf)
+        #expect(file.family == .rp2350ArmNS)
+        let all = try ELFFile(bytes: elf).memoryImage()
+        #expect(file.family == FirmwareFile.guessFamily(image: all, machine: .arm))
+        // Addresses only RP2350 has.
+        let high = ELFBuilder(entry: 0x1100_0001, segments: [.init(vaddr: 0x1100_0000, paddr: 0x1100_0000, data: big)]).build()
+        #expect(try FirmwareFile.read(bytes: high).family == .rp2350ArmS)
+    }
+
     @Test func decodesTheSDKImageDefinition() throws {
         // The block the SDK embeds in RP2350 Arm secure executables, after a 0x110-byte vector table.
         var w = ByteWriter()

@@ -55,13 +55,17 @@ import Testing
             block(0x1000_0000, 0, of: 1, family: Family(rawValue: 0x1234_5678), size: 477),
             block(0x1000_0000, 0, of: 1, flags: [.familyIDPresent, .notMainFlash, .fileContainer]).with(family: .rp2350RiscV),
             UF2Block(flags: [], targetAddress: 0, payloadSize: 4, blockNumber: 0, blockCount: 1, familyOrFileSize: 99, data: []),
+            block(0x1000_0000, 0, of: 1, flags: [.familyIDPresent, .fileContainer]).with(family: .rp2350RiscV),
         ]))
         #expect(report.findings.contains { $0.rule == "payload-size" && $0.block == 0 && $0.severity == .error })
         #expect(report.findings.contains { $0.rule == "alignment" && $0.block == 1 && $0.address == 0x1000_0010 })
         #expect(report.findings.contains { $0.rule == "payload-size" && $0.block == 2 })
         #expect(report.findings.contains { $0.rule == "unknown-family" && $0.block == 2 && $0.severity == .warning })
-        #expect(report.findings.contains { $0.rule == "not-main-flash" && $0.block == 3 })
-        #expect(report.findings.contains { $0.rule == "file-container" && $0.block == 3 })
+        // Flag 0x1: skipped before every other rule (its file-container flag is not looked at).
+        #expect(report.findings.filter { $0.block == 3 }.map(\.rule) == ["not-main-flash"])
+        #expect(report.findings.contains { $0.rule == "not-main-flash" && $0.severity == .info })
+        #expect(report.notMainFlashBlocks == 1)
+        #expect(report.findings.contains { $0.rule == "file-container" && $0.block == 5 })
         #expect(report.findings.contains { $0.rule == "no-family" && $0.block == 4 })
         #expect(report.findings.contains { $0.rule == "multiple-families" && $0.severity == .info })
         #expect(report.families.count == 5)
@@ -122,6 +126,39 @@ import Testing
         #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .info && $0.message.contains("only a device") })
         b.data.replaceSubrange(456..<460, with: [0, 0, 0, 0])
         #expect(UF2Validator.validate(uf2([b])).findings.contains { $0.rule == "md5" && $0.severity == .error })
+    }
+
+    @Test func streamingInAnyChunksGivesTheSameReport() {
+        var good = block(0x1000_0000, 0, of: 3)
+        good.data = Boot2.sealed([UInt8](repeating: 0x11, count: 252)) + [UInt8](repeating: 0, count: 220)
+        var md5 = block(0x1000_1000, 2, of: 3, fill: 0x5a, flags: [.familyIDPresent, .md5Present])
+        md5.data.replaceSubrange(452..<460, with: [0x00, 0x10, 0x00, 0x10, 0x40, 0, 0, 0])
+        let files: [[UInt8]] = [
+            uf2([good, block(0x1000_0100, 1, of: 3, flags: [.familyIDPresent, .notMainFlash]), block(0x1000_0100, 1, of: 3), md5]),
+            uf2([block(0x1000_0000, 0, of: 3), block(0x2000_0000, 5, of: 2, family: .rp2350ArmS)]) + [1, 2, 3],
+            uf2([UF2Writer.absoluteBlock(at: 0x10ff_ff00), block(0x1000_0000, 0, of: 1, family: .rp2350ArmS)]),
+            [0x7f, 0x45, 0x4c, 0x46] + [UInt8](repeating: 0, count: 1020),
+        ]
+        for bytes in files {
+            let whole = UF2Validator.validate(bytes)
+            for size in [1, 7, 511, 512, 513, 4096] {
+                var stream = UF2ValidationStream()
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(offset + size, bytes.count)
+                    bytes[offset..<end].withUnsafeBytes { stream.consume($0) }
+                    offset = end
+                }
+                #expect(stream.finish(wholeFile: bytes) == whole, "chunks of \(size)")
+            }
+        }
+        // Without the whole file, MD5 areas are only noted; the truncated block comes first, as before.
+        var stream = UF2ValidationStream()
+        files[1].withUnsafeBytes { stream.consume($0) }
+        #expect(stream.finish().findings.first?.rule == "truncated")
+        var withMD5 = UF2ValidationStream()
+        files[0].withUnsafeBytes { withMD5.consume($0) }
+        #expect(withMD5.needsWholeFile)
     }
 
     @Test func md5KnownVectors() {

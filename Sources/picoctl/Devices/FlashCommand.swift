@@ -75,8 +75,8 @@ struct FlashCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (bytes, firmware) = try firmwareInput.load(file)
-        let input = FlashInput(path: file, bytes: bytes, firmware: firmware, force: force)
+        let (_, firmware, report) = try firmwareInput.load(file, validate: true)
+        let input = FlashInput(path: file, report: report, firmware: firmware, force: force)
         if all { return try runAll(input) }
         var followPort: String?
         try DeviceFailure.reporting {

@@ -7,8 +7,8 @@ import UF2
 struct FlashInput {
     /// The file as the user named it.
     var path: String
-    /// Its bytes.
-    var bytes: [UInt8]
+    /// The `uf2 validate` report of a UF2 file (nil for ELF and BIN).
+    var report: UF2ValidationReport?
     /// The file, read.
     var firmware: FirmwareFile
     /// `--force`.
@@ -19,9 +19,9 @@ struct FlashInput {
     func errors(for chip: Chip) -> [UF2ValidationReport.Finding] {
         let (_, image) = FlashCommand.choose(firmware, for: chip)
         var errors: [UF2ValidationReport.Finding] = []
-        if firmware.format == .uf2 {
+        if let report {
             // Boot rules are judged below for the image this chip gets, not for every family in the file.
-            errors = UF2Validator.validate(bytes).errors.filter { !BootChecks.rules.contains($0.rule) || $0.rule == "boot2-crc" }
+            errors = report.errors.filter { !BootChecks.rules.contains($0.rule) || $0.rule == "boot2-crc" }
         }
         let boot = BootChecks.check(image, chip: chip, boot2: firmware.format != .uf2)
         return errors + boot

@@ -31,7 +31,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var stay: StayOption
 
     func run() throws {
-        let (_, firmware) = try input.load(file)
+        let (_, firmware, _) = try input.load(file)
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in

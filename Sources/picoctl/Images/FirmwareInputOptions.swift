@@ -17,8 +17,10 @@ struct FirmwareInputOptions: ParsableArguments {
     /// The parsed `--offset`, when given.
     var offsetValue: UInt32? { offset.flatMap(FirmwareCLI.parseNumber) }
 
-    /// Reads `path` as these options say (see `FirmwareCLI.load`).
-    func load(_ path: String, family: Family? = nil) throws -> (bytes: [UInt8], file: FirmwareFile) {
-        try FirmwareCLI.load(path, type: fileType, offset: offsetValue, family: family)
+    /// Reads `path` as these options say, with the `uf2 validate` report of a UF2 file when
+    /// `validate` (see `FirmwareCLI.load`).
+    func load(_ path: String, family: Family? = nil, validate: Bool = false)
+        throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
+        try FirmwareCLI.load(path, type: fileType, offset: offsetValue, family: family, validate: validate)
     }
 }

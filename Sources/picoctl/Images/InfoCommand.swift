@@ -10,7 +10,9 @@ struct InfoCommand: ParsableCommand {
             The type is detected from the content (ELF magic, UF2 magics, else BIN); --type overrides it. \
             A BIN is placed at --offset (default 0x10000000). --json prints one JSON document whose keys \
             are listed in the README.
-            Exit status: 0 shown, 2 the file is not a firmware image it can read, 3 unreadable.
+            --validate (UF2) adds the findings of `uf2 validate` from the same read (JSON: key `validation`).
+            Exit status: 0 shown, 2 the file is not a firmware image it can read (or, with --validate, \
+            is invalid), 3 unreadable.
             """)
 
     @Argument(help: "The firmware file ('-' for stdin); omitted with --device.", completion: Completions.firmware)
@@ -31,9 +33,11 @@ struct InfoCommand: ParsableCommand {
 
     @OptionGroup(title: "With --device") var stay: StayOption
 
-
     @OptionGroup(title: "General")
     var general: GeneralOptions
+
+    @Flag(name: .customLong("validate"), help: "UF2: also check the file as `uf2 validate` does, in the same run (exit 2 when invalid).")
+    var checkRules = false
 
     func validate() throws {
         if device != (file == nil) { throw ValidationError(device ? "--device takes no file" : "give a firmware file, or --device") }
@@ -42,9 +46,17 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         guard let file else { return try runDevice() }
-        let (bytes, firmware) = try input.load(file, family: family.flatMap(Family.init(parsing:)))
-        let facts = FirmwareFacts(file: file, size: bytes.count, firmware: firmware)
-        print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
+        let (size, firmware, report) = try input.load(file, family: family.flatMap(Family.init(parsing:)), validate: checkRules)
+        let facts = FirmwareFacts(file: file, size: size, firmware: firmware)
+        guard checkRules else {
+            print(json ? InfoRenderer.json(facts).rendered() : InfoRenderer.text(facts), terminator: json ? "\n" : "")
+            return
+        }
+        guard let report else {
+            Diagnostics.error("--validate checks UF2 files; \(file) is \(firmware.format.rawValue.uppercased())", fix: "drop --validate")
+            throw ExitStatus.usage.exitCode
+        }
+        try UF2ValidationRenderer.printCombined(facts: facts, report: report, file: file, json: json)
     }
 }
 

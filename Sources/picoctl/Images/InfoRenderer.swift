@@ -11,7 +11,8 @@ enum InfoRenderer {
         func add(_ key: String, _ value: String?) { if let value { lines.append(key.padding(14) + value) } }
         let fw = f.firmware
         add("file:", "\(f.file) (\(f.size) bytes)")
-        add("format:", fw.format.rawValue + (fw.blockCount.map { ", \($0) blocks" } ?? ""))
+        add("format:", fw.format.rawValue + (fw.blockCount.map { ", \($0) blocks" } ?? "")
+            + (fw.notMainFlashBlocks > 0 ? " (\(fw.notMainFlashBlocks) not for main flash, skipped)" : ""))
         add("family:", fw.families.map(\.description).joined(separator: ", "))
         add("chip:", f.chip?.name ?? "unknown")
         add("image:", "\(fw.kind.rawValue), \(fw.image.byteCount) bytes")
@@ -72,6 +73,7 @@ enum InfoRenderer {
             ("chip", .optional(f.chip?.name)),
             ("kind", .string(fw.kind.rawValue)),
             ("block_count", .optional(fw.blockCount)),
+            ("not_main_flash_blocks", fw.format == .uf2 ? .int(fw.notMainFlashBlocks) : .null),
             ("absolute_block", .bool(fw.hasAbsoluteBlock)),
             ("entry_point", .hex(fw.entryPoint)),
             ("machine", .optional(fw.machine.map { $0 == .arm ? "arm" : "riscv" })),

@@ -32,28 +32,70 @@ enum FirmwareCLI {
         line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
     }
 
-    /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2 invalid).
-    /// A BIN file is placed at `offset` (default 0x10000000); an `offset` given for a file whose type
-    /// is not in `offsetApplies` is a usage error (64), not silently ignored.
-    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32?, family: Family?,
-                     offsetApplies: Set<FirmwareFile.Format> = [.bin]) throws -> (bytes: [UInt8], file: FirmwareFile) {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(path) } catch {
-            Diagnostics.error(error.description)
+    /// Reads a file's bytes, at most the size limit of `type` (else of the format its first bytes
+    /// show), mapping failures to the documented exit statuses (3 unreadable, 2 too large).
+    static func readBytes(_ path: String, type: FirmwareFile.Format?) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        _ = try streaming({ bytes = try FileIO.read(path, type: type); return true }, path: path)
+        return bytes
+    }
+
+    /// Runs a streaming read, mapping its failures as `readBytes` does.
+    static func streaming(_ read: () throws -> Bool, path: String) throws -> Bool {
+        do { return try read() } catch let error as FirmwareError {
+            Diagnostics.error("\(path): \(error)", fix: error.fix)
+            throw ExitStatus.invalidInput.exitCode
+        } catch {
+            Diagnostics.error("\(error)")
             throw ExitStatus.unreadable.exitCode
         }
-        let file: FirmwareFile
+    }
+
+    /// Reads a firmware file, mapping failures to the documented exit statuses (3 unreadable, 2
+    /// invalid or larger than a Pico can hold). A BIN file is placed at `offset` (default
+    /// 0x10000000); an `offset` given for a file whose type is not in `offsetApplies` is a usage
+    /// error (64), not silently ignored. With `validate`, the `uf2 validate` report of a UF2 file
+    /// comes from the same read. A regular UF2 file is streamed (never held whole) unless its blocks
+    /// are out of address order or, when validating, it has MD5 areas: then it is read whole.
+    static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32?, family: Family?,
+                     offsetApplies: Set<FirmwareFile.Format> = [.bin], validate: Bool = false)
+        throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
+        let loaded: (size: Int, file: FirmwareFile, report: UF2ValidationReport?)
         do {
-            file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset ?? 0x1000_0000, family: family)
-        } catch {
+            loaded = try read(path, type: type, offset: offset ?? 0x1000_0000, family: family, validate: validate)
+        } catch let error as FirmwareError {
             Diagnostics.error("\(path): \(error)", fix: error.fix)
             throw ExitStatus.invalidInput.exitCode
         }
-        if offset != nil && !offsetApplies.contains(file.format) {
-            Diagnostics.error("--offset does not apply to \(path): it is a \(file.format.rawValue.uppercased()) file, whose addresses are its own",
+        if offset != nil && !offsetApplies.contains(loaded.file.format) {
+            Diagnostics.error("--offset does not apply to \(path): it is a \(loaded.file.format.rawValue.uppercased()) file, whose addresses are its own",
                               fix: "drop --offset (it places \(offsetApplies.map { $0.rawValue.uppercased() }.sorted().joined(separator: " and ")) files), or read the file as BIN with --type bin")
             throw ExitStatus.usage.exitCode
         }
-        return (bytes, file)
+        return loaded
+    }
+
+    /// `load` without its exit-status mapping of `FirmwareError`.
+    private static func read(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?,
+                             validate: Bool) throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
+        if (type ?? FileIO.peekFormat(path)) == .uf2 {
+            var image = UF2ImageStream()
+            var check = UF2ValidationStream()
+            var size = 0
+            let streamed = try streaming({
+                try FileIO.stream(path, format: .uf2) { chunk, fileSize in
+                    if size == 0 { image = UF2ImageStream(expectedSize: fileSize); check = UF2ValidationStream(expectedSize: validate ? fileSize : 0) }
+                    size += chunk.count
+                    image.consume(chunk)
+                    if validate { check.consume(chunk) }
+                }
+            }, path: path)
+            if streamed, !(validate && check.needsWholeFile), let file = try image.finish() {
+                return (size, file, validate ? check.finish() : nil)
+            }
+        }
+        let bytes = try readBytes(path, type: type)
+        let file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family)
+        return (bytes.count, file, validate && file.format == .uf2 ? UF2Validator.validate(bytes) : nil)
     }
 }

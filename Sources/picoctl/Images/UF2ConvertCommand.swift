@@ -12,7 +12,12 @@ struct UF2ConvertCommand: ParsableCommand {
             flash images the RP2350-E10 absolute block is written first, as SDK builds do, aimed at 0x10ffff00 \
             unless --abs-block-address names another; --no-abs-block leaves it out.
             UF2→BIN and ELF→BIN write the image from its lowest to its highest address, gaps filled with --fill.
-            Exit status: 0 converted, 2 invalid input, 3 a file could not be read or written.
+            The result must lie in the family's flash and RAM (the validator's range rule; the absolute block \
+            in RP2350 flash, 256-byte aligned); --force converts anyway, with a warning.
+            OUT is replaced only once it is complete (written beside it, then renamed), so a failure or a kill \
+            leaves the previous file as it was; OUT may not be the input file itself.
+            Exit status: 0 converted, 2 invalid input or a result outside the family's memory, 3 a file could \
+            not be read or written, 64 bad arguments (OUT is the input).
             """)
 
     @Argument(help: "Input file (UF2, ELF or BIN; type detected from content).", completion: Completions.firmware)
@@ -52,6 +57,9 @@ struct UF2ConvertCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
+    @Flag(help: "Write the result even when it lies outside the family's flash and RAM (a warning says where).")
+    var force = false
+
     func validate() throws {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
@@ -76,49 +84,93 @@ struct UF2ConvertCommand: ParsableCommand {
     func run() throws {
         let requestedFamily = family.flatMap(Family.init(parsing:))
         let offsetValue = offset.flatMap(FirmwareCLI.parseNumber)
-        let (bytes, file) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue, family: requestedFamily,
-                                                 offsetApplies: resolvedOutputType == .uf2 ? [.bin, .elf] : [.bin])
+        if FileIO.sameFile(input, output) {
+            Diagnostics.error("\(output) is the input file \(input) itself", fix: "give another output name")
+            throw ExitStatus.usage.exitCode
+        }
+        let (_, file, _) = try FirmwareCLI.load(input, type: inputType, offset: offsetValue, family: requestedFamily,
+                                                offsetApplies: resolvedOutputType == .uf2 ? [.bin, .elf] : [.bin])
         let outType = resolvedOutputType!
-        let out: [UInt8]
-        do {
-            out = try convert(bytes: bytes, file: file, to: outType, family: requestedFamily, offset: offsetValue)
-        } catch let error as FirmwareError {
-            Diagnostics.error("\(input): \(error)", fix: error.fix)
-            throw ExitStatus.invalidInput.exitCode
-        }
-        do { try FileIO.write(out, to: output) } catch {
-            Diagnostics.error(error.description)
-            throw ExitStatus.unreadable.exitCode
-        }
-        FirmwareCLI.diagnose("wrote \(output): \(out.count) bytes (\(file.format.rawValue) → \(outType.rawValue))")
-    }
-
-    private func convert(bytes: [UInt8], file: FirmwareFile, to outType: FirmwareFile.Format,
-                         family requested: Family?, offset: UInt32?) throws -> [UInt8] {
-        let family = requested ?? file.family ?? .rp2040
-        let absAddress: UInt32? = noAbsBlock ? nil
-            : absBlockAddress.flatMap(FirmwareCLI.parseNumber) ?? UF2Writer.defaultAbsoluteBlockAddress
-        switch (file.format, outType) {
-        case (.elf, .uf2):
-            let elf = try ELFFile(bytes: bytes)
-            return try SDKConversion.elfToUF2(elf, family: family, packageAddress: offset, absoluteBlockAddress: absAddress)
-        case (.bin, .uf2):
-            return try SDKConversion.binToUF2(bytes, address: offset ?? 0x1000_0000, family: family, absoluteBlockAddress: absAddress)
-        case (.elf, .bin):
-            if let problem = file.conversionProblem { throw problem }
-            return try flattened(file.image)
-        case (.uf2, .bin):
-            return try flattened(file.image)
-        default:
+        guard file.format != outType, outType != .elf else {
             Diagnostics.error("nothing to convert: \(input) is already \(file.format.rawValue)", fix: "name an output of another type (.uf2 or .bin, or --out-type)")
             throw ExitStatus.usage.exitCode
         }
+        let family = requestedFamily ?? file.family ?? .rp2040
+        do {
+            // Written as it is made, to a temporary file that replaces OUT only once complete and accepted.
+            let out = try OutputFile(output)
+            let (size, problems) = outType == .uf2 ? try writeUF2(file, family: family, offset: offsetValue, to: out)
+                                                   : try writeBIN(file, to: out)
+            if !problems.isEmpty {
+                let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
+                if !force {
+                    out.discard()
+                    Diagnostics.error("\(input): the result would not fit the family's memory: \(shown); nothing was written",
+                                      fix: "convert it anyway with --force")
+                    throw ExitStatus.invalidInput.exitCode
+                }
+                Diagnostics.warning("\(input): the result lies outside the family's memory: \(shown); written anyway (--force)")
+            }
+            try out.commit()
+            FirmwareCLI.diagnose("wrote \(output): \(size) bytes (\(file.format.rawValue) → \(outType.rawValue))")
+        } catch let error as FirmwareError {
+            Diagnostics.error("\(input): \(error)", fix: error.fix)
+            throw ExitStatus.invalidInput.exitCode
+        } catch let error as FileIOError {
+            Diagnostics.error(error.description)
+            throw ExitStatus.unreadable.exitCode
+        }
     }
 
-    private func flattened(_ image: MemoryImage) throws -> [UInt8] {
-        let fillByte = UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)
-        let flat = try SDKConversion.flatten(image, fill: fillByte)
-        FirmwareCLI.diagnose("image starts at \(JSONStyle.address(flat.address))")
-        return flat.bytes
+    /// ELF or BIN → UF2 as the SDK makes it, streamed to `out` and checked by the validator as it
+    /// goes; returns the size and the range problems found.
+    private func writeUF2(_ file: FirmwareFile, family: Family, offset: UInt32?, to out: OutputFile) throws -> (Int, [String]) {
+        if let problem = file.conversionProblem { throw problem }
+        let (image, pages) = file.format == .elf
+            ? try SDKConversion.uf2Pages(file.image, kind: file.kind, packageAddress: offset)
+            : (file.image, UF2Writer.pageAddresses(of: file.image, completeSectors: false))
+        let absAddress: UInt32? = noAbsBlock ? nil
+            : absBlockAddress.flatMap(FirmwareCLI.parseNumber) ?? UF2Writer.defaultAbsoluteBlockAddress
+        var check = UF2ValidationStream()
+        var first: [UInt8] = []
+        var size = 0
+        try UF2Writer.write(image, pages: pages, options: .init(family: family, absoluteBlockAddress: absAddress)) { chunk in
+            if first.isEmpty { first = Array(chunk.prefix(UF2Block.size)) }
+            check.consume(chunk)
+            size += chunk.count
+            try out.write(chunk)
+        }
+        return (size, Self.rangeProblems(check.finish(), firstBlock: first))
+    }
+
+    /// UF2 or ELF → BIN: the image flattened; returns the size and the range problems of the image.
+    private func writeBIN(_ file: FirmwareFile, to out: OutputFile) throws -> (Int, [String]) {
+        if let problem = file.conversionProblem { throw problem }
+        let span = try SDKConversion.flatSpan(file.image)
+        FirmwareCLI.diagnose("image starts at \(JSONStyle.address(span.start))")
+        try SDKConversion.flatten(file.image, fill: UInt8(fill.flatMap(FirmwareCLI.parseNumber) ?? 0)) { try out.write($0) }
+        return (Int(span.count), Self.rangeProblems(image: file.image, chip: file.chip))
+    }
+
+    /// The validator's range findings on a UF2 result, and an absolute block that is not a page of
+    /// RP2350 flash (where the RP2350-E10 workaround must aim it).
+    static func rangeProblems(_ report: UF2ValidationReport, firstBlock: [UInt8]) -> [String] {
+        var problems = report.findings.filter { $0.rule == "outside-memory" }.map(\.message)
+        if firstBlock.count == UF2Block.size {
+            let first = UF2Block(decoding: firstBlock)
+            let address = first.targetAddress
+            if first.isRP2350AbsoluteBlock && !(address % 256 == 0 && Chip.rp2350.flash.contains(address, length: 256)) {
+                problems.insert("the absolute block at \(JSONStyle.address(address)) is not a page of RP2350 flash", at: 0)
+            }
+        }
+        return problems
+    }
+
+    /// The same range rule for a BIN result: every segment in the chip's flash or RAM.
+    static func rangeProblems(image: MemoryImage, chip: Chip?) -> [String] {
+        guard let chip else { return [] }
+        return image.segments.filter { !chip.isLoadable($0.address, length: UInt64($0.bytes.count)) }.map {
+            "\(JSONStyle.address($0.address))..\(JSONStyle.address($0.end)) lies outside \(chip.name) flash and RAM"
+        }
     }
 }

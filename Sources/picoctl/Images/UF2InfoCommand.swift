@@ -15,12 +15,7 @@ struct UF2InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(file) } catch {
-            Diagnostics.error("\(error)")
-            throw ExitStatus.unreadable.exitCode
-        }
-        let report = UF2Validator.validate(bytes)
+        let report = UF2Validator.validate(try FirmwareCLI.readBytes(file, type: .uf2))
         guard !report.families.isEmpty || report.hasAbsoluteBlock else {
             Diagnostics.error("\(file) holds no UF2 block", fix: "`picoctl info` shows what it holds")
             throw ExitStatus.invalidInput.exitCode

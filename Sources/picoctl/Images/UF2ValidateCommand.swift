@@ -30,13 +30,30 @@ struct UF2ValidateCommand: ParsableCommand {
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
+    @Flag(help: "Also show what `picoctl info` shows of the file, from the same read (JSON: key `info`).")
+    var info = false
+
     func run() throws {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(file) } catch {
-            Diagnostics.error("\(error)")
-            throw ExitStatus.unreadable.exitCode
+        if info {  // one read for both reports
+            let (size, firmware, report) = try FirmwareCLI.load(file, type: .uf2, offset: nil, family: nil, validate: true)
+            let facts = FirmwareFacts(file: file, size: size, firmware: firmware)
+            return try UF2ValidationRenderer.printCombined(facts: facts, report: report!, file: file, json: json,
+                                                          strict: strict, quiet: quiet)
         }
-        let report = UF2Validator.validate(bytes)
+        // A regular file is streamed (memory independent of its size); stdin, a device and a file
+        // with MD5 areas are read whole.
+        var stream = UF2ValidationStream()
+        let report: UF2ValidationReport
+        if try FirmwareCLI.streaming({
+            try FileIO.stream(file, format: .uf2) { chunk, size in
+                if stream.isAtStart { stream = UF2ValidationStream(expectedSize: size) }
+                stream.consume(chunk)
+            }
+        }, path: file), !stream.needsWholeFile {
+            report = stream.finish()
+        } else {
+            report = UF2Validator.validate(try FirmwareCLI.readBytes(file, type: .uf2))
+        }
         let valid = report.isValid(strict: strict)
         if json {
             print(UF2ValidationRenderer.json(report, file: file, strict: strict).rendered())
@@ -50,6 +67,21 @@ struct UF2ValidateCommand: ParsableCommand {
 
 /// Renders a `UF2ValidationReport` for people and for programs.
 enum UF2ValidationRenderer {
+    /// `info --validate` and `uf2 validate --info`: the info text then the findings, or the info
+    /// document with the validation document under `validation`; exit 2 when invalid.
+    static func printCombined(facts: FirmwareFacts, report: UF2ValidationReport, file: String, json: Bool,
+                              strict: Bool = false, quiet: Bool = false) throws {
+        if json {
+            guard case .object(var pairs) = InfoRenderer.json(facts) else { preconditionFailure("info is an object") }
+            pairs.append(("validation", self.json(report, file: file, strict: strict)))
+            print(FirmwareJSON.object(pairs).rendered())
+        } else {
+            print(InfoRenderer.text(facts) + text(report, file: file, strict: strict, quiet: quiet, color: Colour.enabled(.stdout)),
+                  terminator: "")
+        }
+        if !report.isValid(strict: strict) { throw ExitStatus.invalidInput.exitCode }
+    }
+
     /// Human text: one line per finding, then a verdict line.
     static func text(_ report: UF2ValidationReport, file: String, strict: Bool, quiet: Bool, color: Bool) -> String {
         var out = ""
@@ -83,6 +115,7 @@ enum UF2ValidationRenderer {
             ("errors", .int(report.errors.count)),
             ("warnings", .int(report.warnings.count)),
             ("absolute_block", .bool(report.hasAbsoluteBlock)),
+            ("not_main_flash_blocks", .int(report.notMainFlashBlocks)),
             ("families", .array(report.families.map { fam in
                 .object([
                     ("family", .optional(fam.family?.name ?? fam.family.map { "0x" + String($0.rawValue, radix: 16) })),

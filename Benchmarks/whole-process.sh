@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Whole-process figures of picoctl as a user runs it: wall time and peak RSS, median of RUNS runs
+# (default 5), page cache warm. One function per job (job_NAME); add a job by writing a function
+# and listing it in JOBS. Needs /usr/bin/time (Debian package `time`) and python3 for the fixtures.
+#
+# Usage: Benchmarks/whole-process.sh [--quick] [JOB...]
+#   PICOCTL=path  the binary to measure (default .build/release/picoctl; build it with
+#                 `swift build -c release --product picoctl`)
+#   --quick       one run of each job on small images: checks that the script works (Scripts/test.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PICOCTL="${PICOCTL:-.build/release/picoctl}"
+RUNS="${RUNS:-5}"
+QUICK=0
+if [ "${1:-}" = "--quick" ]; then QUICK=1; RUNS=1; shift; fi
+[ -x "$PICOCTL" ] || { echo "whole-process: no binary at $PICOCTL (swift build -c release --product picoctl)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "whole-process: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/picoctl-bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# Image sizes in MiB of flash image: full runs use the issue's sizes, --quick small ones.
+if [ "$QUICK" = 1 ]; then MIB_A=1 MIB_B=2 MIB_ELF=1; else MIB_A=16 MIB_B=32 MIB_ELF=8; fi
+
+# measure LABEL COMMAND...: runs COMMAND RUNS times (output discarded); prints the medians.
+measure() {
+    local label=$1; shift
+    local times=() rss=() i start end
+    for ((i = 0; i < RUNS; i++)); do
+        start=$EPOCHREALTIME
+        /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || {
+            echo "whole-process: '$label' failed:" >&2; cat "$WORK/stderr" >&2; return 1; }
+        end=$EPOCHREALTIME
+        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) * 1000 }')")
+        rss+=("$(tail -1 "$WORK/rss")")
+    done
+    local ms kib
+    ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    kib=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    printf '%-58s %9s ms %8.1f MiB\n' "$label" "$ms" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
+}
+
+# Fixtures: BIN images of MIB_A and MIB_B MiB and their UF2s (twice as large), an ELF with one PT_LOAD.
+fixtures() {
+    python3 - "$WORK" "$MIB_A" "$MIB_B" "$MIB_ELF" <<'PY'
+import os, struct, sys
+work, a, b, e = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def image(mib):
+    return bytes((i * 7 + (i >> 12)) & 0xff for i in range(65536)) * (mib * 16)
+for name, mib in (("a", a), ("b", b)):
+    open(os.path.join(work, f"{name}.bin"), "wb").write(image(mib))
+body = image(e)
+ph = struct.pack("<8I", 1, 84, 0x10000000, 0x10000000, len(body), len(body), 5, 4)
+eh = b"\x7fELF\x01\x01\x01\0" + b"\0" * 8 + struct.pack("<HHIIIIIHHHHHH", 2, 40, 1, 0x10000201, 52, 0, 0, 52, 32, 1, 40, 0, 0)
+open(os.path.join(work, "app.elf"), "wb").write(eh + ph + body)
+PY
+    "$PICOCTL" uf2 convert "$WORK/a.bin" "$WORK/a.uf2" --family rp2350-arm-s --no-abs-block 2>/dev/null
+    "$PICOCTL" uf2 convert "$WORK/b.bin" "$WORK/b.uf2" --family rp2350-arm-s --no-abs-block 2>/dev/null
+}
+
+uf2a() { echo "$((MIB_A * 2)) MiB UF2"; }
+uf2b() { echo "$((MIB_B * 2)) MiB UF2"; }
+
+job_floor()         { measure "process floor (--version)" "$PICOCTL" --version; }
+job_info()          { measure "info, $(uf2a)" "$PICOCTL" info "$WORK/a.uf2"; }
+job_validate()      { measure "uf2 validate, $(uf2a)" "$PICOCTL" uf2 validate "$WORK/a.uf2"; }
+job_info_validate() { measure "info --validate, $(uf2a)" "$PICOCTL" info --validate "$WORK/a.uf2"; }
+job_info_b()        { measure "info, $(uf2b)" "$PICOCTL" info "$WORK/b.uf2"; }
+job_validate_b()    { measure "uf2 validate, $(uf2b)" "$PICOCTL" uf2 validate "$WORK/b.uf2"; }
+job_convert_elf()   { measure "uf2 convert, $MIB_ELF MiB ELF -> UF2" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.uf2"; }
+job_convert_bin()   { measure "uf2 convert, $(uf2a) -> BIN" "$PICOCTL" uf2 convert "$WORK/a.uf2" "$WORK/out.bin"; }
+
+JOBS=(floor info validate info_validate info_b validate_b convert_elf convert_bin)
+if [ $# -gt 0 ]; then JOBS=("$@"); fi
+
+fixtures
+echo "picoctl whole-process figures: $PICOCTL, median of $RUNS, $(nproc) cores"
+printf '%-58s %12s %12s\n' "job" "wall" "peak RSS"
+for job in "${JOBS[@]}"; do
+    if [ "$job" = info_validate ] && ! "$PICOCTL" info --help 2>/dev/null | grep -q -- '--validate'; then
+        printf '%-58s %s\n' "info --validate" "(not in this binary)"
+        continue
+    fi
+    "job_$job"
+done
