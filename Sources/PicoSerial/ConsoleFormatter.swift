@@ -12,16 +12,20 @@ public struct ConsoleFormatOptions: Sendable, Equatable {
     public var prefixColor: String?
     /// Show wall-clock timestamps in UTC.
     public var utc: Bool
+    /// Make escapes and controls visible (`TerminalSanitizer`); nil passes every byte (`--raw`).
+    public var safety: TerminalSafety?
 
     /// Options from their parts; the defaults pass bytes through untouched.
     public init(timestamps: TimestampMode? = nil, hex: Bool = false, label: String? = nil,
-                normalizeLineEndings: Bool = false, prefixColor: String? = nil, utc: Bool = false) {
+                normalizeLineEndings: Bool = false, prefixColor: String? = nil, utc: Bool = false,
+                safety: TerminalSafety? = nil) {
         self.timestamps = timestamps
         self.hex = hex
         self.label = label
         self.normalizeLineEndings = normalizeLineEndings
         self.prefixColor = prefixColor
         self.utc = utc
+        self.safety = safety
     }
 
     /// True when every line starts with a prefix.
@@ -39,6 +43,7 @@ public struct ConsoleFormatter: Sendable {
     /// The options in use.
     public let options: ConsoleFormatOptions
     private var timestamps: TimestampFormatter?
+    private var sanitizer: TerminalSanitizer?
     private var atLineStart = true
     private var afterCR = false
     private var hexOffset = 0
@@ -47,11 +52,14 @@ public struct ConsoleFormatter: Sendable {
     public init(options: ConsoleFormatOptions, start: Int64) {
         self.options = options
         self.timestamps = options.timestamps.map { TimestampFormatter(mode: $0, start: start, utc: options.utc) }
+        self.sanitizer = options.hex ? nil : options.safety.map(TerminalSanitizer.init)
     }
 
     /// The console bytes for `bytes` read at `time`.
     public mutating func format(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
         if options.hex { return hexDump(bytes, at: time) }
+        var bytes = bytes
+        if sanitizer != nil { bytes = sanitizer!.sanitize(bytes) }
         guard options.prefixesLines || options.normalizeLineEndings else {
             if let last = bytes.last { atLineStart = last == 0x0A || last == 0x0D }
             return bytes
@@ -76,10 +84,12 @@ public struct ConsoleFormatter: Sendable {
 
     /// What ends the display of a stream that stopped mid-line: a newline, or nothing at a line start.
     public mutating func endOfStream() -> [UInt8] {
+        var held = sanitizer?.flush() ?? []
+        if !held.isEmpty { held = format(held, at: .now()) }   // already safe: passes the sanitizer unchanged
         afterCR = false
-        guard !atLineStart else { return [] }
+        guard !atLineStart else { return held }
         atLineStart = true
-        return [0x0A]
+        return held + [0x0A]
     }
 
     private mutating func prefix(at time: Timestamp) -> [UInt8] {

@@ -38,6 +38,12 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .long, help: "Show received bytes as a hex dump.")
     var hex = false
 
+    @Flag(name: .long, help: "Pass the board's bytes to the terminal unchanged; by default only text and colours pass and other escape and control sequences show as ^[….")
+    var raw = false
+
+    @Flag(name: .customLong("log-raw"), help: "Write the board's bytes to --log unchanged; by default the log holds no escape sequence (colours dropped, others shown as ^[…).")
+    var logRaw = false
+
     @Option(name: .customLong("eol"), help: "How received line endings are shown: raw, or lf (CR, LF and CR LF as LF).")
     var showEOL: ShowLineEnding = .raw
 

@@ -59,8 +59,10 @@ final class MonitorSession: Sendable {
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
         let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
-                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color)
-        let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true)
+                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color,
+                                         safety: options.raw ? nil : .terminal)
+        let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true,
+                                          safety: options.logRaw ? nil : .plain)
         state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
                             logFormatter: ConsoleFormatter(options: logged, start: start),
                             watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
@@ -199,10 +201,10 @@ final class MonitorSession: Sendable {
         let (verdict, cause, stdoutClosed) = state.withLock { ($0.verdict, $0.stopCause, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
-            if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
+            if !options.quiet { console.status(who + "matched --expect: \(TerminalSanitizer.visible(line))", color: "32") }
             return (.success, "expected")
         case .failed(let line):
-            console.error(who + "matched --fail-on: \(line)")
+            console.error(who + "matched --fail-on: \(TerminalSanitizer.visible(line))")
             return (.patternFailed, "failed")
         case .lineLimitReached:
             return (.success, "lines")
