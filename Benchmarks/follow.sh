@@ -31,7 +31,7 @@ picoctl, megabytes, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 workdir = tempfile.mkdtemp(prefix="follow-bench-")
 log = os.path.join(workdir, "follow.log")
 # A 70-byte line, as a busy firmware prints.
-LINE = b"[ 12345.678] adc: channel 3 sample 0x0800 temp=27.5C vbus=5.02V ok\r\n"
+LINE = b"[ 12345.678] adc: channel 3 sample 0x0800 temp=27.5C vbus=5.02V ok!!\r\n"
 assert len(LINE) == 70
 
 readers = [("cat", lambda tty: ["cat", tty])]

@@ -65,17 +65,26 @@ public struct ConsoleFormatter: Sendable {
             return bytes
         }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 32)
-        for byte in bytes {
-            let wasAfterCR = afterCR
-            afterCR = byte == 0x0D
-            if byte == 0x0A && wasAfterCR { continue }   // the LF of CR LF: the CR already ended the line
-            if atLineStart && options.prefixesLines { out += prefix(at: time) }
-            if byte == 0x0A || byte == 0x0D {
-                out.append(0x0A)
-                atLineStart = true
-            } else {
-                out.append(byte)
+        out.reserveCapacity(bytes.count + 64)
+        bytes.withUnsafeBufferPointer { input in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                let isEnd = byte == 0x0A || byte == 0x0D
+                let wasAfterCR = afterCR
+                afterCR = byte == 0x0D
+                if byte == 0x0A && wasAfterCR { index += 1; continue }   // the LF of CR LF: the CR already ended the line
+                if atLineStart && options.prefixesLines { appendPrefix(at: time, to: &out) }
+                if isEnd {
+                    out.append(0x0A)
+                    atLineStart = true
+                    index += 1
+                    continue
+                }
+                // The rest of the line, copied at once.
+                let start = index
+                while index < input.count && input[index] != 0x0A && input[index] != 0x0D { index += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<index]))
                 atLineStart = false
             }
         }
@@ -92,15 +101,21 @@ public struct ConsoleFormatter: Sendable {
         return held + [0x0A]
     }
 
-    private mutating func prefix(at time: Timestamp) -> [UInt8] {
-        var text = ""
-        if var formatter = timestamps {
-            text += "[\(formatter.format(time))]"
-            timestamps = formatter
+    private mutating func appendPrefix(at time: Timestamp, to out: inout [UInt8]) {
+        if let color = options.prefixColor { out.append(contentsOf: "\u{1B}[\(color)m".utf8) }
+        if timestamps != nil {
+            out.append(UInt8(ascii: "["))
+            timestamps!.append(time, to: &out)
+            out.append(UInt8(ascii: "]"))
         }
-        if let label = options.label { text += text.isEmpty ? "[\(label)]" : " [\(label)]" }
-        if let color = options.prefixColor { text = "\u{1B}[\(color)m\(text)\u{1B}[0m" }
-        return Array((text + " ").utf8)
+        if let label = options.label {
+            if timestamps != nil { out.append(0x20) }
+            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: label.utf8)
+            out.append(UInt8(ascii: "]"))
+        }
+        if options.prefixColor != nil { out.append(contentsOf: [0x1B, 0x5B, 0x30, 0x6D]) }   // ESC [0m
+        out.append(0x20)
     }
 
     private mutating func hexDump(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
@@ -108,7 +123,7 @@ public struct ConsoleFormatter: Sendable {
         var index = 0
         while index < bytes.count {
             let row = bytes[index..<min(index + 16, bytes.count)]
-            if options.prefixesLines { out += prefix(at: time) }
+            if options.prefixesLines { appendPrefix(at: time, to: &out) }
             var text = hex(hexOffset, width: 8) + "  "
             for (i, byte) in row.enumerated() {
                 text += hex(Int(byte), width: 2) + (i == 7 ? "  " : " ")

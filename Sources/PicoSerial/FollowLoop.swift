@@ -89,22 +89,29 @@ struct FollowLoop {
         return devices
     }
 
+    /// Reads what the port has, up to a buffer full, and hands it on as one chunk: one `data` event and
+    /// so one write downstream for many small tty reads, and no wait added (reading stops when the port is empty).
     private mutating func drainPort(_ handler: (FollowEvent) -> FollowDecision) {
+        guard let port, end == nil else { return }
+        var filled = 0
+        var failure: SerialError?
         // Bounded so a flood of output cannot starve hotplug and stop handling.
-        for _ in 0..<16 {
-            guard let port, end == nil else { return }
+        for _ in 0..<64 where filled < buffer.count {
             do throws(SerialError) {
-                let n = try port.read(into: &buffer)
-                if n == 0 { return }
-                let time = Timestamp.now()
-                for event in machine.received(Array(buffer[0..<n]), at: time) {
-                    if handler(event) == .stop { perform(machine.stop(), handler); return }
-                }
+                let n = try port.read(into: &buffer, at: filled)
+                if n == 0 { break }
+                filled += n
             } catch {
-                perform(machine.ioFailed(error), handler)
-                return
+                failure = error
+                break
             }
         }
+        if filled > 0 {
+            for event in machine.received(Array(buffer[0..<filled]), at: Timestamp.now()) {
+                if handler(event) == .stop { perform(machine.stop(), handler); return }
+            }
+        }
+        if let failure, end == nil { perform(machine.ioFailed(failure), handler) }
     }
 
     /// Writes what the port takes of `outgoing` without blocking; the rest waits for POLLOUT.

@@ -129,14 +129,16 @@ public struct FollowerStateMachine: Sendable {
     public mutating func received(_ bytes: [UInt8], at time: Timestamp) -> [FollowEvent] {
         guard case .connected = state, !bytes.isEmpty else { return [] }
         var events: [FollowEvent] = [.data(bytes, time)]
-        for byte in bytes {
-            if lineStart == nil { lineStart = time }
-            if let line = assembler.feed(byte) {
-                events.append(.line(line, lineStart ?? time))
-                lineStart = nil
-            } else if assembler.atLineStart {
-                lineStart = nil   // the LF of a CR LF: no line in progress
-            }
+        let lines = assembler.feed(bytes)
+        events.reserveCapacity(lines.count + 1)
+        for (index, line) in lines.enumerated() {
+            // Only the first line can have begun in an earlier chunk.
+            events.append(.line(line, index == 0 ? lineStart ?? time : time))
+        }
+        if assembler.atLineStart {
+            lineStart = nil
+        } else if !lines.isEmpty || lineStart == nil {
+            lineStart = time
         }
         return events
     }

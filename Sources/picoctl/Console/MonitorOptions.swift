@@ -1,7 +1,27 @@
 import ArgumentParser
 import PicoSerial
 
-extension TimestampMode: ExpressibleByArgument {}
+/// The value of `--timestamps`: a mode, or a word that is none (an error in `validate()`). Only a word of
+/// letters is taken, so in `--timestamps /dev/ttyACM0` or `flash --monitor --timestamps app.uf2` the bare
+/// flag is followed by the tty or the image.
+struct TimestampArgument: ExpressibleByArgument {
+    let mode: TimestampMode?
+    let word: String
+
+    init?(argument: String) {
+        guard !argument.isEmpty, argument.utf8.allSatisfy({ ($0 | 0x20) &- 0x61 < 26 }) else { return nil }
+        mode = TimestampMode(rawValue: argument)
+        word = argument
+    }
+
+    init(_ mode: TimestampMode) {
+        self.mode = mode
+        word = mode.rawValue
+    }
+
+    static var allValueStrings: [String] { TimestampMode.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { word }
+}
 
 /// What Enter sends to the board when stdin is forwarded.
 enum SendLineEnding: String, ExpressibleByArgument, CaseIterable {
@@ -27,10 +47,13 @@ enum ShowLineEnding: String, ExpressibleByArgument, CaseIterable {
 
 /// The options of following a board's console, shared by `monitor` and `flash --monitor`.
 struct MonitorOptions: ParsableArguments {
-    @Option(name: .long, defaultAsFlag: TimestampMode.wall,
-            help: ArgumentHelp("Prefix each line with the time: wall (default), mono (since start) or delta (since the previous line).",
-                               valueName: "wall|mono|delta"))
-    var timestamps: TimestampMode? = nil
+    @Option(name: .customLong("timestamps"), defaultAsFlag: TimestampArgument(.wall), parsing: .next,
+            help: ArgumentHelp("Prefix each line with the time: wall (default; time of day), iso (date, time and UTC offset), epoch (Unix seconds), mono (since start) or delta (since the previous line).",
+                               valueName: "wall|iso|epoch|mono|delta"))
+    var timestampArgument: TimestampArgument? = nil
+
+    /// The `--timestamps` mode; nil without the option.
+    var timestamps: TimestampMode? { timestampArgument?.mode }
 
     @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line).", valueName: "FILE"))
     var log: String?
@@ -78,6 +101,9 @@ struct MonitorOptions: ParsableArguments {
     var noInput = false
 
     func validate() throws {
+        if let word = timestampArgument?.word, timestampArgument?.mode == nil {
+            throw ValidationError("--timestamps \(word) is not a timestamp kind (use wall, iso, epoch, mono or delta)")
+        }
         if !SerialPort.supportedBauds.contains(baud) {
             throw ValidationError("--baud \(baud) is not supported (use one of \(SerialPort.supportedBauds.map(String.init).joined(separator: ", ")))")
         }
@@ -89,7 +115,7 @@ struct MonitorOptions: ParsableArguments {
 
     /// Refuses output options that `--json` replaces (the command owning `--json` calls this).
     func validate(json: Bool) throws {
-        if json && (hex || timestamps != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
+        if json && (hex || timestampArgument != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
     }
 
     /// The compiled `--expect`, `--fail-on` and `--lines`.

@@ -23,6 +23,8 @@ final class MonitorSession: Sendable {
     private let log: LogFile?
     private let state: Mutex<State>
     private let start: Int64
+    /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
+    private let watching: Bool
 
     private struct State {
         var formatter: ConsoleFormatter
@@ -56,8 +58,9 @@ final class MonitorSession: Sendable {
         }
         let start = Timestamp.monotonicNow()
         self.start = start
+        watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
-        let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
+        let lineMode = label != nil || watching
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
                                          normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color,
                                          safety: options.raw ? nil : .terminal)
@@ -126,6 +129,7 @@ final class MonitorSession: Sendable {
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             state.withLock { $0.board = label ?? device.name }
+            log?.append(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
                 console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
@@ -157,12 +161,14 @@ final class MonitorSession: Sendable {
     }
 
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
+        if !lineMode && log == nil && !watching { return .continue }   // the data event showed it
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
-            let body = line.bytes + [0x0A]
+            var body = line.bytes
+            body.append(0x0A)
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
                 : lineMode ? state.formatter.format(body, at: time) : []
             let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
-            let verdict = state.watch.observe(line)
+            let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
         }
