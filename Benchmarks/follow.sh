@@ -4,7 +4,7 @@
 # installed), and with timestamps and a log file `picoctl monitor --timestamps --log` beside
 # `tio -t -l --log-file`. Prints each reader's CPU per MB (from /proc/PID/task/*/schedstat, all
 # threads, the reader's start-up excluded) and wall throughput, medians of --runs, then the latency
-# of a lone line (written to the pty → out of the reader's stdout, a pipe).
+# of a lone line (written to the pty → out of the reader's stdout, another pty).
 #
 #   Benchmarks/follow.sh [--megabytes 50] [--runs 3] [--picoctl .build/release/picoctl]
 #
@@ -123,11 +123,11 @@ def throughput(argv):
 
 
 def latency(argv, count=30):
-    """Milliseconds from one line written to the pty to its bytes on the reader's stdout."""
-    r, w = os.pipe()
-    proc, master, slave, kbd = start(argv, w)
-    os.close(w)
-    os.set_blocking(r, False)
+    """Milliseconds from one line written to the pty to its bytes on the reader's stdout, a terminal (a pty)."""
+    screen, screen_tty = pty.openpty()
+    tty.setraw(screen_tty)
+    proc, master, slave, kbd = start(argv, screen_tty)
+    os.close(screen_tty)
     delays = []
     for i in range(count):
         text = b"lone line %d" % i
@@ -135,13 +135,13 @@ def latency(argv, count=30):
         os.write(master, text + b"\r\n")
         seen = b""
         while text not in seen:
-            if not select.select([r], [], [], 2)[0]:
+            if not select.select([screen], [], [], 0.5)[0]:
                 break
-            seen += os.read(r, 65536)
+            seen += os.read(screen, 65536)
         if text in seen:
             delays.append((time.monotonic() - began) * 1000)
         time.sleep(0.02)
-    stop(proc, [master, slave, kbd, r])
+    stop(proc, [master, slave, kbd, screen])
     return delays
 
 

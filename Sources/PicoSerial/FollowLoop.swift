@@ -14,6 +14,8 @@ struct FollowLoop {
     private var retry: (device: SerialDevice, at: Int64)?
     private var end: FollowEnd?
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// The most a tty read returns while more is pending (Linux n_tty: its 4096-byte buffer less one).
+    static let lineDisciplineChunk = 4095
     /// Bytes for the board that the port has not taken yet (written when it polls writable).
     private var outgoing: [UInt8] = []
 
@@ -24,10 +26,11 @@ struct FollowLoop {
         self.wake = wake
         self.machine = FollowerStateMachine(identity: options.identity, reconnect: options.reconnect,
                                             maxLineLength: options.maxLineLength)
+        machine.assemblesLines = options.lines
     }
 
     mutating func run(handler: (FollowEvent) -> FollowDecision,
-                      takeOutbox: () -> (bytes: [UInt8], stop: Bool)) -> FollowEnd {
+                      takeOutbox: () -> (bytes: [UInt8], stop: Bool, dtr: Bool?)) -> FollowEnd {
         let started = Timestamp.monotonicNow()
         let deadline = options.timeoutNanoseconds.map { started + $0 }
         perform(machine.start(present: presentDevices(), at: started), handler)
@@ -56,8 +59,9 @@ struct FollowLoop {
             }
             if fds[0].revents != 0 {
                 drainWake()
-                let (bytes, stop) = takeOutbox()
+                let (bytes, stop, dtr) = takeOutbox()
                 if stop { perform(machine.stop(), handler); break }
+                if let dtr { _ = try? port?.setDTR(dtr) }
                 if port != nil { outgoing += bytes }   // bytes sent while no port is open are dropped
                 flushOutgoing(handler)
             }
@@ -99,8 +103,10 @@ struct FollowLoop {
         for _ in 0..<64 where filled < buffer.count {
             do throws(SerialError) {
                 let n = try port.read(into: &buffer, at: filled)
-                if n == 0 { break }
                 filled += n
+                // A read that did not fill the tty's 4 KiB line-discipline buffer emptied it: back to poll,
+                // which returns at once if more has come, instead of a read that fails with EAGAIN.
+                if n < Self.lineDisciplineChunk { break }
             } catch {
                 failure = error
                 break

@@ -41,6 +41,8 @@ public struct FollowerStateMachine: Sendable {
     private var state: State = .idle
     private var assembler: LineAssembler
     private var lineStart: Timestamp?
+    /// Whether `received` assembles lines (`line` events); `data` events come either way.
+    public var assemblesLines = true
 
     /// A machine following `identity`; lines are cut at `maxLineLength` bytes.
     public init(identity: BoardIdentity, reconnect: Bool, maxLineLength: Int = 16 * 1024) {
@@ -128,6 +130,7 @@ public struct FollowerStateMachine: Sendable {
     /// Bytes read from the open port at `time`: a `data` event, then a `line` event per completed line.
     public mutating func received(_ bytes: [UInt8], at time: Timestamp) -> [FollowEvent] {
         guard case .connected = state, !bytes.isEmpty else { return [] }
+        guard assemblesLines else { return [.data(bytes, time)] }
         var events: [FollowEvent] = [.data(bytes, time)]
         let lines = assembler.feed(bytes)
         events.reserveCapacity(lines.count + 1)

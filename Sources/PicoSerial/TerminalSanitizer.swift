@@ -75,7 +75,7 @@ public struct TerminalSanitizer: Sendable {
             if state == .ground {
                 // The common case: a run of plain text copied at once.
                 let start = index
-                while index < count && Self.isPassing(input[index]) { index += 1 }
+                index = Self.passingRun(input, from: index)
                 if index > start { out.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<index])) }
                 if index == count { return }
             }
@@ -92,8 +92,27 @@ public struct TerminalSanitizer: Sendable {
     }
 
     /// The number of leading bytes that pass unchanged.
-    private static func cleanPrefix(_ input: UnsafeBufferPointer<UInt8>) -> Int {
-        var index = 0
+    private static func cleanPrefix(_ input: UnsafeBufferPointer<UInt8>) -> Int { passingRun(input, from: 0) }
+
+    /// The index of the first byte from `start` on that does not pass on its own (or the end).
+    /// Eight bytes at a time while they are all printable ASCII: the hot path of the follow loop.
+    static func passingRun(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        if let base = input.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= input.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let below20 = (word &- ones &* 0x20) & ~word & highs   // some byte < 0x20
+                let above7E = ((word &+ ones) | word) & highs          // some byte >= 0x7F
+                if below20 | above7E != 0 {
+                    // A control among them: fine if it is only CR, LF, tab or backspace.
+                    for offset in 0..<8 where !isPassing(base[index + offset]) { return index + offset }
+                }
+                index += 8
+            }
+        }
         while index < input.count && isPassing(input[index]) { index += 1 }
         return index
     }

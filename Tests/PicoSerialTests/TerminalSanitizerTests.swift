@@ -50,6 +50,20 @@ import Testing
         #expect(!shown(input, .plain).utf8.contains(0x1B), "\(name): no escape byte left in plain")
     }
 
+    @Test func wordAtATimeScanStopsAtEveryByteThatDoesNotPass() {
+        for value in 0...255 {
+            let byte = UInt8(value)
+            for position in 0..<20 {
+                var bytes = [UInt8](repeating: 0x61, count: 20)
+                bytes[3] = 0x0A                      // a line end in the first word passes
+                bytes[position] = byte
+                let expected = TerminalSanitizer.isPassing(byte) ? 20 : position
+                let found = bytes.withUnsafeBufferPointer { TerminalSanitizer.passingRun($0, from: 0) }
+                #expect(found == expected, "byte \(value) at \(position)")
+            }
+        }
+    }
+
     @Test func textAndColourPass() {
         let input = "boot \u{1B}[1;31mERROR\u{1B}[0m: 25 °C, ✓ 🙂\r\n\ttab\u{08}"
         #expect(shown(input) == input)

@@ -6,12 +6,13 @@ extension FlashCommand {
     func follow(port: String) throws {
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: console, identity: BoardIdentity(portPath: port), json: json)
+            session = try MonitorSession(options: console, identity: BoardIdentity(portPath: port), json: json,
+                                         image: file)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
         }
-        let status = session.run(forwardInput: false)
+        let status = session.run(forwardInput: true)
         if status != .success { throw status.exitCode }
     }
 }

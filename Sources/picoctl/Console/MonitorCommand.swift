@@ -11,7 +11,10 @@ struct MonitorCommand: ParsableCommand {
             Raspberry Pi board present), opens it raw, raises DTR at once (a pico-sdk program drops its \
             output until DTR is up) and streams what it prints to stdout. When the board goes away the \
             monitor waits for it to come back (unless --no-reconnect) and says so on stderr.
-            When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session.
+            When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session, and Ctrl-T (--menu-key) \
+            then a key runs a command: ? help, q quit, r restart the program, b BOOTSEL, f flash --image again, \
+            t cycle timestamps, e local echo, l pause/resume the log, d toggle DTR, c clear, s send a file; \
+            Ctrl-T twice sends Ctrl-T.
             With --expect, --fail-on or --lines, output is written line by line and the exit status tells \
             a CI job what happened: 0 expected line seen (or N lines), 10 --fail-on line seen, \
             11 --timeout passed first, 7 board gone with --no-reconnect, 4 no such board or several, \
@@ -29,6 +32,9 @@ struct MonitorCommand: ParsableCommand {
 
     @OptionGroup(title: "Console")
     var monitor: MonitorOptions
+
+    @Option(help: ArgumentHelp("The image the f command key flashes (UF2, ELF or BIN).", valueName: "FILE"))
+    var image: String?
 
     @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
     var json = false
@@ -48,7 +54,7 @@ struct MonitorCommand: ParsableCommand {
         if all { return try runAll() }
         let session: MonitorSession
         do {
-            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty), json: json)
+            session = try MonitorSession(options: monitor, identity: board.serialIdentity(tty: tty), json: json, image: image)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

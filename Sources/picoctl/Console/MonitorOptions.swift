@@ -100,6 +100,9 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
     var noInput = false
 
+    @Option(name: .customLong("menu-key"), help: ArgumentHelp("The key that starts a command on a terminal (then ? lists them; twice sends it).", valueName: "ctrl-LETTER"))
+    var menuKey: MenuKey = .ctrlT
+
     func validate() throws {
         if let word = timestampArgument?.word, timestampArgument?.mode == nil {
             throw ValidationError("--timestamps \(word) is not a timestamp kind (use wall, iso, epoch, mono or delta)")

@@ -19,14 +19,16 @@ final class MonitorSession: Sendable {
     /// JSON lines on stdout instead of the board's text (`--json` of the command).
     let json: Bool
     let console = ConsoleOutput()
-    private let follower: LogFollower
+    let follower: LogFollower
     private let log: LogFile?
-    private let state: Mutex<State>
-    private let start: Int64
+    let state: Mutex<State>
+    let start: Int64
+    /// The image the `f` command key flashes (`monitor --image`, `flash --monitor`'s file).
+    let image: String?
     /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
     private let watching: Bool
 
-    private struct State {
+    struct State {
         var formatter: ConsoleFormatter
         var logFormatter: ConsoleFormatter
         var watch: LineWatch
@@ -36,18 +38,29 @@ final class MonitorSession: Sendable {
         var input: TerminalInput?
         var board: String?
         var endReason = ""
+        /// The tty followed now (its USB port for the `r`, `b` and `f` keys).
+        var device: SerialDevice?
+        /// `d` lowered DTR.
+        var dtrLowered = false
+        /// `l` paused the log.
+        var logPaused = false
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
     init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
-         labelColor: String? = nil) throws(MonitorError) {
+         labelColor: String? = nil, image: String? = nil) throws(MonitorError) {
         self.options = options
+        self.image = image
+        watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         self.json = json
         self.identity = identity
         self.label = label
         do {
-            follower = try LogFollower(options: options.followOptions(identity: identity))
+            var follow = options.followOptions(identity: identity)
+            // Lines only for what reads them: line-by-line output, the log, a watch.
+            follow.lines = json || label != nil || options.log != nil || watching
+            follower = try LogFollower(options: follow)
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
         }
@@ -58,7 +71,6 @@ final class MonitorSession: Sendable {
         }
         let start = Timestamp.monotonicNow()
         self.start = start
-        watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
         let lineMode = label != nil || watching
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
@@ -113,7 +125,9 @@ final class MonitorSession: Sendable {
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
             state.withLock { $0.input = terminal }
-            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(.exitKey) }
+            terminal.forward(CommandKeys(menuKey: options.menuKey, lineEnding: options.sendEOL.bytes)) { [self] key in
+                handleKey(key, terminal: terminal)
+            }
         }
         let lineMode = self.lineMode
         let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
@@ -128,15 +142,15 @@ final class MonitorSession: Sendable {
         case .matched(let device):
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
-            state.withLock { $0.board = label ?? device.name }
+            state.withLock { $0.board = label ?? device.name; $0.device = device }
             log?.append(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
-                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
-            state.withLock { $0.board = label ?? device.name }
+            state.withLock { $0.board = label ?? device.name; $0.device = device; $0.dtrLowered = false }
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
             if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
@@ -167,7 +181,7 @@ final class MonitorSession: Sendable {
             body.append(0x0A)
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil ? [] : state.logFormatter.format(body, at: time)
+            let logged = log == nil || state.logPaused ? [] : state.logFormatter.format(body, at: time)
             let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
@@ -177,6 +191,15 @@ final class MonitorSession: Sendable {
         }
         if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
         return verdict == .keepGoing ? .continue : .stop
+    }
+
+    /// `l`: pauses or resumes the log; nil without `--log`, else whether it now writes.
+    func toggleLog() -> Bool? {
+        guard log != nil else { return nil }
+        return state.withLock { state in
+            state.logPaused.toggle()
+            return !state.logPaused
+        }
     }
 
     private func stdoutGone() -> FollowDecision {
