@@ -100,6 +100,12 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .customLong("no-input"), help: "Do not forward stdin to the board even when it is a terminal.")
     var noInput = false
 
+    @Option(help: ArgumentHelp("Annotate code addresses in lines (0x10000234 <main+0x1c at main.c:42>) from this ELF's symbols and DWARF line table (flash --monitor uses the ELF it flashed).", valueName: "FILE"))
+    var elf: String?
+
+    @Flag(name: .customLong("no-symbolize"), help: "Do not annotate code addresses, even with --elf or an ELF flashed.")
+    var noSymbolize = false
+
     @Option(name: .customLong("menu-key"), help: ArgumentHelp("The key that starts a command on a terminal (then ? lists them; twice sends it).", valueName: "ctrl-LETTER"))
     var menuKey: MenuKey = .ctrlT
 

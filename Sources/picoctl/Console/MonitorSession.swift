@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PicoSerial
 import Synchronization
+import UF2
 
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
@@ -25,6 +26,8 @@ final class MonitorSession: Sendable {
     let start: Int64
     /// The image the `f` command key flashes (`monitor --image`, `flash --monitor`'s file).
     let image: String?
+    /// Annotates code addresses in lines (`--elf`, or an ELF image); nil with `--no-symbolize`.
+    let symbolizer: AddressSymbolizer?
     /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
     private let watching: Bool
 
@@ -52,6 +55,7 @@ final class MonitorSession: Sendable {
          labelColor: String? = nil, image: String? = nil) throws(MonitorError) {
         self.options = options
         self.image = image
+        symbolizer = try Self.loadSymbolizer(options: options, image: image)
         watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         self.json = json
         self.identity = identity
@@ -59,7 +63,7 @@ final class MonitorSession: Sendable {
         do {
             var follow = options.followOptions(identity: identity)
             // Lines only for what reads them: line-by-line output, the log, a watch.
-            follow.lines = json || label != nil || options.log != nil || watching
+            follow.lines = json || label != nil || options.log != nil || watching || symbolizer != nil
             follower = try LogFollower(options: follow)
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
@@ -72,7 +76,7 @@ final class MonitorSession: Sendable {
         let start = Timestamp.monotonicNow()
         self.start = start
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
-        let lineMode = label != nil || watching
+        let lineMode = label != nil || watching || symbolizer != nil
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
                                          normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color,
                                          safety: options.raw ? nil : .terminal)
@@ -85,7 +89,7 @@ final class MonitorSession: Sendable {
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
     /// line) or several boards share stdout (a line is one write, never mixed with another board's).
-    private var lineMode: Bool { json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
+    private var lineMode: Bool { json || !options.hex && (label != nil || symbolizer != nil || state.withLock { $0.watch.isActive }) }
 
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
@@ -177,9 +181,9 @@ final class MonitorSession: Sendable {
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
         if !lineMode && log == nil && !watching { return .continue }   // the data event showed it
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
-            var body = line.bytes
+            var (body, symbols) = symbolizer?.annotate(line.bytes) ?? (line.bytes, [])
             body.append(0x0A)
-            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
+            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board, symbols: symbols))
                 : lineMode ? state.formatter.format(body, at: time) : []
             let logged = log == nil || state.logPaused ? [] : state.logFormatter.format(body, at: time)
             let verdict = watching ? state.watch.observe(line) : .keepGoing

@@ -4,10 +4,11 @@ import Glibc
 import PicoBoot
 import PicoFlash
 
-/// A JSON value for event lines: enough to encode objects of strings, numbers, booleans and null.
+/// A JSON value for event lines: enough to encode objects and arrays of strings, numbers, booleans and null.
 enum JSONValue: Encodable, Equatable {
     case string(String), int(Int), double(Double), bool(Bool), null
     case object([String: JSONValue])
+    case array([JSONValue])
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
@@ -18,6 +19,7 @@ enum JSONValue: Encodable, Equatable {
         case .bool(let v): try c.encode(v)
         case .null: try c.encodeNil()
         case .object(let v): try c.encode(v)
+        case .array(let v): try c.encode(v)
         }
     }
 }
