@@ -6,7 +6,10 @@
 # threads, the reader's start-up excluded) and wall throughput, medians of --runs, then the latency
 # of a lone line (written to the pty → out of the reader's stdout, another pty).
 #
-#   Benchmarks/follow.sh [--megabytes 50] [--runs 3] [--picoctl .build/release/picoctl]
+#   Benchmarks/follow.sh [--megabytes 50] [--runs 3] [--picoctl .build/release/picoctl] [--elf app.elf]
+#
+# With --elf, `picoctl monitor --quiet --elf FILE` runs too (every line carries a hex number looked up
+# in the ELF's symbols), and its cost is compared with the plain follow (target: within 1.5x).
 #
 # Targets (issue 15.4): picoctl --quiet within 1.5x cat's CPU per MB; with --timestamps --log
 # within 0.5x tio's with -t -l --log-file; a lone line out within 1 ms.
@@ -15,19 +18,21 @@ cd "$(dirname "$0")/.."
 picoctl=.build/release/picoctl
 megabytes=50
 runs=3
+elf=
 while [ $# -gt 0 ]; do
     case "$1" in
         --megabytes) megabytes=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --picoctl) picoctl=$2; shift 2 ;;
-        *) echo "usage: $0 [--megabytes N] [--runs N] [--picoctl PATH]" >&2; exit 2 ;;
+        --elf) elf=$2; shift 2 ;;
+        *) echo "usage: $0 [--megabytes N] [--runs N] [--picoctl PATH] [--elf FILE]" >&2; exit 2 ;;
     esac
 done
 [ -x "$picoctl" ] || { echo "$picoctl is not built: swift build -c release --product picoctl" >&2; exit 2; }
-exec python3 - "$picoctl" "$megabytes" "$runs" <<'PYTHON'
+exec python3 - "$picoctl" "$megabytes" "$runs" "$elf" <<'PYTHON'
 import fcntl, os, pty, select, shutil, signal, statistics, struct, subprocess, sys, tempfile, termios, time, tty
 
-picoctl, megabytes, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+picoctl, megabytes, runs, elf = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 workdir = tempfile.mkdtemp(prefix="follow-bench-")
 log = os.path.join(workdir, "follow.log")
 # A 70-byte line, as a busy firmware prints.
@@ -40,6 +45,9 @@ if shutil.which("tio"):
     readers.append(("tio --mute", lambda tty: ["tio", "--mute", tty]))
 readers.append(("picoctl --timestamps --log", lambda tty: [picoctl, "monitor", tty, "--quiet", "--no-reconnect",
                                                          "--timestamps", "--log", log]))
+if elf:
+    readers.append(("picoctl --quiet --elf", lambda tty: [picoctl, "monitor", tty, "--quiet", "--no-reconnect",
+                                                    "--elf", elf]))
 if shutil.which("tio"):
     readers.append(("tio -t -l --log-file", lambda tty: ["tio", "--mute", "-t", "-l", "--log-file", log, tty]))
 
@@ -163,5 +171,8 @@ print(f"picoctl --quiet / cat: {figures['picoctl monitor --quiet'] / cat:.2f}x (
 if "tio -t -l --log-file" in figures:
     ratio = figures["picoctl --timestamps --log"] / figures["tio -t -l --log-file"]
     print(f"picoctl --timestamps --log / tio -t -l --log-file: {ratio:.2f}x (target <= 0.5x)")
+if elf:
+    ratio = figures["picoctl --quiet --elf"] / figures["picoctl monitor --quiet"]
+    print(f"picoctl --elf / picoctl --quiet: {ratio:.2f}x (target <= 1.5x)")
 shutil.rmtree(workdir)
 PYTHON
