@@ -47,6 +47,8 @@ final class MonitorSession: Sendable {
         var dtrLowered = false
         /// `l` paused the log.
         var logPaused = false
+        /// With `--elf` in chunked output: the line not yet ended.
+        var symbolizing = SymbolizingSplitter()
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -63,7 +65,7 @@ final class MonitorSession: Sendable {
         do {
             var follow = options.followOptions(identity: identity)
             // Lines only for what reads them: line-by-line output, the log, a watch.
-            follow.lines = json || label != nil || options.log != nil || watching || symbolizer != nil
+            follow.lines = json || label != nil || options.log != nil || watching
             follower = try LogFollower(options: follow)
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
@@ -76,7 +78,7 @@ final class MonitorSession: Sendable {
         let start = Timestamp.monotonicNow()
         self.start = start
         let color = ConsoleOutput().colorStdout ? (labelColor ?? "2") : nil
-        let lineMode = label != nil || watching || symbolizer != nil
+        let lineMode = label != nil || watching
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
                                          normalizeLineEndings: options.showEOL == .lf || lineMode, prefixColor: color,
                                          safety: options.raw ? nil : .terminal)
@@ -89,7 +91,7 @@ final class MonitorSession: Sendable {
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
     /// line) or several boards share stdout (a line is one write, never mixed with another board's).
-    private var lineMode: Bool { json || !options.hex && (label != nil || symbolizer != nil || state.withLock { $0.watch.isActive }) }
+    private var lineMode: Bool { json || !options.hex && (label != nil || state.withLock { $0.watch.isActive }) }
 
     /// `[label] ` before status lines when several boards share the terminal.
     private var who: String { label.map { "[\($0)] " } ?? "" }
@@ -160,12 +162,18 @@ final class MonitorSession: Sendable {
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
             guard !lineMode else { break }
-            let shown = state.withLock { $0.formatter.format(bytes, at: time) }
+            let shown = state.withLock { state in
+                guard let symbolizer, !options.hex else { return state.formatter.format(bytes, at: time) }
+                return state.formatter.format(state.symbolizing.take(bytes, with: symbolizer), at: time)
+            }
             if !console.out(shown) { return stdoutGone() }
         case .line(let line, let time):
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
-            let tail = state.withLock { $0.formatter.endOfStream() }
+            let tail = state.withLock { state in
+                let unfinished = symbolizer.map { state.symbolizing.flush(with: $0) } ?? []
+                return (unfinished.isEmpty ? [] : state.formatter.format(unfinished, at: .now())) + state.formatter.endOfStream()
+            }
             console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
             if !options.quiet && reason != "closed" {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")

@@ -1,10 +1,10 @@
 import UF2
 
 extension MonitorSession {
-    /// The symbolizer for `--elf FILE`, else for an ELF image (`flash FILE.elf --monitor`, `monitor --image FILE.elf`);
-    /// nil with `--no-symbolize` or neither. An `--elf` that cannot be read is an error; an image that is no ELF is not.
+    /// The symbolizer for `--elf FILE`, else for an ELF image (`flash FILE.elf --monitor`, `monitor --image FILE.elf`)
+    /// or the `.elf` beside a UF2 image when it holds the same bytes; nil with `--no-symbolize` or none. An `--elf` that cannot be read is an error; an image that is no ELF is not.
     static func loadSymbolizer(options: MonitorOptions, image: String?) throws(MonitorError) -> AddressSymbolizer? {
-        guard !options.noSymbolize, let path = options.elf ?? image else { return nil }
+        guard !options.noSymbolize, let path = options.elf ?? image.map(elfBeside) else { return nil }
         let bytes: [UInt8]
         do { bytes = try FileIO.read(path) } catch {
             throw MonitorError(status: .unreadable, message: "cannot read \(path): \(error)")
@@ -24,5 +24,42 @@ extension MonitorSession {
         } catch {
             throw MonitorError(status: .invalidInput, message: "--elf \(path): \(error)")
         }
+    }
+
+    /// For a UF2 image, the ELF of the same name beside it when every byte it loads is in the UF2
+    /// (the build that produced it); otherwise the image itself.
+    private static func elfBeside(_ image: String) -> String {
+        guard image.hasSuffix(".uf2") else { return image }
+        let candidate = String(image.dropLast(4)) + ".elf"
+        guard let uf2 = try? FileIO.read(image), let elf = try? FileIO.read(candidate),
+              let flashed = try? FirmwareFile.read(bytes: uf2), let built = try? FirmwareFile.read(bytes: elf),
+              built.image.segments.allSatisfy({ segment in
+                  flashed.image.segments(in: segment.address, length: segment.bytes.count).flatMap(\.bytes) == segment.bytes
+              }) else { return image }
+        return candidate
+    }
+}
+
+/// The chunked output path with `--elf`: whole lines are annotated a chunk at a time (one write per
+/// read, as without symbols); the partial line at a chunk's end waits for its end.
+struct SymbolizingSplitter {
+    private var pending: [UInt8] = []
+
+    /// The annotated complete lines of `pending` + `bytes`; keeps the unfinished line.
+    mutating func take(_ bytes: [UInt8], with symbolizer: AddressSymbolizer) -> [UInt8] {
+        guard let last = bytes.lastIndex(where: { $0 == 0x0A || $0 == 0x0D }) else {
+            pending += bytes
+            return []
+        }
+        var region = pending
+        region += bytes[...last]
+        pending = Array(bytes[(last + 1)...])
+        return symbolizer.annotate(region).text
+    }
+
+    /// The unfinished line, annotated, at the end of a stream.
+    mutating func flush(with symbolizer: AddressSymbolizer) -> [UInt8] {
+        defer { pending = [] }
+        return pending.isEmpty ? [] : symbolizer.annotate(pending).text
     }
 }

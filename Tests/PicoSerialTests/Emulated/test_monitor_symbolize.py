@@ -40,7 +40,7 @@ def elf(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     work = tmp_path_factory.mktemp("elf")
     (work / "main.c").write_text(SOURCE)
     out = work / "app.elf"
-    subprocess.run(cc + ["-g", "-O1", "-ffreestanding", "-nostdlib", "-Wl,-Ttext=0x10000100", "-Wl,-e,Reset_Handler",
+    subprocess.run(cc + ["-g", "-O1", "-ffreestanding", "-nostdlib", "-Wl,-N", "-Wl,-Ttext=0x10000100", "-Wl,-e,Reset_Handler",
                          "-o", str(out), str(work / "main.c")], check=True)
     nm = shutil.which("llvm-nm") or "/opt/swift/usr/bin/llvm-nm"
     symbols = {}
@@ -102,3 +102,45 @@ def test_an_elf_that_is_not_one_is_an_error(picoctl, tmp_path):
     result = subprocess.run([picoctl, "monitor", "/dev/null", "--elf", str(bogus)], capture_output=True, text=True)
     assert result.returncode == 2
     assert "is not an ELF file" in result.stderr
+
+
+def test_the_elf_beside_a_uf2_image_is_used_when_it_holds_the_same_bytes(picoctl, elf, tmp_path):
+    path, symbols = elf
+    uf2 = tmp_path / "app.uf2"
+    beside = tmp_path / "app.elf"
+    beside.write_bytes(path.read_bytes())
+    converted = subprocess.run([picoctl, "uf2", "convert", str(beside), str(uf2), "--family", "rp2040"],
+                               capture_output=True, text=True)
+    assert converted.returncode == 0, converted.stderr
+    result = follow(picoctl, crash(symbols), "--image", str(uf2))
+    assert "<helper+0x4 at main.c:" in result.stdout
+    other = tmp_path / "other.uf2"
+    data = bytearray(uf2.read_bytes())
+    helper = symbols["helper"] & ~1
+    block = next(i for i in range(0, len(data), 512)
+                 if int.from_bytes(data[i + 12:i + 16], "little") == helper & ~0xFF)
+    data[block + 32 + (helper & 0xFF)] ^= 0xFF   # a byte of helper's code differs
+    other.write_bytes(bytes(data))
+    (tmp_path / "other.elf").write_bytes(path.read_bytes())
+    result = follow(picoctl, crash(symbols), "--image", str(other))
+    assert "<" not in result.stdout, "an ELF of another build is not used"
+
+
+def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
+    path, symbols = elf
+    text = f"pc=0x{symbols['helper']:08x}\r\nlast 0x{symbols['main']:08x}".encode()
+    board, board_tty = pty.openpty()
+    tty.setraw(board)
+    name = os.ttyname(board_tty)
+    os.close(board_tty)
+    proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", "--elf", str(path)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.3)
+    for piece in (text[:7], text[7:]):       # "pc=0x10" | "000100..."
+        os.write(board, piece)
+        time.sleep(0.2)
+    os.close(board)                          # the board goes away mid-line: the line is shown at the end
+    out, _ = proc.communicate(timeout=10)
+    first, second = out.decode().splitlines()
+    assert first.startswith(f"pc=0x{symbols['helper']:08x} <helper at main.c:")
+    assert second.startswith(f"last 0x{symbols['main']:08x} <main at main.c:")
