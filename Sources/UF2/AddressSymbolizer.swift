@@ -50,41 +50,35 @@ public struct AddressSymbolizer: Sendable {
 
     /// `bytes` with an annotation after each code address, and the addresses decoded.
     public func annotate(_ bytes: [UInt8]) -> (text: [UInt8], symbols: [SymbolizedAddress]) {
-        guard Self.mayHoldAddress(bytes) else { return (bytes, []) }
         var out: [UInt8] = []
         var found: [SymbolizedAddress] = []
         var copied = 0
-        var index = 0
-        while index + 2 < bytes.count {
-            guard bytes[index] == 0x30, bytes[index + 1] | 0x20 == 0x78,
-                  index == 0 || !Self.isWordByte(bytes[index - 1]) else { index += 1; continue }
-            var end = index + 2
-            var value: UInt32 = 0
-            while end < bytes.count, end - index - 2 < 9, let digit = Self.hexValue(bytes[end]) {
-                value = value << 4 | UInt32(digit)
-                end += 1
+        bytes.withUnsafeBufferPointer { input in
+            let count = input.count
+            var index = 1
+            while index < count - 1 {
+                // Look for the x of "0x" first: rarer than 0 in logs.
+                guard input[index] | 0x20 == 0x78, input[index - 1] == 0x30,
+                      index == 1 || !Self.isWordByte(input[index - 2]) else { index += 1; continue }
+                var end = index + 1
+                var value: UInt32 = 0
+                while end < count, end - index <= 9, let digit = Self.hexValue(input[end]) {
+                    value = value << 4 | UInt32(digit)
+                    end += 1
+                }
+                let digits = end - index - 1
+                guard digits > 0, digits <= 8, end == count || !Self.isWordByte(input[end]),
+                      let symbol = lookup(value) else { index = max(end, index + 1); continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: input[copied..<end]))
+                out.append(contentsOf: " <\(symbol.description)>".utf8)
+                found.append(symbol)
+                copied = end
+                index = end + 1
             }
-            let digits = end - index - 2
-            guard digits > 0, digits <= 8, end == bytes.count || !Self.isWordByte(bytes[end]),
-                  let symbol = lookup(value) else { index = max(end, index + 1); continue }
-            out += bytes[copied..<end]
-            out += Array(" <\(symbol.description)>".utf8)
-            found.append(symbol)
-            copied = end
-            index = end
         }
         guard !found.isEmpty else { return (bytes, []) }
         out += bytes[copied...]
         return (out, found)
-    }
-
-    /// Whether `bytes` contains `0x` or `0X` at all (the cheap test most lines fail).
-    static func mayHoldAddress(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in
-            guard buffer.count >= 3 else { return false }
-            for index in 0..<(buffer.count - 2) where buffer[index] == 0x30 && buffer[index + 1] | 0x20 == 0x78 { return true }
-            return false
-        }
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
