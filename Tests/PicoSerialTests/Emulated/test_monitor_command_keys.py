@@ -186,3 +186,25 @@ def test_flash_key_without_an_image_says_so(emulated_board, picoctl):
     c.wait_for(b"flash: no image: give monitor --image FILE")
     c.type(CTRL_T + b"q")
     assert c.finish() == 0
+
+
+def test_flash_key_on_the_real_bootrom_follows_the_companion_back(emulated_board, picoctl):
+    from conftest import REPO
+    uf2 = REPO / "Firmware" / "build" / "picoctl-companion.uf2"
+    if not uf2.exists():
+        pytest.skip("Firmware/build.sh has not built the companion firmware")
+    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "app", "firmware": str(uf2)}])
+    boards.wait(0, mode="app", timeout=60)
+    c = Console(boards, picoctl, "monitor", "--image", str(uf2))
+    c.wait_for(b"connected to", timeout=60)
+    c.wait_for(b"heartbeat 1 ", where="out", timeout=60)
+    c.type(CTRL_T + b"f")
+    c.wait_for(b"flashing " + str(uf2).encode())
+    c.wait_for(b"; rebooted", timeout=180)          # through the companion's reset interface, BOOTSEL and back
+    at = c.wait_for(b"reconnected to", timeout=120)
+    out_at = len(c.out)
+    c.wait_for(b"picoctl-companion 0.1.0", where="out", after=out_at, timeout=60)
+    c.wait_for(b"heartbeat 1 ", where="out", after=out_at, timeout=60)
+    assert b"sectors skipped (100%)" in c.err[:at], "the board already held the image: checked, nothing written"
+    c.type(CTRL_T + b"q")
+    assert c.finish() == 0
