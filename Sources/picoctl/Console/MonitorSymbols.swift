@@ -51,6 +51,7 @@ struct SymbolizingSplitter {
             pending += bytes
             return []
         }
+        if pending.isEmpty && last == bytes.count - 1 { return symbolizer.annotate(bytes).text }   // no copy
         var region = pending
         region += bytes[...last]
         pending = Array(bytes[(last + 1)...])
