@@ -9,8 +9,11 @@ protocol ConsoleChannel: AnyObject {
     var dtr: DTRState { get }
     /// Bytes the channel holds for the other end (the follower polls for writability while true).
     var hasPendingOutput: Bool { get }
-    /// Reads the console's data into `buffer`; 0 when nothing is pending. Throws a disconnect error when it is gone.
-    func read(into buffer: inout [UInt8]) throws(SerialError) -> Int
+    /// Reads the console's data into `buffer` from `offset` on; 0 when nothing is pending. Throws a
+    /// disconnect error when it is gone.
+    func read(into buffer: inout [UInt8], at offset: Int) throws(SerialError) -> Int
+    /// Raises or lowers DTR; says what happened.
+    func setDTR(_ raised: Bool) throws(SerialError) -> DTRState
     /// Takes bytes for the console without blocking; returns how many it took.
     func writeSome(_ bytes: some Collection<UInt8>) throws(SerialError) -> Int
     /// Closes the console; later calls do nothing.

@@ -12,16 +12,20 @@ public struct ConsoleFormatOptions: Sendable, Equatable {
     public var prefixStyle: SpanStyle?
     /// Show wall-clock timestamps in UTC.
     public var utc: Bool
+    /// Make escapes and controls visible (`TerminalSanitizer`); nil passes every byte (`--raw`).
+    public var safety: TerminalSafety?
 
     /// Options from their parts; the defaults pass bytes through untouched.
     public init(timestamps: TimestampMode? = nil, hex: Bool = false, label: String? = nil,
-                normalizeLineEndings: Bool = false, prefixStyle: SpanStyle? = nil, utc: Bool = false) {
+                normalizeLineEndings: Bool = false, prefixStyle: SpanStyle? = nil, utc: Bool = false,
+                safety: TerminalSafety? = nil) {
         self.timestamps = timestamps
         self.hex = hex
         self.label = label
         self.normalizeLineEndings = normalizeLineEndings
         self.prefixStyle = prefixStyle
         self.utc = utc
+        self.safety = safety
     }
 
     /// True when every line starts with a prefix.
@@ -54,6 +58,7 @@ public struct ConsoleFormatter: Sendable {
     /// The options in use.
     public let options: ConsoleFormatOptions
     private var timestamps: TimestampFormatter?
+    private var sanitizer: TerminalSanitizer?
     private var atLineStart = true
     private var afterCR = false
     private var hexOffset = 0
@@ -62,27 +67,39 @@ public struct ConsoleFormatter: Sendable {
     public init(options: ConsoleFormatOptions, start: Int64) {
         self.options = options
         self.timestamps = options.timestamps.map { TimestampFormatter(mode: $0, start: start, utc: options.utc) }
+        self.sanitizer = options.hex ? nil : options.safety.map(TerminalSanitizer.init)
     }
 
     /// The console bytes for `bytes` read at `time`.
     public mutating func format(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
         if options.hex { return hexDump(bytes, at: time) }
+        var bytes = bytes
+        if sanitizer != nil { bytes = sanitizer!.sanitize(bytes) }
         guard options.prefixesLines || options.normalizeLineEndings else {
             if let last = bytes.last { atLineStart = last == 0x0A || last == 0x0D }
             return bytes
         }
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 32)
-        for byte in bytes {
-            let wasAfterCR = afterCR
-            afterCR = byte == 0x0D
-            if byte == 0x0A && wasAfterCR { continue }   // the LF of CR LF: the CR already ended the line
-            if atLineStart && options.prefixesLines { out += prefix(at: time) }
-            if byte == 0x0A || byte == 0x0D {
-                out.append(0x0A)
-                atLineStart = true
-            } else {
-                out.append(byte)
+        out.reserveCapacity(bytes.count + 64)
+        bytes.withUnsafeBufferPointer { input in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                let isEnd = byte == 0x0A || byte == 0x0D
+                let wasAfterCR = afterCR
+                afterCR = byte == 0x0D
+                if byte == 0x0A && wasAfterCR { index += 1; continue }   // the LF of CR LF: the CR already ended the line
+                if atLineStart && options.prefixesLines { appendPrefix(at: time, to: &out) }
+                if isEnd {
+                    out.append(0x0A)
+                    atLineStart = true
+                    index += 1
+                    continue
+                }
+                // The rest of the line, copied at once.
+                let start = index
+                while index < input.count && input[index] != 0x0A && input[index] != 0x0D { index += 1 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<index]))
                 atLineStart = false
             }
         }
@@ -91,21 +108,29 @@ public struct ConsoleFormatter: Sendable {
 
     /// What ends the display of a stream that stopped mid-line: a newline, or nothing at a line start.
     public mutating func endOfStream() -> [UInt8] {
+        var held = sanitizer?.flush() ?? []
+        if !held.isEmpty { held = format(held, at: .now()) }   // already safe: passes the sanitizer unchanged
         afterCR = false
-        guard !atLineStart else { return [] }
+        guard !atLineStart else { return held }
         atLineStart = true
-        return [0x0A]
+        return held + [0x0A]
     }
 
-    private mutating func prefix(at time: Timestamp) -> [UInt8] {
-        var text = ""
-        if var formatter = timestamps {
-            text += "[\(formatter.format(time))]"
-            timestamps = formatter
+    private mutating func appendPrefix(at time: Timestamp, to out: inout [UInt8]) {
+        if let style = options.prefixStyle { out.append(contentsOf: style.before.utf8) }
+        if timestamps != nil {
+            out.append(UInt8(ascii: "["))
+            timestamps!.append(time, to: &out)
+            out.append(UInt8(ascii: "]"))
         }
-        if let label = options.label { text += text.isEmpty ? "[\(label)]" : " [\(label)]" }
-        if let style = options.prefixStyle { text = style.before + text + style.after }
-        return Array((text + " ").utf8)
+        if let label = options.label {
+            if timestamps != nil { out.append(0x20) }
+            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: label.utf8)
+            out.append(UInt8(ascii: "]"))
+        }
+        if let style = options.prefixStyle { out.append(contentsOf: style.after.utf8) }
+        out.append(0x20)
     }
 
     private mutating func hexDump(_ bytes: [UInt8], at time: Timestamp) -> [UInt8] {
@@ -113,7 +138,7 @@ public struct ConsoleFormatter: Sendable {
         var index = 0
         while index < bytes.count {
             let row = bytes[index..<min(index + 16, bytes.count)]
-            if options.prefixesLines { out += prefix(at: time) }
+            if options.prefixesLines { appendPrefix(at: time, to: &out) }
             var text = hex(hexOffset, width: 8) + "  "
             for (i, byte) in row.enumerated() {
                 text += hex(Int(byte), width: 2) + (i == 7 ? "  " : " ")

@@ -21,6 +21,8 @@ struct FollowLoop {
     /// When `--timeout` ends the run (monotonic), so a connection attempt does not outlast it.
     private var deadline: Int64?
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    /// The most a tty read returns while more is pending (Linux n_tty: its 4096-byte buffer less one).
+    static let lineDisciplineChunk = 4095
     /// Bytes for the board that the port has not taken yet (written when it polls writable).
     private var outgoing: [UInt8] = []
 
@@ -31,10 +33,11 @@ struct FollowLoop {
         self.wake = wake
         self.machine = FollowerStateMachine(identity: options.identity, reconnect: options.reconnect,
                                             maxLineLength: options.maxLineLength)
+        machine.assemblesLines = options.lines
     }
 
     mutating func run(handler: (FollowEvent) -> FollowDecision,
-                      takeOutbox: () -> (bytes: [UInt8], stop: Bool)) -> FollowEnd {
+                      takeOutbox: () -> (bytes: [UInt8], stop: Bool, dtr: Bool?)) -> FollowEnd {
         let started = Timestamp.monotonicNow()
         let deadline = options.timeoutNanoseconds.map { started + $0 }
         self.deadline = deadline
@@ -65,8 +68,9 @@ struct FollowLoop {
             }
             if fds[0].revents != 0 {
                 drainWake()
-                let (bytes, stop) = takeOutbox()
+                let (bytes, stop, dtr) = takeOutbox()
                 if stop { perform(machine.stop(), handler); break }
+                if let dtr { _ = try? port?.setDTR(dtr) }
                 if port != nil { outgoing += bytes }   // bytes sent while no port is open are dropped
                 flushOutgoing(handler)
             }
@@ -103,22 +107,31 @@ struct FollowLoop {
         return devices
     }
 
+    /// Reads what the port has, up to a buffer full, and hands it on as one chunk: one `data` event and
+    /// so one write downstream for many small tty reads, and no wait added (reading stops when the port is empty).
     private mutating func drainPort(_ handler: (FollowEvent) -> FollowDecision) {
+        guard let port, end == nil else { return }
+        var filled = 0
+        var failure: SerialError?
         // Bounded so a flood of output cannot starve hotplug and stop handling.
-        for _ in 0..<16 {
-            guard let port, end == nil else { return }
+        for _ in 0..<64 where filled < buffer.count {
             do throws(SerialError) {
-                let n = try port.read(into: &buffer)
-                if n == 0 { return }
-                let time = Timestamp.now()
-                for event in machine.received(Array(buffer[0..<n]), at: time) {
-                    if handler(event) == .stop { perform(machine.stop(), handler); return }
-                }
+                let n = try port.read(into: &buffer, at: filled)
+                filled += n
+                // A read that did not fill the tty's 4 KiB line-discipline buffer emptied it: back to poll,
+                // which returns at once if more has come, instead of a read that fails with EAGAIN.
+                if n < Self.lineDisciplineChunk { break }
             } catch {
-                perform(machine.ioFailed(error), handler)
-                return
+                failure = error
+                break
             }
         }
+        if filled > 0 {
+            for event in machine.received(Array(buffer[0..<filled]), at: Timestamp.now()) {
+                if handler(event) == .stop { perform(machine.stop(), handler); return }
+            }
+        }
+        if let failure, end == nil { perform(machine.ioFailed(failure), handler) }
     }
 
     /// Writes what the port takes of `outgoing` without blocking; the rest waits for POLLOUT.

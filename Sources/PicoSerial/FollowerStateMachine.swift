@@ -41,6 +41,8 @@ public struct FollowerStateMachine: Sendable {
     private var state: State = .idle
     private var assembler: LineAssembler
     private var lineStart: Timestamp?
+    /// Whether `received` assembles lines (`line` events); `data` events come either way.
+    public var assemblesLines = true
 
     /// A machine following `identity`; lines are cut at `maxLineLength` bytes.
     public init(identity: BoardIdentity, reconnect: Bool, maxLineLength: Int = 16 * 1024) {
@@ -133,15 +135,18 @@ public struct FollowerStateMachine: Sendable {
     /// Bytes read from the open port at `time`: a `data` event, then a `line` event per completed line.
     public mutating func received(_ bytes: [UInt8], at time: Timestamp) -> [FollowEvent] {
         guard case .connected = state, !bytes.isEmpty else { return [] }
+        guard assemblesLines else { return [.data(bytes, time)] }
         var events: [FollowEvent] = [.data(bytes, time)]
-        for byte in bytes {
-            if lineStart == nil { lineStart = time }
-            if let line = assembler.feed(byte) {
-                events.append(.line(line, lineStart ?? time))
-                lineStart = nil
-            } else if assembler.atLineStart {
-                lineStart = nil   // the LF of a CR LF: no line in progress
-            }
+        let lines = assembler.feed(bytes)
+        events.reserveCapacity(lines.count + 1)
+        for (index, line) in lines.enumerated() {
+            // Only the first line can have begun in an earlier chunk.
+            events.append(.line(line, index == 0 ? lineStart ?? time : time))
+        }
+        if assembler.atLineStart {
+            lineStart = nil
+        } else if !lines.isEmpty || lineStart == nil {
+            lineStart = time
         }
         return events
     }

@@ -86,6 +86,29 @@ public struct LineAssembler: Sendable {
         return lines
     }
 
+    /// Feeds a chunk; returns every line it completes, in order. Same result as byte by byte, with the
+    /// text between line ends copied a run at a time.
+    public mutating func feed(_ bytes: [UInt8]) -> [Line] {
+        var lines: [Line] = []
+        bytes.withUnsafeBufferPointer { input in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte == 0x0A || byte == 0x0D || afterCR {
+                    if let line = feed(byte) { lines.append(line) }
+                    index += 1
+                    continue
+                }
+                let start = index
+                let limit = min(input.count, index + maxLength - pending.count)
+                while index < limit && input[index] != 0x0A && input[index] != 0x0D { index += 1 }
+                pending.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<index]))
+                if pending.count >= maxLength { lines.append(take(.split)) }
+            }
+        }
+        return lines
+    }
+
     /// Ends the stream: returns the partial line, if any, and forgets a pending CR.
     public mutating func flush() -> Line? {
         afterCR = false

@@ -22,6 +22,8 @@ public struct FollowOptions: Sendable {
     public var connectTimeoutNanoseconds: Int64 = 5_000_000_000
     /// How often a network console that went away is tried again (it sends no hotplug events).
     public var reconnectIntervalNanoseconds: Int64 = 250_000_000
+    /// Assemble lines and report `line` events; off when only `data` is used (the cheapest follow).
+    public var lines = true
 
     /// Options with defaults: any board, 115200 baud with DTR, reconnect on, no timeout. With `remote`,
     /// the network console is followed and `identity` is its URL.
@@ -58,6 +60,7 @@ public final class LogFollower: Sendable {
     private struct Shared: Sendable {
         var outbox: [UInt8] = []
         var stopRequested = false
+        var dtr: Bool?
     }
 
     /// Creates the udev context and starts the hotplug monitor (before any enumeration, so no add is missed).
@@ -92,6 +95,12 @@ public final class LogFollower: Sendable {
         poke()
     }
 
+    /// Raises or lowers DTR on the open port (from the follower's loop; a new connection raises it again).
+    public func setDTR(_ raised: Bool) {
+        shared.withLock { $0.dtr = raised }
+        poke()
+    }
+
     /// Asks `run` to close the port and return `.stopped`; safe from any thread or a signal-handling task.
     public func stop() {
         shared.withLock { $0.stopRequested = true }
@@ -109,8 +118,8 @@ public final class LogFollower: Sendable {
         var loop = FollowLoop(options: options, udev: udev, monitor: monitor, wake: wake.read)
         return loop.run(handler: handler, takeOutbox: {
             self.shared.withLock { state in
-                defer { state.outbox.removeAll() }
-                return (state.outbox, state.stopRequested)
+                defer { state.outbox.removeAll(); state.dtr = nil }
+                return (state.outbox, state.stopRequested, state.dtr)
             }
         })
     }

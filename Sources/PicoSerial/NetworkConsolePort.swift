@@ -55,8 +55,9 @@ final class NetworkConsolePort: ConsoleChannel {
 
     var hasPendingOutput: Bool { !pending.isEmpty }
 
-    func read(into buffer: inout [UInt8]) throws(SerialError) -> Int {
-        let limit = min(buffer.count, scratch.count)
+    func read(into buffer: inout [UInt8], at offset: Int) throws(SerialError) -> Int {
+        let limit = min(buffer.count - offset, scratch.count)
+        guard limit > 0 else { return 0 }
         let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, limit, 0) }
         if received == 0 { throw .ioFailed(path: name, call: "read", errno: .connectionReset) }   // the server closed
         if received < 0 {
@@ -65,7 +66,7 @@ final class NetworkConsolePort: ConsoleChannel {
             throw .ioFailed(path: name, call: "read", errno: errno)
         }
         guard var session else {
-            for i in 0..<received { buffer[i] = scratch[i] }
+            for i in 0..<received { buffer[offset + i] = scratch[i] }
             return received
         }
         let wasSuspended = session.isSuspended
@@ -77,8 +78,17 @@ final class NetworkConsolePort: ConsoleChannel {
             held.removeAll()
         }
         try flush()
-        for (i, byte) in step.data.enumerated() { buffer[i] = byte }
+        // Telnet unescaping only shrinks the data, so it fits where the raw bytes would have.
+        for (i, byte) in step.data.enumerated() { buffer[offset + i] = byte }
         return step.data.count
+    }
+
+    /// RFC 2217 SET-CONTROL DTR ON or OFF; a plain TCP stream has no modem lines.
+    func setDTR(_ raised: Bool) throws(SerialError) -> DTRState {
+        guard session != nil else { return .unsupported }
+        pending += RFC2217Session.comPortCommand(ComPortCommand.setControl, [raised ? ComPortControl.dtrOn : ComPortControl.dtrOff])
+        try flush()
+        return raised ? .asserted : .untouched
     }
 
     func writeSome(_ bytes: some Collection<UInt8>) throws(SerialError) -> Int {

@@ -93,11 +93,11 @@ public final class SerialPort: @unchecked Sendable {
         }
     }
 
-    /// Reads what is available into `buffer`; returns 0 when nothing is pending (non-blocking).
+    /// Reads what is available into `buffer` from `offset` on; returns 0 when nothing is pending (non-blocking).
     /// Throws a disconnect error (`isDisconnect`) when the board has gone, including end of file.
-    public func read(into buffer: inout [UInt8]) throws(SerialError) -> Int {
+    public func read(into buffer: inout [UInt8], at offset: Int = 0) throws(SerialError) -> Int {
         let result = buffer.withUnsafeMutableBytes { raw in
-            Result { try fileDescriptor.read(into: raw, retryOnInterrupt: true) }
+            Result { try fileDescriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...]), retryOnInterrupt: true) }
         }
         switch result {
         case .success(0):

@@ -60,8 +60,8 @@ import Testing
     @Test func bashOffersFamiliesAndTimestampFormats() throws {
         #expect(try bash(["uf2", "convert", "--family", "rp2350-"]) == ["rp2350-arm-ns", "rp2350-arm-s", "rp2350-riscv"])
         #expect(try bash(["info", "--family", ""]).contains("rp2040"))
-        #expect(try bash(["monitor", "--timestamps", ""]) == ["delta", "mono", "wall"])
-        #expect(try bash(["flash", "--timestamps", ""]) == ["delta", "mono", "wall"])
+        #expect(try bash(["monitor", "--timestamps", ""]) == ["delta", "epoch", "iso", "mono", "wall"])
+        #expect(try bash(["flash", "--timestamps", ""]) == ["delta", "epoch", "iso", "mono", "wall"])
         #expect(try bash(["doctor", "--color", ""]) == ["always", "auto", "never"])
     }
 

@@ -160,7 +160,7 @@ extension MonitorOptions {
         let name = label ?? (try? Inventory.load(explicit: inventory))?.name(serial: identity.serial, port: identity.portPath)
         let settings = config.settings(for: [name, identity.serial, identity.portPath])
         var options = self
-        if !json, options.timestamps == nil { options.timestamps = settings.timestamps }
+        if !json, options.timestampArgument == nil, let mode = settings.timestamps { options.timestampArgument = TimestampArgument(mode) }
         if options.baud == nil { options.baud = settings.baud }
         if options.log == nil, let dir = settings.logDir {
             let stem = (name ?? identity.serial ?? identity.portPath.map { "port-" + $0 } ?? "monitor")

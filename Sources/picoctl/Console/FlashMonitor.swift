@@ -8,12 +8,12 @@ extension FlashCommand {
         do {
             let identity = BoardIdentity(portPath: port)
             session = try MonitorSession(options: console.configured(for: identity, inventory: board.inventory, json: json),
-                                         identity: identity, json: json)
+                                         identity: identity, json: json, image: file)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode
         }
-        let status = session.run(forwardInput: false)
+        let status = session.run(forwardInput: true)
         if session.outputClosed { Interruption.dieOfSIGPIPE() }
         if status != .success { throw status.exitCode }
     }

@@ -11,7 +11,10 @@ struct MonitorCommand: ParsableCommand {
             board present; identities read from sysfs, as `list` does), opens it raw, raises DTR at once (a pico-sdk program drops its \
             output until DTR is up) and streams what it prints to stdout. When the board goes away the \
             monitor waits for it to come back (unless --no-reconnect) and says so on stderr.
-            When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session.
+            When stdin is a terminal, keys are sent to the board; Ctrl-] ends the session, and Ctrl-T (--menu-key) \
+            then a key runs a command: ? help, q quit, r restart the program, b BOOTSEL, f flash --image again, \
+            t cycle timestamps, e local echo, l pause/resume the log, d toggle DTR, c clear, s send a file; \
+            Ctrl-T twice sends Ctrl-T.
             A console on another host: rfc2217://HOST:PORT (ser2net, labgrid; optional ?format=8N1 and \
             purge=rx|tx|both; --baud and DTR/RTS go to the remote port) or tcp://HOST:PORT (raw bytes). The \
             monitor connects again when the server drops the connection (ser2net restarted, or stopped by a labgrid \
@@ -37,6 +40,9 @@ struct MonitorCommand: ParsableCommand {
 
     @OptionGroup(title: "Console")
     var monitor: MonitorOptions
+
+    @Option(help: ArgumentHelp("The image the f command key flashes (UF2, ELF or BIN).", valueName: "FILE"))
+    var image: String?
 
     @Flag(name: .long, help: "JSON lines on stdout: one per line received and per connect, disconnect and end (see README).")
     var json = false
@@ -70,7 +76,7 @@ struct MonitorCommand: ParsableCommand {
         do {
             let remote = tty.flatMap { RemoteConsole.isURL($0) ? try? RemoteConsole(url: $0) : nil }   // checked in validate()
             session = try MonitorSession(options: monitor.configured(for: identity, inventory: board.inventory, json: json),
-                                         identity: identity, json: json, remote: remote)
+                                         identity: identity, json: json, remote: remote, image: image)
         } catch {
             ConsoleOutput().error(error.message)
             throw error.status.exitCode

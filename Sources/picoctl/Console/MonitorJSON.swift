@@ -1,10 +1,12 @@
 import PicoSerial
+import UF2
 
 /// `monitor --json`: one JSON object per line on stdout, sorted keys (schema in the README).
 ///
 /// - `{"event":"connected"|"reconnected","board":…,"tty":…,"port":…,"dtr":"asserted"|"unsupported"|"untouched","latency_ms":…}`
 /// - `{"event":"line","board":…,"time":"2026-11-29T16:10:05.042Z","mono":12.345678,"text":…,"utf8":true}`
-///   (`"hex"` holds the raw bytes when they are not valid UTF-8)
+///   (`"hex"` holds the raw bytes when they are not valid UTF-8; `"symbols"` the code addresses decoded with `--elf`:
+///   `[{"address":"0x10000234","function":"main","offset":28,"file":"main.c","line":42}]`)
 /// - `{"event":"disconnected","board":…,"tty":…,"reason":…}`
 /// - `{"event":"end","status":0,"reason":…}`: expected, failed, lines, timeout, disconnected, ambiguous, error,
 ///   exit key, stdout closed or stopped
@@ -17,7 +19,7 @@ enum MonitorJSON {
     }
 
     /// The object for a line that began at `time`; `start` is the run's monotonic zero.
-    static func line(_ line: Line, at time: Timestamp, start: Int64, board: String?) -> JSONValue {
+    static func line(_ line: Line, at time: Timestamp, start: Int64, board: String?, symbols: [SymbolizedAddress] = []) -> JSONValue {
         var fields: [String: JSONValue] = [
             "event": .string("line"), "board": board.map(JSONValue.string) ?? .null, "text": .string(line.text),
             "time": .string(time.iso8601), "mono": .double(Double((time.monotonicNanoseconds - start) / 1000) / 1e6),
@@ -27,6 +29,13 @@ enum MonitorJSON {
             let digits = String(byte, radix: 16)
             return digits.count == 1 ? "0" + digits : digits
         }.joined()) }
+        if !symbols.isEmpty {
+            fields["symbols"] = .array(symbols.map { symbol in
+                .object(["address": .string("0x" + String(symbol.address, radix: 16)), "function": .string(symbol.function),
+                         "offset": .int(Int(symbol.offset)), "file": symbol.file.map(JSONValue.string) ?? .null,
+                         "line": symbol.line.map { .int($0) } ?? .null])
+            })
+        }
         return .object(fields)
     }
 

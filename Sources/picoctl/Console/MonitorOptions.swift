@@ -1,7 +1,27 @@
 import ArgumentParser
 import PicoSerial
 
-extension TimestampMode: ExpressibleByArgument {}
+/// The value of `--timestamps`: a mode, or a word that is none (an error in `validate()`). Only a word of
+/// letters is taken, so in `--timestamps /dev/ttyACM0` or `flash --monitor --timestamps app.uf2` the bare
+/// flag is followed by the tty or the image.
+struct TimestampArgument: ExpressibleByArgument {
+    let mode: TimestampMode?
+    let word: String
+
+    init?(argument: String) {
+        guard !argument.isEmpty, argument.utf8.allSatisfy({ ($0 | 0x20) &- 0x61 < 26 }) else { return nil }
+        mode = TimestampMode(rawValue: argument)
+        word = argument
+    }
+
+    init(_ mode: TimestampMode) {
+        self.mode = mode
+        word = mode.rawValue
+    }
+
+    static var allValueStrings: [String] { TimestampMode.allCases.map(\.rawValue) }
+    var defaultValueDescription: String { word }
+}
 
 /// What Enter sends to the board when stdin is forwarded.
 enum SendLineEnding: String, ExpressibleByArgument, CaseIterable {
@@ -27,16 +47,26 @@ enum ShowLineEnding: String, ExpressibleByArgument, CaseIterable {
 
 /// The options of following a board's console, shared by `monitor` and `flash --monitor`.
 struct MonitorOptions: ParsableArguments {
-    @Option(name: .long, defaultAsFlag: TimestampMode.wall,
-            help: ArgumentHelp("Prefix each line with the time: wall (default), mono (since start) or delta (since the previous line).",
-                               valueName: "wall|mono|delta"))
-    var timestamps: TimestampMode? = nil
+    @Option(name: .customLong("timestamps"), defaultAsFlag: TimestampArgument(.wall), parsing: .next,
+            help: ArgumentHelp("Prefix each line with the time: wall (default; time of day), iso (date, time and UTC offset), epoch (Unix seconds), mono (since start) or delta (since the previous line).",
+                               valueName: "wall|iso|epoch|mono|delta"),
+            completion: .list(TimestampMode.allCases.map(\.rawValue)))
+    var timestampArgument: TimestampArgument? = nil
+
+    /// The `--timestamps` mode; nil without the option.
+    var timestamps: TimestampMode? { timestampArgument?.mode }
 
     @Option(name: .long, help: ArgumentHelp("Append every line to FILE (created if needed, flushed per line); if a write fails, logging stops and the run exits 3.", valueName: "FILE"))
     var log: String?
 
     @Flag(name: .long, help: "Show received bytes as a hex dump.")
     var hex = false
+
+    @Flag(name: .long, help: "Pass the board's bytes to the terminal unchanged; by default only text and colours pass and other escape and control sequences show as ^[….")
+    var raw = false
+
+    @Flag(name: .customLong("log-raw"), help: "Write the board's bytes to --log unchanged; by default the log holds no escape sequence (colours dropped, others shown as ^[…).")
+    var logRaw = false
 
     @Option(name: .customLong("eol"), help: "How received line endings are shown: raw, or lf (CR, LF and CR LF as LF).")
     var showEOL: ShowLineEnding = .raw
@@ -74,7 +104,19 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .long, help: "Read the tty alongside another reader. Without it the monitor is the tty's only reader (a lock); a tty another reader holds ends the run with exit 5, naming it.")
     var share = false
 
+    @Option(help: ArgumentHelp("Annotate code addresses in lines (0x10000234 <main+0x1c at main.c:42>) from this ELF's symbols and DWARF line table (flash --monitor uses the ELF it flashed).", valueName: "FILE"))
+    var elf: String?
+
+    @Flag(name: .customLong("no-symbolize"), help: "Do not annotate code addresses, even with --elf or an ELF flashed.")
+    var noSymbolize = false
+
+    @Option(name: .customLong("menu-key"), help: ArgumentHelp("The key that starts a command on a terminal (then ? lists them; twice sends it).", valueName: "ctrl-LETTER"))
+    var menuKey: MenuKey = .ctrlT
+
     func validate() throws {
+        if let word = timestampArgument?.word, timestampArgument?.mode == nil {
+            throw ValidationError("--timestamps \(word) is not a timestamp kind (use wall, iso, epoch, mono or delta)")
+        }
         if let baud, !SerialPort.supportedBauds.contains(baud) {
             throw ValidationError("--baud \(baud) is not supported (use one of \(SerialPort.supportedBauds.map(String.init).joined(separator: ", ")))")
         }
@@ -86,7 +128,7 @@ struct MonitorOptions: ParsableArguments {
 
     /// Refuses output options that `--json` replaces (the command owning `--json` calls this).
     func validate(json: Bool) throws {
-        if json && (hex || timestamps != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
+        if json && (hex || timestampArgument != nil) { throw ValidationError("--json carries times and text already; drop --hex and --timestamps") }
     }
 
     /// The console options given on the command line that only following a console uses (`--verbose`
@@ -107,6 +149,10 @@ struct MonitorOptions: ParsableArguments {
         if lines != nil { given.append("--lines") }
         if noInput { given.append("--no-input") }
         if share { given.append("--share") }
+        if raw { given.append("--raw") }
+        if logRaw { given.append("--log-raw") }
+        if elf != nil { given.append("--elf") }
+        if noSymbolize { given.append("--no-symbolize") }
         return given
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import PicoSerial
 import Synchronization
 import SystemPackage
+import UF2
 
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
@@ -20,12 +21,18 @@ final class MonitorSession: Sendable {
     /// JSON lines on stdout instead of the board's text (`--json` of the command).
     let json: Bool
     let console = ConsoleOutput()
-    private let follower: LogFollower
+    let follower: LogFollower
     private let log: LogFile?
-    private let state: Mutex<State>
-    private let start: Int64
+    let state: Mutex<State>
+    let start: Int64
+    /// The image the `f` command key flashes (`monitor --image`, `flash --monitor`'s file).
+    let image: String?
+    /// Annotates code addresses in lines (`--elf`, or an ELF image); nil with `--no-symbolize`.
+    let symbolizer: AddressSymbolizer?
+    /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
+    private let watching: Bool
 
-    private struct State {
+    struct State {
         var formatter: ConsoleFormatter
         var logFormatter: ConsoleFormatter
         var watch: LineWatch
@@ -39,19 +46,33 @@ final class MonitorSession: Sendable {
         var logFailed = false
         /// The last open error shown on stderr: the run's end does not repeat it.
         var shownOpenError: SerialError?
+        /// The tty followed now (its USB port for the `r`, `b` and `f` keys).
+        var device: SerialDevice?
+        /// `d` lowered DTR.
+        var dtrLowered = false
+        /// `l` paused the log.
+        var logPaused = false
+        /// With `--elf` in chunked output: the line not yet ended.
+        var symbolizing = SymbolizingSplitter()
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
     /// `label` prefixes every line (`monitor --all`), in `labelColor` (SGR parameters) on a colour terminal.
     /// With `remote`, the network console is followed instead of a tty.
     init(options: MonitorOptions, identity: BoardIdentity, json: Bool = false, label: String? = nil,
-         labelColor: String? = nil, remote: RemoteConsole? = nil) throws(MonitorError) {
+         labelColor: String? = nil, remote: RemoteConsole? = nil, image: String? = nil) throws(MonitorError) {
         self.options = options
+        self.image = image
+        symbolizer = try Self.loadSymbolizer(options: options, image: image)
+        watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         self.json = json
         self.identity = identity
         self.label = label
         do {
-            follower = try LogFollower(options: options.followOptions(identity: identity, remote: remote))
+            var follow = options.followOptions(identity: identity, remote: remote)
+            // Lines only for what reads them: line-by-line output, the log, a watch.
+            follow.lines = json || label != nil || options.log != nil || watching
+            follower = try LogFollower(options: follow)
         } catch {
             throw MonitorError(status: .deviceError, message: error.description)
         }
@@ -63,10 +84,12 @@ final class MonitorSession: Sendable {
         let start = Timestamp.monotonicNow()
         self.start = start
         let style = Colour.span(sgr: labelColor ?? Colour.Style.dim.rawValue, on: .stdout)
-        let lineMode = label != nil || ((try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false)
+        let lineMode = label != nil || watching
         let shown = ConsoleFormatOptions(timestamps: options.timestamps, hex: options.hex, label: label,
-                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixStyle: style)
-        let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true)
+                                         normalizeLineEndings: options.showEOL == .lf || lineMode, prefixStyle: style,
+                                         safety: options.raw ? nil : .terminal)
+        let logged = ConsoleFormatOptions(timestamps: options.timestamps, label: label, normalizeLineEndings: true,
+                                          safety: options.logRaw ? nil : .plain)
         state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
                             logFormatter: ConsoleFormatter(options: logged, start: start),
                             watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
@@ -120,7 +143,9 @@ final class MonitorSession: Sendable {
         if forwardInput && !options.noInput, let terminal = TerminalInput() {
             input = terminal
             state.withLock { $0.input = terminal }
-            terminal.forward(to: follower, lineEnding: options.sendEOL.bytes) { [self] in stop(.exitKey) }
+            terminal.forward(CommandKeys(menuKey: options.menuKey, lineEnding: options.sendEOL.bytes)) { [self] key in
+                handleKey(key, terminal: terminal)
+            }
         }
         let lineMode = self.lineMode
         let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
@@ -135,25 +160,32 @@ final class MonitorSession: Sendable {
         case .matched(let device):
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
-            state.withLock { $0.board = label ?? device.name }
+            state.withLock { $0.board = label ?? device.name; $0.device = device }
+            writeLog(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
-                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName)" : ""), color: "32")
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : ""), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
-            state.withLock { $0.board = label ?? device.name }
+            state.withLock { $0.board = label ?? device.name; $0.device = device; $0.dtrLowered = false }
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
             if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
             guard !lineMode else { break }
-            let shown = state.withLock { $0.formatter.format(bytes, at: time) }
+            let shown = state.withLock { state in
+                guard let symbolizer, !options.hex else { return state.formatter.format(bytes, at: time) }
+                return state.formatter.format(state.symbolizing.take(bytes, with: symbolizer), at: time)
+            }
             if !console.out(shown) { return stdoutGone() }
         case .line(let line, let time):
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
-            let tail = state.withLock { $0.formatter.endOfStream() }
+            let tail = state.withLock { state in
+                let unfinished = symbolizer.map { state.symbolizing.flush(with: $0) } ?? []
+                return (unfinished.isEmpty ? [] : state.formatter.format(unfinished, at: .now())) + state.formatter.endOfStream()
+            }
             console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
             if !options.quiet && reason != "closed" {
                 console.status(who + "disconnected from \(device.devnode) (\(reason))", color: "33")
@@ -170,25 +202,40 @@ final class MonitorSession: Sendable {
     }
 
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
+        if !lineMode && log == nil && !watching { return .continue }   // the data event showed it
         let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
-            let body = line.bytes + [0x0A]
-            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board))
+            var (body, symbols) = symbolizer?.annotate(line.bytes) ?? (line.bytes, [])
+            body.append(0x0A)
+            let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board, symbols: symbols))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil || state.logFailed ? [] : state.logFormatter.format(body, at: time)
-            let verdict = state.watch.observe(line)
+            let logged = log == nil || state.logFailed || state.logPaused ? [] : state.logFormatter.format(body, at: time)
+            let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
         }
-        if !logged.isEmpty, let log {
-            do throws(Errno) {
-                try log.append(logged)
-            } catch {
-                state.withLock { $0.logFailed = true }
-                console.error(who + "cannot write to log file \(log.path): \(error); no more lines are logged (exit status 3)")
-            }
-        }
+        if !logged.isEmpty { writeLog(logged) }
         if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
         return verdict == .keepGoing ? .continue : .stop
+    }
+
+    /// Appends to the log; the first failed write stops logging with one message (the run then exits 3).
+    private func writeLog(_ bytes: [UInt8]) {
+        guard let log, !state.withLock({ $0.logFailed }) else { return }
+        do throws(Errno) {
+            try log.append(bytes)
+        } catch {
+            state.withLock { $0.logFailed = true }
+            console.error(who + "cannot write to log file \(log.path): \(error); no more lines are logged (exit status 3)")
+        }
+    }
+
+    /// `l`: pauses or resumes the log; nil without `--log`, else whether it now writes.
+    func toggleLog() -> Bool? {
+        guard log != nil else { return nil }
+        return state.withLock { state in
+            state.logPaused.toggle()
+            return !state.logPaused
+        }
     }
 
     private func stdoutGone() -> FollowDecision {
@@ -221,10 +268,10 @@ final class MonitorSession: Sendable {
         let (verdict, cause, stdoutClosed) = state.withLock { ($0.verdict, $0.stopCause, $0.stdoutClosed) }
         switch verdict {
         case .expected(let line):
-            if !options.quiet { console.status(who + "matched --expect: \(line)", color: "32") }
+            if !options.quiet { console.status(who + "matched --expect: \(TerminalSanitizer.visible(line))", color: "32") }
             return (.success, "expected")
         case .failed(let line):
-            console.error(who + "matched --fail-on: \(line)")
+            console.error(who + "matched --fail-on: \(TerminalSanitizer.visible(line))")
             return (.patternFailed, "failed")
         case .lineLimitReached:
             return (.success, "lines")

@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import PicoSerial
+import Synchronization
 
-/// stdin in raw mode, forwarded to a follower byte for byte; Ctrl-] ends the session.
+/// stdin in raw mode, read by `CommandKeys` on its own thread: bytes for the board, command keys, Ctrl-] to end.
 final class TerminalInput: @unchecked Sendable {
     /// The exit key: Ctrl-] (GS, 0x1d), as in telnet and picocom-like tools.
-    static let exitKey: UInt8 = 0x1D
+    static let exitKey: UInt8 = CommandKeys.exitKey
     /// How the exit key is announced.
     static let exitKeyName = "Ctrl-]"
 
@@ -32,21 +33,44 @@ final class TerminalInput: @unchecked Sendable {
         tcsetattr(0, TCSANOW, &saved)
     }
 
-    /// Starts a thread that forwards stdin to `follower`, mapping CR/LF to `lineEnding`; the exit key calls `onExit`.
-    func forward(to follower: LogFollower, lineEnding: [UInt8], onExit: @escaping @Sendable () -> Void) {
+    /// Whether typed bytes are also shown (the `e` command key).
+    var echo: Bool {
+        get { echoing.load(ordering: .relaxed) }
+        set { echoing.store(newValue, ordering: .relaxed) }
+    }
+    private let echoing = Atomic(false)
+
+    /// Starts a thread that reads stdin through `keys` and hands each input to `handle` until it returns false.
+    func forward(_ keys: CommandKeys, handle: @escaping @Sendable (KeyInput) -> Bool) {
         DetachedThread.detach {
+            var keys = keys
             var buffer = [UInt8](repeating: 0, count: 256)
             while true {
                 let n = read(0, &buffer, buffer.count)
                 if n <= 0 { return }
-                var outgoing: [UInt8] = []
-                for byte in buffer[0..<n] {
-                    if byte == Self.exitKey { follower.send(outgoing); onExit(); return }
-                    if byte == 0x0D || byte == 0x0A { outgoing += lineEnding } else { outgoing.append(byte) }
-                }
-                follower.send(outgoing)
+                for input in keys.feed(buffer[0..<n]) where !handle(input) { return }
             }
         }
+    }
+
+    /// Reads one line typed on the terminal (shown on stderr; Backspace edits, Enter ends, Escape or
+    /// Ctrl-C cancels with nil). Called from the thread `forward` started, so no key is lost to it.
+    func readLine(prompt: String) -> String? {
+        var line: [UInt8] = []
+        ConsoleOutput.write(Array(prompt.utf8), to: .standardError)
+        defer { ConsoleOutput.write([0x0D, 0x0A], to: .standardError) }
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) == 1 {
+            switch byte {
+            case 0x0D, 0x0A: return String(decoding: line, as: UTF8.self)
+            case 0x1B, 0x03: return nil
+            case 0x7F, 0x08:
+                if !line.isEmpty { line.removeLast(); ConsoleOutput.write([0x08, 0x20, 0x08], to: .standardError) }
+            default:
+                if byte >= 0x20 { line.append(byte); ConsoleOutput.write([byte], to: .standardError) }
+            }
+        }
+        return nil
     }
 }
 

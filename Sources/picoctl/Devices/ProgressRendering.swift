@@ -4,7 +4,7 @@ import Glibc
 import PicoBoot
 import PicoFlash
 
-/// A JSON value for event lines: enough to encode objects of strings, numbers, booleans and null.
+/// A JSON value for event lines: enough to encode objects and arrays of strings, numbers, booleans and null.
 enum JSONValue: Encodable, Equatable {
     case string(String), int(Int), double(Double), bool(Bool), null
     case object([String: JSONValue])

@@ -1,0 +1,15 @@
+import PicoSerial
+
+/// The line a `--log` file starts with when a session first connects: the date with its UTC offset
+/// (so the `wall` times below it can be placed), the board and its tty.
+///
+///     # picoctl monitor 2026-12-06T23:22:26.123+01:00 board E6605481DB484600 tty /dev/ttyACM0 port 1-2
+enum LogHeader {
+    /// The header for a session that connected to `device` (shown as `board`) at `time`.
+    static func line(board: String, device: SerialDevice, at time: Timestamp) -> [UInt8] {
+        var formatter = TimestampFormatter(mode: .iso, start: 0)
+        var text = "# picoctl monitor \(formatter.format(time)) board \(board) tty \(device.devnode)"
+        if let port = device.portPath { text += " port \(port)" }
+        return Array((text + "\n").utf8)
+    }
+}
