@@ -39,16 +39,29 @@ public final class UDev: @unchecked Sendable {
     /// The `SerialDevice` for a `udev_device`, or nil when it is not a USB tty with a node.
     ///
     /// Its identity comes from sysfs (`SerialDevice.sysfs(syspath:)`), whatever the udev database
-    /// says. Only a tty already gone from sysfs (a `remove` event) is described by the event's properties.
+    /// says. A `remove` event, and a tty whose sysfs directories go away while they are read, are
+    /// described by the event's properties.
     static func serialDevice(_ device: OpaquePointer) -> SerialDevice? {
         guard let node = udev_device_get_devnode(device) else { return nil }
-        let devnode = String(cString: node)
-        let properties = Self.properties(device)
-        if let syspath = udev_device_get_syspath(device).map({ String(cString: $0) }),
-           SysfsDirectory.existing(.init(syspath)) != nil {
-            return SerialDevice.sysfs(syspath: syspath, devnode: devnode, properties: properties)
+        return serialDevice(devnode: String(cString: node),
+                            syspath: udev_device_get_syspath(device).map { String(cString: $0) },
+                            devpath: udev_device_get_devpath(device).map { String(cString: $0) } ?? "",
+                            properties: Self.properties(device),
+                            removed: udev_device_get_action(device).map { String(cString: $0) } == "remove")
+    }
+
+    /// The same from the device's parts; `removed` for a `remove` event.
+    ///
+    /// A `remove` arrives while sysfs is still being torn down, one file at a time (the tty's directory can
+    /// outlive its interface's and device's attributes): sysfs is not read for it, and a sysfs read that
+    /// finds no USB parent does not hide a tty whose properties say it is one. Otherwise the follower
+    /// would drop the event and never learn that its board left.
+    static func serialDevice(devnode: String, syspath: String?, devpath: String, properties: [String: String],
+                             removed: Bool) -> SerialDevice? {
+        if !removed, let syspath, SysfsDirectory.existing(.init(syspath)) != nil,
+           let device = SerialDevice.sysfs(syspath: syspath, devnode: devnode, properties: properties) {
+            return device
         }
-        let devpath = udev_device_get_devpath(device).map { String(cString: $0) } ?? ""
         guard SerialDevice.portPath(fromDevpath: devpath) != nil || properties["ID_BUS"] == "usb" else { return nil }
         return SerialDevice(devnode: devnode, devpath: devpath, properties: properties)
     }
