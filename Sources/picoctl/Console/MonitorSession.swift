@@ -28,7 +28,9 @@ final class MonitorSession: Sendable {
     /// The image the `f` command key flashes (`monitor --image`, `flash --monitor`'s file).
     let image: String?
     /// Annotates code addresses in lines (`--elf`, or an ELF image); nil with `--no-symbolize`.
-    let symbolizer: AddressSymbolizer?
+    let symbols: SymbolSource?
+    /// The symbolizer, read on first use (after the tty is open).
+    var symbolizer: AddressSymbolizer? { symbols?.symbolizer }
     /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
     private let watching: Bool
 
@@ -63,7 +65,8 @@ final class MonitorSession: Sendable {
          labelColor: String? = nil, remote: RemoteConsole? = nil, image: String? = nil) throws(MonitorError) {
         self.options = options
         self.image = image
-        symbolizer = try Self.loadSymbolizer(options: options, image: image)
+        let console = self.console
+        symbols = try Self.symbolSource(options: options, image: image) { console.error($0) }
         watching = (try? options.watchOptions()).map { LineWatch(options: $0).isActive } ?? false
         self.json = json
         self.identity = identity
@@ -161,6 +164,7 @@ final class MonitorSession: Sendable {
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             state.withLock { $0.board = label ?? device.name; $0.device = device }
+            _ = symbolizer   // read the symbols now the tty is open and DTR up: the tty holds what arrives meanwhile
             writeLog(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {

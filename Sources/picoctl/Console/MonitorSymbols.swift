@@ -1,28 +1,67 @@
 import UF2
 
+import Synchronization
+
+/// The symbolizer of a monitor run, made on first use: reading an ELF's symbols and line table
+/// takes long enough to lose a program's first lines if it came before the tty is open and DTR up
+/// (the tty buffers what arrives meanwhile). `problem` receives, once, why an `--elf` gives no symbols.
+final class SymbolSource: Sendable {
+    private let state: Mutex<(load: (@Sendable () -> Result<AddressSymbolizer?, MonitorError>)?, value: AddressSymbolizer?)>
+    private let problem: @Sendable (String) -> Void
+
+    init(load: @escaping @Sendable () -> Result<AddressSymbolizer?, MonitorError>, problem: @escaping @Sendable (String) -> Void) {
+        state = Mutex((load, nil))
+        self.problem = problem
+    }
+
+    /// The symbolizer, loading it the first time; nil when there are no symbols.
+    var symbolizer: AddressSymbolizer? {
+        let (value, failure) = state.withLock { state -> (AddressSymbolizer?, MonitorError?) in
+            guard let load = state.load else { return (state.value, nil) }
+            state.load = nil
+            switch load() {
+            case .success(let value): state.value = value; return (value, nil)
+            case .failure(let error): return (nil, error)
+            }
+        }
+        if let failure { problem(failure.message + "; addresses are not annotated") }
+        return value
+    }
+}
+
 extension MonitorSession {
-    /// The symbolizer for `--elf FILE`, else for an ELF image (`flash FILE.elf --monitor`, `monitor --image FILE.elf`)
-    /// or the `.elf` beside a UF2 image when it holds the same bytes; nil with `--no-symbolize` or none. An `--elf` that cannot be read is an error; an image that is no ELF is not.
-    static func loadSymbolizer(options: MonitorOptions, image: String?) throws(MonitorError) -> AddressSymbolizer? {
-        guard !options.noSymbolize, let path = options.elf ?? image.map(elfBeside) else { return nil }
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(path, type: .elf) } catch {
-            throw MonitorError(status: .unreadable, message: "cannot read \(path): \(error)")
+    /// Where the symbols come from: `--elf FILE`, else an ELF image (`flash FILE.elf --monitor`,
+    /// `monitor --image FILE.elf`) or the `.elf` beside a UF2 image when it holds the same bytes; nil
+    /// with `--no-symbolize` or none. An `--elf` that cannot be read, or is no ELF file, is an error
+    /// at once; the symbols themselves are read on first use (`SymbolSource`).
+    static func symbolSource(options: MonitorOptions, image: String?, problem: @escaping @Sendable (String) -> Void) throws(MonitorError) -> SymbolSource? {
+        guard !options.noSymbolize else { return nil }
+        if let path = options.elf {
+            let bytes: [UInt8]
+            do { bytes = try FileIO.read(path, type: .elf) } catch {
+                throw MonitorError(status: .unreadable, message: "cannot read \(path): \(error)")
+            }
+            guard ELFFile.hasMagic(bytes) else { throw MonitorError(status: .invalidInput, message: "--elf \(path) is not an ELF file") }
+            return SymbolSource(load: { loadSymbolizer(bytes, path: path, explicit: true) }, problem: problem)
         }
-        guard ELFFile.hasMagic(bytes) else {
-            if options.elf == nil { return nil }
-            throw MonitorError(status: .invalidInput, message: "--elf \(path) is not an ELF file")
-        }
+        guard let image else { return nil }
+        return SymbolSource(load: {
+            let path = elfBeside(image)
+            guard let bytes = try? FileIO.read(path, type: .elf), ELFFile.hasMagic(bytes) else { return .success(nil) }
+            return loadSymbolizer(bytes, path: path, explicit: false)
+        }, problem: problem)
+    }
+
+    /// The symbolizer of an ELF file's bytes; with `explicit` (`--elf`), no function symbols is a problem to report.
+    private static func loadSymbolizer(_ bytes: [UInt8], path: String, explicit: Bool) -> Result<AddressSymbolizer?, MonitorError> {
         do {
             let symbolizer = try AddressSymbolizer(elf: ELFFile(bytes: bytes))
-            if symbolizer.symbols.functions.isEmpty && options.elf != nil {
-                throw MonitorError(status: .invalidInput, message: "--elf \(path) has no function symbols (stripped?)")
+            if symbolizer.symbols.functions.isEmpty {
+                return explicit ? .failure(MonitorError(status: .invalidInput, message: "--elf \(path) has no function symbols (stripped?)")) : .success(nil)
             }
-            return symbolizer.symbols.functions.isEmpty ? nil : symbolizer
-        } catch let error as MonitorError {
-            throw error
+            return .success(symbolizer)
         } catch {
-            throw MonitorError(status: .invalidInput, message: "--elf \(path): \(error)")
+            return explicit ? .failure(MonitorError(status: .invalidInput, message: "--elf \(path): \(error)")) : .success(nil)
         }
     }
 

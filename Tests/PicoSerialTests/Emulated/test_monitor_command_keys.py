@@ -167,7 +167,8 @@ def test_flash_key_flashes_the_image_again_and_follows_the_new_program(emulated_
     image = tmp_path / "app.bin"
     from picoharness.flash import crc32_mpeg2
     head = bytes(range(252))
-    body = head + crc32_mpeg2(head).to_bytes(4, "little") + b"new program" * 100
+    vectors = (0x20042000).to_bytes(4, "little") + (0x10000109).to_bytes(4, "little")   # passes flash's boot checks
+    body = head + crc32_mpeg2(head).to_bytes(4, "little") + vectors + b"new program" * 100
     image.write_bytes(body)
     c = start(emulated_board, picoctl, "--image", str(image))
     c.type(CTRL_T + b"f")

@@ -7,6 +7,7 @@ import os
 import pty
 import shutil
 import subprocess
+import threading
 import time
 import tty
 from pathlib import Path
@@ -51,18 +52,33 @@ def elf(tmp_path_factory) -> tuple[Path, dict[str, int]]:
 
 
 def follow(picoctl, board_bytes: bytes, *args: str) -> subprocess.CompletedProcess:
+    """Runs the monitor on a pty, writes `board_bytes` as the board, and hangs up once the monitor has
+    shown the last line (a hang-up discards what the monitor has not read yet)."""
     board, board_tty = pty.openpty()
     tty.setraw(board)
     path = os.ttyname(board_tty)
     os.close(board_tty)
     proc = subprocess.Popen([picoctl, "monitor", path, "--quiet", "--no-reconnect", *args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
+    out = bytearray()
+
+    def read_stdout() -> None:
+        while chunk := proc.stdout.read1(4096):
+            out.extend(chunk)
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
     time.sleep(0.3)
     os.write(board, board_bytes)
-    time.sleep(0.5)
+    last = board_bytes.strip().splitlines()[-1].decode()
+    deadline = time.monotonic() + 10
+    while last not in out.decode(errors="replace") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
     os.close(board)
-    out, err = proc.communicate(timeout=10)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(), err.decode())
+    err = proc.stderr.read()
+    proc.wait(timeout=10)
+    reader.join(timeout=10)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, bytes(out).decode(), err.decode())
 
 
 def crash(symbols) -> bytes:
