@@ -119,7 +119,7 @@ enum UF2BlockUse {
 public struct UF2ImageStream {
     private var order: [UInt32?] = []
     private var segments: [UInt32?: [MemoryImage.Segment]] = [:]
-    private var pending: [UInt8] = []
+    private var framing = UF2BlockFraming()
     private var size = 0
     private var anyValid = false
     private var hasAbsoluteBlock = false
@@ -135,22 +135,10 @@ public struct UF2ImageStream {
     public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
         size += chunk.count
         guard inOrder else { return }
-        var offset = 0
-        if !pending.isEmpty {
-            let take = min(UF2Block.size - pending.count, chunk.count)
-            pending += chunk[0..<take]
-            offset = take
-            if pending.count == UF2Block.size {
-                let block = pending
-                block.withUnsafeBytes { place($0, at: 0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while offset + UF2Block.size <= chunk.count {
-            place(chunk, at: offset)
-            offset += UF2Block.size
-        }
-        if offset < chunk.count { pending += chunk[offset...] }
+        var framing = self.framing
+        self.framing = UF2BlockFraming()
+        framing.split(chunk) { place($0, at: 0) }
+        self.framing = framing
     }
 
     private mutating func place(_ raw: UnsafeRawBufferPointer, at base: Int) {
@@ -193,5 +181,30 @@ public struct UF2ImageStream {
         }
         return FirmwareFile.uf2(order: order, images: images, unlabelled: unlabelled, blockCount: size / UF2Block.size,
                                 hasAbsoluteBlock: hasAbsoluteBlock, notMainFlashBlocks: notMainFlash)
+    }
+}
+
+/// Cuts a file fed in chunks of any size into whole 512-byte UF2 blocks; the bytes of a block cut
+/// between two chunks wait here for the rest.
+struct UF2BlockFraming {
+    private var pending: [UInt8] = []
+
+    /// Calls `block` with each whole block that `chunk` completes or holds, in file order.
+    mutating func split(_ chunk: UnsafeRawBufferPointer, _ block: (UnsafeRawBufferPointer) -> Void) {
+        var offset = 0
+        if !pending.isEmpty {
+            let take = min(UF2Block.size - pending.count, chunk.count)
+            pending += chunk[0..<take]
+            offset = take
+            if pending.count == UF2Block.size {
+                pending.withUnsafeBytes(block)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        while offset + UF2Block.size <= chunk.count {
+            block(UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + UF2Block.size)]))
+            offset += UF2Block.size
+        }
+        if offset < chunk.count { pending += chunk[offset...] }
     }
 }

@@ -23,7 +23,7 @@ public struct UF2ValidationStream {
     static let bootWindow = UInt64(MetadataBlock.searchWindow) + 64 * 255 * 4 + 12
     /// Per family, the blocks at the start of flash (vector table, IMAGE_DEF): what the boot checks read.
     private var bootHead: [UInt64: [(address: UInt32, bytes: [UInt8])]] = [:]
-    private var pending: [UInt8] = []
+    private var framing = UF2BlockFraming()
     private var head: [UInt8] = []
     private var index = 0
 
@@ -42,22 +42,10 @@ public struct UF2ValidationStream {
     public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
         report.fileSize += chunk.count
         if head.count < 4 { head += chunk.prefix(4 - head.count) }
-        var offset = 0
-        if !pending.isEmpty {
-            let take = min(UF2Block.size - pending.count, chunk.count)
-            pending += chunk[0..<take]
-            offset = take
-            if pending.count == UF2Block.size {
-                let block = pending
-                block.withUnsafeBytes { process($0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while offset + UF2Block.size <= chunk.count {
-            process(UnsafeRawBufferPointer(rebasing: chunk[offset..<(offset + UF2Block.size)]))
-            offset += UF2Block.size
-        }
-        if offset < chunk.count { pending += chunk[offset...] }
+        var framing = self.framing
+        self.framing = UF2BlockFraming()
+        framing.split(chunk) { process($0) }
+        self.framing = framing
     }
 
     /// One whole block (512 bytes at offset 0 of `raw`).
