@@ -4,8 +4,8 @@
 # and listing it in JOBS. Needs /usr/bin/time (Debian package `time`) and python3 for the fixtures.
 #
 # Usage: Benchmarks/whole-process.sh [--quick] [JOB...]
-#   PICOCTL=path  the binary to measure (default .build/release/picoctl; build it with
-#                 `swift build -c release --product picoctl`)
+#   PICOCTL=path  the binary to measure (default .build/release/picoctl; build it as
+#                 Scripts/install.sh does: `swift build -c release --static-swift-stdlib --product picoctl`)
 #   --quick       one run of each job on small images: checks that the script works (Scripts/test.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ PICOCTL="${PICOCTL:-.build/release/picoctl}"
 RUNS="${RUNS:-5}"
 QUICK=0
 if [ "${1:-}" = "--quick" ]; then QUICK=1; RUNS=1; shift; fi
-[ -x "$PICOCTL" ] || { echo "whole-process: no binary at $PICOCTL (swift build -c release --product picoctl)" >&2; exit 2; }
+[ -x "$PICOCTL" ] || { echo "whole-process: no binary at $PICOCTL (swift build -c release --static-swift-stdlib --product picoctl)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "whole-process: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/picoctl-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT

@@ -42,8 +42,11 @@ fi
 
 Scripts/setup.sh
 command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
-swift build -c "$CONFIGURATION" --product picoctl
-built="$(swift build -c "$CONFIGURATION" --show-bin-path)/picoctl"
+# A release build on Linux links the Swift runtime in: the process then maps only the pages it
+# touches, not whole shared libraries (`--version`: about 11 MiB peak RSS instead of 14).
+static=(); [ "$CONFIGURATION" = release ] && [ "$(uname -s)" = Linux ] && static=(--static-swift-stdlib)
+swift build -c "$CONFIGURATION" "${static[@]}" --product picoctl
+built="$(swift build -c "$CONFIGURATION" "${static[@]}" --show-bin-path)/picoctl"
 
 $SUDO install -D -m 0755 "$built" "$BIN"
 $SUDO install -D -m 0644 udev/60-picoctl.rules "$RULES"

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
 import PicoBoot
 import UF2
 
@@ -62,12 +65,9 @@ public enum FleetFlash {
                            onEvent: @escaping (_ index: Int, _ event: FlashEvent) -> Void = { _, _ in },
                            onFinish: @escaping (FleetOutcome) -> Void = { _ in }) -> [FleetOutcome] {
         let results = OutcomeBox(count: jobs.count)
-        let group = DispatchGroup()
         let sinks = Sinks(onEvent: onEvent, onFinish: onFinish)
-        for (index, job) in jobs.enumerated() {
-            group.enter()
-            let worker = Thread {
-                defer { group.leave() }
+        let workers = jobs.enumerated().map { index, job in
+            WorkerThread.start(stackSize: 1 << 20) {
                 let clock = ContinuousClock()
                 let start = clock.now
                 let result = Result { try job.work { event in sinks.onEvent(index, event) } }
@@ -75,10 +75,8 @@ public enum FleetFlash {
                 results.set(index, outcome)
                 sinks.onFinish(outcome)
             }
-            worker.stackSize = 1 << 20
-            worker.start()
         }
-        group.wait()
+        for worker in workers { worker.join() }
         return results.all
     }
 
@@ -109,9 +107,36 @@ private final class Sinks: @unchecked Sendable {
 
 /// Outcomes written by worker threads, one slot per job.
 private final class OutcomeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [FleetOutcome?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ outcome: FleetOutcome) { lock.withLock { slots[index] = outcome } }
-    var all: [FleetOutcome] { lock.withLock { slots.compactMap { $0 } } }
+    private let slots: Mutex<[FleetOutcome?]>
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+    func set(_ index: Int, _ outcome: FleetOutcome) { slots.withLock { $0[index] = outcome } }
+    var all: [FleetOutcome] { slots.withLock { $0.compactMap { $0 } } }
+}
+
+/// A joinable POSIX thread with a chosen stack size.
+private struct WorkerThread {
+    private final class Body { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
+    private let thread: pthread_t?
+    private let inline: Body?
+
+    /// Starts `body` on a new thread; if no thread can be created, `body` runs in `join()` instead.
+    static func start(stackSize: Int, _ body: @escaping () -> Void) -> WorkerThread {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, &attributes, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        if status == 0 { return WorkerThread(thread: thread, inline: nil) }
+        return WorkerThread(thread: nil, inline: Unmanaged<Body>.fromOpaque(context).takeRetainedValue())
+    }
+
+    /// Waits for the thread to finish.
+    func join() {
+        if let thread { pthread_join(thread, nil) } else { inline?.run() }
+    }
 }

@@ -1,5 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 
 /// `picoctl manual` (hidden): prints the man page, picoctl(1), in roff, built from the commands'
 /// own help and the exit-status table, so it cannot drift from them. `Scripts/install.sh` installs it.
@@ -12,7 +15,7 @@ struct ManualCommand: ParsableCommand {
     func run() throws {
         // SOURCE_DATE_EPOCH (reproducible builds) dates the page; else today.
         let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap(TimeInterval.init)
-        FileHandle.standardOutput.write(Data(try Manual.render(date: epoch.map(Date.init(timeIntervalSince1970:)) ?? Date()).utf8))
+        ConsoleOutput.write(Array(try Manual.render(date: epoch.map(Date.init(timeIntervalSince1970:)) ?? Date()).utf8), to: .standardOutput)
     }
 }
 
@@ -125,8 +128,15 @@ enum Manual {
     /// Text made safe for roff: backslashes, minus signs and non-ASCII characters escaped, no line
     /// starting with a control character.
     static func escape(_ text: String) -> String {
-        let escaped = text.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
-        return escaped.unicodeScalars.map { $0.isASCII ? String($0) : "\\[u" + String(format: "%04X", $0.value) + "]" }.joined()
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\e"
+            case "-": escaped += "\\-"
+            default: escaped += scalar.isASCII ? String(scalar) : "\\[u" + String(cFormat: "%04X", scalar.value) + "]"
+            }
+        }
+        return escaped
             .split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix(".") || $0.hasPrefix("'") ? "\\&" + $0 : String($0) }
             .map { $0.isEmpty ? ".PP" : $0 }
@@ -134,10 +144,9 @@ enum Manual {
     }
 
     private static func day(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        guard gmtime_r(&seconds, &parts) != nil else { return "1970-01-01" }
+        return String(cFormat: "%04d-%02d-%02d", Int32(parts.tm_year + 1900), Int32(parts.tm_mon + 1), Int32(parts.tm_mday))
     }
 }

@@ -24,12 +24,12 @@ enum ParserErrors {
         if what.hasPrefix("Error: ") { what.removeFirst("Error: ".count) }
         what = what.prefix(1).lowercased() + what.dropFirst()
         var fix: String?
-        if let range = what.range(of: ". Did you mean ") {
+        if let range = what.firstRange(of: ". Did you mean ") {
             fix = "did you mean " + what[range.upperBound...]
             what = String(what[..<range.lowerBound])
         } else if let help = lines.first(where: { $0.hasPrefix("Help:") }) {
-            fix = String(help.dropFirst("Help:".count)).trimmingWhitespace.replacingRuns()
-        } else if let see = lines.first(where: { $0.contains("See '") }), let start = see.range(of: "See '"), let end = see.range(of: "'", range: start.upperBound..<see.endIndex) {
+            fix = String(help.dropFirst("Help:".count)).trimmingSpaces.replacingRuns()
+        } else if let see = lines.first(where: { $0.contains("See '") }), let start = see.firstRange(of: "See '"), let end = see[start.upperBound...].firstRange(of: "'") {
             fix = "see `\(see[start.upperBound..<end.lowerBound])`"
         }
         return (what, fix)
@@ -83,10 +83,6 @@ enum ParserErrors {
 }
 
 private extension String {
-    var trimmingWhitespace: String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
-
     /// Runs of spaces (the parser's column padding) as one space.
     func replacingRuns() -> String {
         var out = ""

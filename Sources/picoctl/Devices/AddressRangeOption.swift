@@ -10,7 +10,7 @@ struct AddressRangeArgument: ExpressibleByArgument, Equatable {
     /// Parses `0x10000000..0x10001000` or `0x10000000+0x1000`; nil for anything else.
     init?(argument: String) {
         let start: UInt32, end: UInt64
-        if let dots = argument.range(of: "..") {
+        if let dots = argument.firstRange(of: "..") {
             guard let s = FirmwareCLI.parseNumber(String(argument[..<dots.lowerBound])),
                   let e = FirmwareCLI.parseNumber(String(argument[dots.upperBound...])) else { return nil }
             start = s; end = UInt64(e)

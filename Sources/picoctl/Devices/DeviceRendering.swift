@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 import PicoUSB
 
 /// Where and how device commands write: results on stdout, diagnostics and progress on stderr.
@@ -17,7 +17,7 @@ enum Terminal {
 
     /// Writes a line to stderr.
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        ConsoleOutput.write(Array((line + "\n").utf8), to: .standardError)
     }
 
     /// Encodes a value as one line of JSON with sorted keys.
@@ -143,8 +143,8 @@ enum BoardTable {
         var widths = headers.map(\.count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            cells.enumerated().map { i, cell in i == cells.count - 1 ? cell : cell.padded(toLength: widths[i]) }
+                .joined(separator: "  ").trimmingSpaces
         }
         var header = line(headers)
         if style == .color { header = Colour.wrap(header, .bold) }

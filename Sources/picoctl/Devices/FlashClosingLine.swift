@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PicoFlash
 
 /// The short line a flash ends with; the phase times, strategy and USB figures go under `-v`.
@@ -21,9 +21,9 @@ enum FlashClosingLine {
     static func size(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes) bytes" }
         let kib = Double(bytes) / 1024
-        if kib < 10 { return String(format: "%.1f KiB", kib) }
+        if kib < 10 { return String(cFormat: "%.1f KiB", kib) }
         if kib < 1024 { return "\(Int(kib.rounded())) KiB" }
-        return String(format: "%.1f MiB", kib / 1024)
+        return String(cFormat: "%.1f MiB", kib / 1024)
     }
 }
 

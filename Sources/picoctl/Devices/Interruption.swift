@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import ArgumentParser
-import Foundation
+import Synchronization
 import PicoUSB
 
 /// Something a device command holds that Ctrl-C must leave clean.
@@ -35,7 +35,7 @@ final class Interruption: @unchecked Sendable {
     /// How long the command may take to unwind after a signal.
     static let grace: Duration = .seconds(3)
 
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var held: [Int: any Interruptible] = [:]
     private var nextKey = 0
     private var sources: [DispatchSourceSignal] = []
@@ -48,16 +48,16 @@ final class Interruption: @unchecked Sendable {
     /// From now on a write to a closed stdout fails with EPIPE instead of killing the process, so the
     /// writer can call `outputClosed()` and the board is released first.
     func install() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard sources.isEmpty else { return }
-        signal(SIGPIPE, SIG_IGN)
-        for number in Self.signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInitiated))
-            source.setEventHandler { [unowned self] in self.fire(number) }
-            source.resume()
-            sources.append(source)
+        lock.withLock { _ in
+            guard sources.isEmpty else { return }
+            signal(SIGPIPE, SIG_IGN)
+            for number in Self.signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInitiated))
+                source.setEventHandler { [unowned self] in self.fire(number) }
+                source.resume()
+                sources.append(source)
+            }
         }
     }
 
@@ -65,11 +65,11 @@ final class Interruption: @unchecked Sendable {
     @discardableResult
     func register(_ resource: any Interruptible) -> Int {
         install()
-        lock.lock()
-        defer { lock.unlock() }
-        nextKey += 1
-        held[nextKey] = resource
-        return nextKey
+        return lock.withLock { _ in
+            nextKey += 1
+            held[nextKey] = resource
+            return nextKey
+        }
     }
 
     /// Registers a clean-up closure: on a signal it runs, then the process exits with 130 at once.
@@ -80,16 +80,12 @@ final class Interruption: @unchecked Sendable {
 
     /// Removes a resource once it was released normally.
     func remove(_ key: Int) {
-        lock.lock()
-        held[key] = nil
-        lock.unlock()
+        lock.withLock { _ in held[key] = nil }
     }
 
     /// The message for an interruption, if one happened.
     var message: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return signalNumber.map { Diagnostics.text(.error, "interrupted by \(Self.name($0)); the board was reset and released") }
+        lock.withLock { _ in signalNumber }.map { Diagnostics.text(.error, "interrupted by \(Self.name($0)); the board was reset and released") }
     }
 
     /// How a person names the signal: `Ctrl-C`, `SIGTERM`, `SIGHUP`, `a closed stdout`.
@@ -108,9 +104,7 @@ final class Interruption: @unchecked Sendable {
     /// The exit code for a command that unwound after an interruption; after a closed stdout the
     /// process ends here by SIGPIPE instead (status 141 in a shell), as `yes | head` does.
     func interruptedExitCode() -> ExitCode {
-        lock.lock()
-        let number = signalNumber
-        lock.unlock()
+        let number = lock.withLock { _ in signalNumber }
         if number == SIGPIPE { Self.dieOfSIGPIPE() }
         return ExitStatus.interrupted.exitCode
     }
@@ -129,11 +123,11 @@ final class Interruption: @unchecked Sendable {
     }
 
     private func fire(_ number: Int32) {
-        lock.lock()
-        let first = signalNumber == nil
-        signalNumber = number
-        let resources = Array(held.values)
-        lock.unlock()
+        let (first, resources) = lock.withLock { _ in
+            let first = signalNumber == nil
+            signalNumber = number
+            return (first, Array(held.values))
+        }
         if number == SIGPIPE && resources.isEmpty { Self.dieOfSIGPIPE() }   // nothing to release: as `yes | head`
         let immediate = resources.contains { $0 is ImmediateCleanup }
         guard first, !resources.isEmpty, !immediate else {
@@ -145,9 +139,7 @@ final class Interruption: @unchecked Sendable {
         for resource in resources { resource.interrupt() }
         let (seconds, _) = Self.grace.components
         DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(seconds))) { [self] in
-            lock.lock()
-            let left = Array(held.values)
-            lock.unlock()
+            let left = lock.withLock { _ in Array(held.values) }
             for resource in left { resource.releaseForExit() }
             Terminal.error("\n" + (message ?? Diagnostics.text(.error, "interrupted")))
             Self.exit(after: number)

@@ -61,7 +61,7 @@ enum OTPSelection {
     static func rows(_ text: String?) throws -> [UInt16] {
         guard let text else { return OTPMap.registers.flatMap { Array($0.row..<($0.row + $0.rows)) } }
         var out: [UInt16] = []
-        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for part in text.split(separator: ",").map({ $0.trimmingSpaces }) {
             if let register = OTPMap.register(named: part) ?? OTPMap.field(named: part)?.0 {
                 out += Array(register.row..<(register.row + register.rows))
             } else if let row = number(part) {

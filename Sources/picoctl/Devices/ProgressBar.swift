@@ -12,7 +12,7 @@ enum ProgressBar {
     static func line(_ phase: FlashPhase, done: UInt64, total: UInt64, elapsed: Duration, columns: Int) -> String {
         let done = min(done, total)
         let percent = total == 0 ? 100 : Int(done * 100 / total)
-        let name = phase.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+        let name = phase.rawValue.padded(toLength: 7)
         let seconds = elapsed.secondsValue
         let amount = "\(String(percent).leftPadded(3, " "))%  \((done + 1023) / 1024)/\((total + 1023) / 1024) KiB  \(time(seconds))"
         var tail: [String] = []
@@ -36,7 +36,7 @@ enum ProgressBar {
 
     /// `0.66 s`, `12 s`, `2 min 5 s`.
     static func time(_ seconds: Double) -> String {
-        if seconds < 10 { return String(format: "%.2f s", seconds) }
+        if seconds < 10 { return String(cFormat: "%.2f s", seconds) }
         if seconds < 60 { return "\(Int(seconds.rounded())) s" }
         let whole = Int(seconds.rounded())
         return "\(whole / 60) min \(whole % 60) s"

@@ -106,7 +106,7 @@ final class ProgressRenderer {
     static func bar(_ phase: FlashPhase, done: UInt64, total: UInt64, width: Int = 30) -> String {
         let filled = total == 0 ? width : Int(done * UInt64(width) / max(total, 1))
         let percent = total == 0 ? 100 : Int(done * 100 / total)
-        let name = phase.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+        let name = phase.rawValue.padded(toLength: 7)
         return "\(name) [" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
             + "] \(String(percent).leftPadded(3, " "))%  \((done + 1023) / 1024)/\((total + 1023) / 1024) KiB"
     }

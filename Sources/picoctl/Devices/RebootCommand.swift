@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-import Foundation
+import FoundationEssentials
 import PicoFlash
 import PicoUSB
 
@@ -100,7 +100,7 @@ struct RebootCommand: ParsableCommand {
         for (device, found) in scanned {
             group.enter()
             let name = names.name(of: found)
-            Thread { [target, json, noWait] in
+            DetachedThread.detach { [target, json, noWait] in
                 defer { group.leave() }
                 var fields: [String: JSONValue] = ["event": .string("rebooted"), "target": .string(target.rawValue),
                                                    "port": .string(found.usb.portPath.description),
@@ -119,7 +119,7 @@ struct RebootCommand: ParsableCommand {
                     if !json { Diagnostics.error("\(prefix)\(found.usb.portPath): \(FlashAll.message(error))") }
                 }
                 if json { Terminal.output(Terminal.jsonLine(JSONValue.object(fields))) }
-            }.start()
+            }
         }
         group.wait()
         if failures.value > 0 {

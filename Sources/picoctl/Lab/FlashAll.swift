@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import Synchronization
 import PicoFlash
 import PicoUSB
 import UF2
@@ -32,22 +32,22 @@ struct FlashAll {
 
     /// What each board came back as, recorded by the worker threads.
     final class Aftermaths: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Mutex(())
         private var byPort: [USBPortPath: BoardAftermath] = [:]
         /// Records a board's, from any thread.
-        func set(_ port: USBPortPath, _ after: BoardAftermath) { lock.withLock { byPort[port] = after } }
+        func set(_ port: USBPortPath, _ after: BoardAftermath) { lock.withLock { _ in byPort[port] = after } }
         /// A board's, if recorded.
-        subscript(port: USBPortPath) -> BoardAftermath? { lock.withLock { byPort[port] } }
+        subscript(port: USBPortPath) -> BoardAftermath? { lock.withLock { _ in byPort[port] } }
     }
 
     /// A count shared by worker threads.
     final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Mutex(())
         private var count = 0
         /// Adds one, from any thread.
-        func increment() { lock.withLock { count += 1 } }
+        func increment() { lock.withLock { _ in count += 1 } }
         /// The count so far.
-        var value: Int { lock.withLock { count } }
+        var value: Int { lock.withLock { _ in count } }
     }
 
     let input: FlashInput
@@ -120,7 +120,7 @@ struct FlashAll {
         switch outcome.result {
         case .failure(let error): "failed: \(message(error))"
         case .success(let summary):
-            "\(outcome.word) in \(String(format: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
+            "\(outcome.word) in \(String(cFormat: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
                 + "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count) sectors skipped"
                 + (outcome.after?.sentence.map { "; \($0)" } ?? "")
         }
@@ -156,13 +156,13 @@ struct FlashAll {
                 skipped = "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count)"
             }
             rows.append((named ? [o.name ?? "-"] : [])
-                        + [o.port.description, o.identity, o.word, String(format: "%.2f s", o.seconds), written, skipped])
+                        + [o.port.description, o.identity, o.word, String(cFormat: "%.2f s", o.seconds), written, skipped])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         return rows.map { row in
-            row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            row.enumerated().map { i, cell in cell.padded(toLength: widths[i]) }
+                .joined(separator: "  ").trimmingSpaces
         }.joined(separator: "\n")
     }
 

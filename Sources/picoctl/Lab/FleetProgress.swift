@@ -1,13 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import Synchronization
 import PicoFlash
 
 /// Live progress of a parallel flash on a terminal: one line per board on stderr, redrawn in place
 /// (at most ten times a second) until every board has finished. Thread-safe.
 final class FleetProgress: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var labels: [String]
     private var states: [String]
     private var drawn = 0
@@ -51,7 +51,7 @@ final class FleetProgress: @unchecked Sendable {
 
     /// Sets a line; redraws the block when forced or 100 ms have passed since the last drawing.
     func update(_ index: Int, _ text: String, force: Bool) {
-        lock.withLock {
+        lock.withLock { _ in
             states[index] = text
             let now = ContinuousClock.now
             guard force || now - lastDraw >= .milliseconds(100) else { return }
@@ -61,13 +61,13 @@ final class FleetProgress: @unchecked Sendable {
     }
 
     /// Draws the final state (call once all boards are done).
-    func close() { lock.withLock { Terminal.errorPartial(render()) } }
+    func close() { lock.withLock { _ in Terminal.errorPartial(render()) } }
 
     /// Cursor up over the previous drawing, then every line cleared and rewritten.
     private func render() -> String {
         var text = Colour.cursorUp(drawn)
         for (label, state) in zip(labels, states) {
-            text += Colour.clearLine + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + state + "\n"
+            text += Colour.clearLine + label.padded(toLength: width) + "  " + state + "\n"
         }
         drawn = labels.count
         return text

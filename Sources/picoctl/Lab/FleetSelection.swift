@@ -13,7 +13,7 @@ struct FleetSelection {
             selectors = [base]
             return
         }
-        selectors = serial.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { part in
+        selectors = serial.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }.map { part in
             var one = base
             switch names.target(named: part) {
             case .serial(let id)?: one.serial = id

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PicoUSB
 
 /// Board names from the inventory file: `bench-3 = "E6605481DB484636"` (a unique id or serial) or
