@@ -45,7 +45,13 @@ fixtures() {
 import os, struct, sys
 work, a, b, e = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def image(mib):
-    return bytes((i * 7 + (i >> 12)) & 0xff for i in range(65536)) * (mib * 16)
+    # A program the RP2350 bootrom would start (so `uf2 validate` finds it valid): a vector table
+    # (stack at the top of SRAM, a Thumb reset handler in the image), then an IMAGE_DEF block
+    # (exe, secure Arm, rp2350) at 0x100; the rest a pattern.
+    data = bytearray(bytes((i * 7 + (i >> 12)) & 0xff for i in range(65536)) * (mib * 16))
+    data[0:8] = struct.pack("<2I", 0x20082000, 0x10000101)
+    data[0x100:0x114] = struct.pack("<5I", 0xffffded3, 0x10210142, 0x000001ff, 0, 0xab123579)
+    return bytes(data)
 for name, mib in (("a", a), ("b", b)):
     open(os.path.join(work, f"{name}.bin"), "wb").write(image(mib))
 body = image(e)

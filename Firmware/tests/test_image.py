@@ -107,10 +107,10 @@ def test_picoctl_info_reads_the_binary_info():
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["boot2"]["valid"] is True
-    binary_info = info["binaryInfo"]
-    assert binary_info["programName"] == "picoctl-companion"
-    assert binary_info["programVersion"] == "0.1.0"
-    assert binary_info["boot2Name"] == "boot2_generic_03h"
+    binary_info = info["binary_info"]
+    assert binary_info["program_name"] == "picoctl-companion"
+    assert binary_info["program_version"] == "0.1.0"
+    assert binary_info["boot2_name"] == "boot2_generic_03h"
     assert "USB stdin / stdout" in binary_info["features"]
     functions = {pin["function"] for pin in binary_info["pins"]}
     assert {"UART0 TX", "UART0 RX", "On-board LED"} <= functions

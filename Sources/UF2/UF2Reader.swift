@@ -153,8 +153,12 @@ public struct UF2ImageStream {
             guard count > 0 else { return }
             let payload = UnsafeRawBufferPointer(rebasing: raw[(base + 32)..<(base + 32 + count)])
             var list = segments.removeValue(forKey: key)!
-            if let last = list.last, UInt64(address) == last.end {
-                list[list.count - 1].bytes.append(contentsOf: payload)
+            if let end = list.last?.end, UInt64(address) == end {
+                // Moved out, grown, moved back: the bytes are never copied (an element appended to
+                // in place is copied whole on each block in unoptimised builds).
+                var last = list.removeLast()
+                last.bytes.append(contentsOf: payload)
+                list.append(last)
             } else if list.last.map({ UInt64(address) > $0.end }) ?? true {
                 var bytes: [UInt8] = []
                 if list.isEmpty && order.count == 1 { bytes.reserveCapacity(expectedPayload) }
