@@ -72,3 +72,22 @@ final class Killed: @unchecked Sendable {
         #expect(!result.stderr.isEmpty)
     }
 }
+
+/// A temporary folder of one test suite's files (under the system's temporary directory).
+struct ScratchFolder {
+    let url: URL
+
+    init(_ prefix: String) {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// The path of `name` in the folder.
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes `bytes` to `name` in the folder; returns its path.
+    func write(_ bytes: [UInt8], _ name: String) throws -> String {
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+}

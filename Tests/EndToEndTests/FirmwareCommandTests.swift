@@ -4,18 +4,10 @@ import UF2
 
 /// `picoctl info`, `uf2 validate` and `uf2 convert` run as a user runs them, on files made here.
 @Suite struct FirmwareCommandTests {
-    let dir: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-fw-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
-
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-
-    func write(_ bytes: [UInt8], _ name: String) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
-    }
+    let scratch = ScratchFolder("picoctl-fw")
+    var dir: URL { scratch.url }
+    func path(_ name: String) -> String { scratch.path(name) }
+    func write(_ bytes: [UInt8], _ name: String) throws -> String { try scratch.write(bytes, name) }
 
     /// An ELF with one flash segment: boot2 (valid CRC), a vector table, a binary info header naming the program.
     func elf() -> [UInt8] {

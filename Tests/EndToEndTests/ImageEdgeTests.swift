@@ -4,18 +4,10 @@ import UF2
 
 /// Firmware files at the edges: blocks a bootrom skips, the top of the address space.
 @Suite struct ImageEdgeTests {
-    let dir: URL = {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-edge-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }()
-
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
-
-    func write(_ bytes: [UInt8], _ name: String) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
-    }
+    let scratch = ScratchFolder("picoctl-edge")
+    var dir: URL { scratch.url }
+    func path(_ name: String) -> String { scratch.path(name) }
+    func write(_ bytes: [UInt8], _ name: String) throws -> String { try scratch.write(bytes, name) }
 
     func json(_ result: Binary.Result) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout) \(result.stderr)")
