@@ -79,7 +79,6 @@ host_state() {
         find "$dir" -xdev -type f -exec sha256sum {} + 2>/dev/null || true
     done | sort
 }
-HOST_BEFORE=$(host_state)
 
 # check: /run/udev, /dev and /etc/udev as before the run; prints what differs.
 host_unchanged() {
@@ -99,6 +98,9 @@ finish() {
 }
 
 step "setup (Scripts/setup.sh)" setup Scripts/setup.sh
+# Taken once setup has installed what the tests need (installing packages may add udev rules):
+# from here on nothing may change these places.
+HOST_BEFORE=$(host_state)
 command -v swift >/dev/null || export PATH=/opt/swift/usr/bin:$PATH
 
 step "swift build --build-tests" setup swift build --build-tests
