@@ -29,7 +29,7 @@ final class MonitorSession: Sendable {
     let image: String?
     /// Annotates code addresses in lines (`--elf`, or an ELF image); nil with `--no-symbolize`.
     let symbols: SymbolSource?
-    /// The symbolizer, read on first use (after the tty is open).
+    /// The symbolizer (read in the background since the session was made; the first use waits for it).
     var symbolizer: AddressSymbolizer? { symbols?.symbolizer }
     /// Whether `--expect`, `--fail-on` or `--lines` looks at lines.
     private let watching: Bool
@@ -164,7 +164,6 @@ final class MonitorSession: Sendable {
             if options.verbose { console.status(who + "found \(device)", color: "2") }
         case .connected(let device, let dtr, let latency):
             state.withLock { $0.board = label ?? device.name; $0.device = device }
-            _ = symbolizer   // read the symbols now the tty is open and DTR up: the tty holds what arrives meanwhile
             writeLog(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {

@@ -1,25 +1,34 @@
 import UF2
 
+import Dispatch
 import Synchronization
 
-/// The symbolizer of a monitor run, made on first use: reading an ELF's symbols and line table
-/// takes long enough to lose a program's first lines if it came before the tty is open and DTR up
-/// (the tty buffers what arrives meanwhile). `problem` receives, once, why an `--elf` gives no symbols.
-final class SymbolSource: Sendable {
-    private let state: Mutex<(load: (@Sendable () -> Result<AddressSymbolizer?, MonitorError>)?, value: AddressSymbolizer?)>
+/// The symbolizer of a monitor run, read on another thread from the moment the session is made:
+/// reading an ELF's symbols and line table before opening the tty took long enough to lose a
+/// program's first lines (DTR came late). The first use waits for it, once. `problem` receives,
+/// once, why an `--elf` gives no symbols.
+final class SymbolSource: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once by the loading thread before `done` is signalled; read only after waiting for it.
+    private var loaded: Result<AddressSymbolizer?, MonitorError> = .success(nil)
+    private let state = Mutex<(waited: Bool, value: AddressSymbolizer?)>((false, nil))
     private let problem: @Sendable (String) -> Void
 
     init(load: @escaping @Sendable () -> Result<AddressSymbolizer?, MonitorError>, problem: @escaping @Sendable (String) -> Void) {
-        state = Mutex((load, nil))
         self.problem = problem
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            loaded = load()
+            done.signal()
+        }
     }
 
-    /// The symbolizer, loading it the first time; nil when there are no symbols.
+    /// The symbolizer, waiting the first time until it is read; nil when there are no symbols.
     var symbolizer: AddressSymbolizer? {
         let (value, failure) = state.withLock { state -> (AddressSymbolizer?, MonitorError?) in
-            guard let load = state.load else { return (state.value, nil) }
-            state.load = nil
-            switch load() {
+            guard !state.waited else { return (state.value, nil) }
+            done.wait()
+            state.waited = true
+            switch loaded {
             case .success(let value): state.value = value; return (value, nil)
             case .failure(let error): return (nil, error)
             }

@@ -152,11 +152,23 @@ def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
     proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", "--elf", str(path)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     time.sleep(0.3)
+    out = bytearray()
+
+    def read_stdout() -> None:
+        while chunk := proc.stdout.read1(4096):
+            out.extend(chunk)
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
     for piece in (text[:7], text[7:]):       # "pc=0x10" | "000100..."
         os.write(board, piece)
         time.sleep(0.2)
+    deadline = time.monotonic() + 10          # the first line shown: both pieces were read
+    while b"\n" not in out and time.monotonic() < deadline:
+        time.sleep(0.05)
     os.close(board)                          # the board goes away mid-line: the line is shown at the end
-    out, _ = proc.communicate(timeout=10)
+    proc.wait(timeout=10)
+    reader.join(timeout=10)
     first, second = out.decode().splitlines()
     assert first.startswith(f"pc=0x{symbols['helper']:08x} <helper at main.c:")
     assert second.startswith(f"last 0x{symbols['main']:08x} <main at main.c:")
