@@ -1,8 +1,12 @@
-"""pytest fixtures: `emulated_board(kind=..., count=..., mode=...)` starts a harness per test.
+"""pytest fixtures: `emulated_board(kind=..., count=..., mode=...)` starts a harness per test;
+`picoctl` is the path of the built binary.
 
 Enable in a conftest.py with `pytest_plugins = ["picoharness.pytest_plugin"]`.
 """
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +26,12 @@ def emulated_board():
     yield start
     for b in started:
         b.close()
+
+
+@pytest.fixture(scope="session")
+def picoctl() -> str:
+    """The built binary: $PICOCTL, else .build/debug/picoctl."""
+    path = os.environ.get("PICOCTL") or str(Path(__file__).resolve().parents[3] / ".build" / "debug" / "picoctl")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built: run `swift build` first")
+    return path

@@ -17,16 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO / "Tests" / "Harness"))
 
-from picoharness.pytest_plugin import emulated_board  # noqa: E402,F401  (the shared fixture)
-
-
-@pytest.fixture(scope="session")
-def picoctl() -> str:
-    """The built binary: $PICOCTL, else .build/debug/picoctl."""
-    path = os.environ.get("PICOCTL") or str(REPO / ".build" / "debug" / "picoctl")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is not built: run `swift build` first")
-    return path
+from picoharness.pytest_plugin import emulated_board, picoctl  # noqa: E402,F401  (the shared fixtures)
 
 
 def make_bootable(boards, index: int = 0) -> None:

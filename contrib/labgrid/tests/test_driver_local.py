@@ -46,15 +46,21 @@ def test_exporter_yaml_names_present_boards_by_unique_id_and_port(emulated_board
     assert "absent is not present" in done.stderr
 
 
-def test_driver_info_reboot_list_and_errors_with_picoctls_status(emulated_board, picoctl, tmp_path):
-    boards = emulated_board(mode="app", heartbeat=0)
-    board = boards.board(0)
+def board_env(boards, picoctl, tmp_path, board):
+    """A labgrid environment file whose target is `board`, named bench-1, found by the exporter's match."""
     config, _ = exporter_yaml(boards, picoctl, tmp_path, f'bench-1 = "{board["serial"]}"\n')
     env_file = tmp_path / "env.yaml"
     env_file.write_text(yaml.safe_dump({
         "targets": {"main": {"resources": {"USBFlashableDevice": {"match": config["bench-1"]["usb"]["match"]}},
                              "drivers": {"PicoctlDriver": {"picoctl": picoctl, "timeout": 60}}}},
         "imports": ["picoctl_labgrid"]}))
+    return env_file
+
+
+def test_driver_info_reboot_list_and_errors_with_picoctls_status(emulated_board, picoctl, tmp_path):
+    boards = emulated_board(mode="app", heartbeat=0)
+    board = boards.board(0)
+    env_file = board_env(boards, picoctl, tmp_path, board)
 
     listed = run_entry(boards, env_file, "list")
     assert listed.returncode == 0, listed.stderr
@@ -86,12 +92,7 @@ def test_driver_info_reboot_list_and_errors_with_picoctls_status(emulated_board,
 def test_labgrids_pytest_plugin_gives_a_test_the_driver(emulated_board, picoctl, tmp_path):
     boards = emulated_board(mode="app", heartbeat=0)
     board = boards.board(0)
-    config, _ = exporter_yaml(boards, picoctl, tmp_path, f'bench-1 = "{board["serial"]}"\n')
-    env_file = tmp_path / "env.yaml"
-    env_file.write_text(yaml.safe_dump({
-        "targets": {"main": {"resources": {"USBFlashableDevice": {"match": config["bench-1"]["usb"]["match"]}},
-                             "drivers": {"PicoctlDriver": {"picoctl": picoctl, "timeout": 60}}}},
-        "imports": ["picoctl_labgrid"]}))
+    env_file = board_env(boards, picoctl, tmp_path, board)
     (tmp_path / "test_board.py").write_text(
         "def test_the_board_is_listed_in_its_app(target):\n"
         "    pico = target.get_driver('PicoctlDriver')\n"
