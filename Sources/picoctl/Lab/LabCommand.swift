@@ -22,6 +22,14 @@ struct LabgridExporterCommand: ParsableCommand {
             USBFlashableDevice `usb` matched by the port's ID_PATH, so the group serves the board in its app \
             and in BOOTSEL. Save it as the exporter's YAML: labgrid-exporter exporter.yaml. Exit 2 for an \
             unreadable inventory; a named board that is absent is left out with a note on stderr.
+
+            With --ser2net FILE, FILE gets a ser2net configuration (YAML) that serves each board's console on a \
+            fixed TCP port, --port-base plus the board's position in the inventory (0 for the first name), \
+            through udev's link to its tty (/dev/serial/by-id/… for a board named by unique id, by-path for \
+            one named by port; ser2net opens it per connection, so the port serves the board across resets). \
+            The board's `console` is then a NetworkSerialPort on that port, host {{ hostname }} (the \
+            exporter's --hostname). A board with no known link (no udev ID_PATH) keeps its USBSerialPort, \
+            with a note on stderr. Exit 3 when FILE cannot be written.
             """)
 
     @Option(help: ArgumentHelp("The inventory file naming boards (default: $PICOCTL_INVENTORY, else ~/.config/picoctl/boards.toml).",
@@ -31,15 +39,33 @@ struct LabgridExporterCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The console's baud rate in the configuration.", valueName: "baud"))
     var speed: Int = 115_200
 
+    @Option(help: ArgumentHelp("Write a ser2net configuration (YAML) serving each board's console on a fixed port to this file.",
+                               valueName: "path"))
+    var ser2net: String?
+
+    @Option(help: ArgumentHelp("With --ser2net: the TCP port of the inventory's first name; each next name gets the next port.",
+                               valueName: "port"))
+    var portBase: Int = Ser2netConsole.defaultPortBase
+
+    func validate() throws {
+        guard (1...65_535).contains(portBase) else { throw ValidationError("--port-base \(portBase) is not a TCP port (1-65535)") }
+    }
+
     func run() throws {
         let names: Inventory
         do { names = try Inventory.load(explicit: inventory) } catch {
             Diagnostics.error("\(error)")
             throw ExitStatus.invalidInput.exitCode
         }
+        if ser2net != nil, portBase + max(names.entries.count - 1, 0) > 65_535 {
+            Diagnostics.error("--port-base \(portBase) leaves no port for the inventory's \(names.entries.count) names (the last port would be \(portBase + names.entries.count - 1))")
+            throw ExitStatus.invalidInput.exitCode
+        }
         try DeviceFailure.reporting {
             let scanned = try USBContext().scan()
-            let pathIDs = (try? UDev().usbPathIDs()) ?? [:]
+            let udev = try? UDev()
+            let pathIDs = (try? udev?.usbPathIDs()) ?? [:]
+            let ttyLinks = ser2net == nil ? [] : (try? udev?.usbSerialLinks()) ?? []
             var learned: [USBPortPath: String] = [:]
             if names.entries.contains(where: { if case .serial = $0.target { true } else { false } }) {
                 // An RP2040 in BOOTSEL shows no unique serial: read it so the inventory's unique id finds it.
@@ -54,11 +80,29 @@ struct LabgridExporterCommand: ParsableCommand {
                 case .serial(let id): id.uppercased()
                 default: nil
                 }
-                groups.append(LabgridGroup(name: name, uniqueID: uniqueID, portPath: board.usb.portPath.description,
-                                           idPath: pathIDs[board.usb.portPath.description]))
+                let port = board.usb.portPath.description
+                var group = LabgridGroup(name: name, uniqueID: uniqueID, portPath: port, idPath: pathIDs[port])
+                if ser2net != nil, let index = names.entries.firstIndex(where: { $0.name == name }) {
+                    let links = ttyLinks.first { $0.portPath == port }?.links ?? []
+                    if let device = Ser2netConsole.link(namedByUniqueID: uniqueID != nil, ttyLinks: links, idPath: group.idPath) {
+                        group.console = Ser2netConsole(name: name, device: device,
+                                                       port: Ser2netConsole.port(base: portBase, inventoryIndex: index), speed: speed)
+                    } else {
+                        Diagnostics.warning("\(name): udev knows no link to its tty (no ID_PATH); its console stays a USBSerialPort that labgrid's exporter serves")
+                    }
+                }
+                groups.append(group)
             }
             for entry in names.entries where !groups.contains(where: { $0.name == entry.name }) {
                 Diagnostics.warning("\(entry.name) is not present; left out")
+            }
+            if let ser2net {
+                do {
+                    try FileIO.write(Array(Ser2netConsole.configuration(groups.compactMap(\.console)).utf8), to: ser2net)
+                } catch {
+                    Diagnostics.error("\(error)")
+                    throw ExitStatus.unreadable.exitCode
+                }
             }
             Terminal.output(String(LabgridGroup.exporterYAML(groups, speed: speed).dropLast()))
         }
@@ -75,8 +119,11 @@ struct LabgridGroup: Equatable {
     var portPath: String
     /// udev's `ID_PATH` of the USB port, when udev knows one.
     var idPath: String?
+    /// The console served by ser2net on a fixed port (`--ser2net`), else labgrid's USBSerialPort export.
+    var console: Ser2netConsole?
 
-    /// The exporter YAML for `groups`: a `console` (USBSerialPort) and a `usb` (USBFlashableDevice) each.
+    /// The exporter YAML for `groups`: a `console` (USBSerialPort, or a NetworkSerialPort for a console that
+    /// ser2net serves on a fixed port) and a `usb` (USBFlashableDevice) each.
     static func exporterYAML(_ groups: [LabgridGroup], speed: Int) -> String {
         // labgrid reads the file as a Jinja2 template whose line statements start with `#`: comments start with `##`.
         var out = "## labgrid exporter configuration from `picoctl lab labgrid-exporter`: one group per board.\n"
@@ -86,9 +133,15 @@ struct LabgridGroup: Equatable {
             let port = group.idPath.map { [("ID_PATH", $0)] } ?? [("sys_name", group.portPath)]
             let console = group.uniqueID.map { [("ID_SERIAL_SHORT", $0)] } ?? port.map { ("@" + $0.0, $0.1) }
             out += "\(group.name):\n"
-            out += "  console:\n    cls: USBSerialPort\n    match:\n"
-            out += console.map { "      \(quoted($0.0)): \(quoted($0.1))\n" }.joined()
-            out += "    speed: \(speed)\n"
+            if let fixed = group.console {
+                // An export class labgrid's exporter does not know is published as it is, always available.
+                out += "  console:\n    cls: NetworkSerialPort\n    host: \"{{ hostname }}\"\n"
+                out += "    port: \(fixed.port)\n    speed: \(fixed.speed)\n    protocol: rfc2217\n"
+            } else {
+                out += "  console:\n    cls: USBSerialPort\n    match:\n"
+                out += console.map { "      \(quoted($0.0)): \(quoted($0.1))\n" }.joined()
+                out += "    speed: \(speed)\n"
+            }
             out += "  usb:\n    cls: USBFlashableDevice\n    match:\n"
             out += (port + [("DEVTYPE", "usb_device")]).map { "      \(quoted($0.0)): \(quoted($0.1))\n" }.joined()
         }

@@ -4,6 +4,11 @@ Devices are added parent first and removed children first, with add/remove ueven
 every udev property, as systemd-udevd broadcasts them. umockdev 0.17's `remove_device()` leaves
 class/bus links and device nodes behind (re-adding the same path would then abort), so removal
 cleans them up.
+
+A device node's persistent links (its `DEVLINKS` property: `/dev/serial/by-id/…`, `/dev/serial/by-path/…`)
+are made in the testbed's /dev as udev makes them (relative symlinks to the node) and go with the
+device; an ioctl handler attached to the node serves them too, so a program that opens a link (ser2net)
+sees the same tty as one that opens the node.
 """
 from __future__ import annotations
 
@@ -58,6 +63,7 @@ class Testbed:
         self.lock = threading.RLock()
         self.present: dict[str, Record] = {}
         self.handlers: dict[str, object] = {}
+        self.links: dict[str, list[str]] = {}     # device node -> its DEVLINKS made in the testbed
         self.quiet = False                  # set on shutdown: no uevents while tearing down
 
     def add(self, records: list[Record], announce: bool = True) -> None:
@@ -66,6 +72,7 @@ class Testbed:
             for rec in records:
                 self.tb.add_from_string(rec.to_umockdev())
                 self.present[rec.syspath] = rec
+                self._link(rec)
             if announce:
                 for rec in records:
                     uevent.send(self.root, "add", rec.devpath, rec.properties)
@@ -78,15 +85,34 @@ class Testbed:
             uevent.send(self.root, action, rec.devpath, rec.properties)
 
     def attach(self, devnode: str, handler) -> None:
-        """Serves `devnode` with an ioctl handler, replacing one left from an earlier device."""
+        """Serves `devnode` and its links with an ioctl handler, replacing one left from an earlier device."""
         with self.lock:
-            if devnode in self.handlers:
-                try:
-                    self.tb.detach_ioctl(devnode)
-                except Exception:      # noqa: BLE001 - already gone
-                    pass
-            self.tb.attach_ioctl(devnode, handler)
-            self.handlers[devnode] = handler
+            for path in [devnode, *self.links.get(devnode, [])]:
+                self._detach(path)
+                self.tb.attach_ioctl(path, handler)
+                self.handlers[path] = handler
+
+    def _detach(self, path: str) -> None:
+        if self.handlers.pop(path, None) is not None:
+            try:
+                self.tb.detach_ioctl(path)
+            except Exception:      # noqa: BLE001 - already gone
+                pass
+
+    def _link(self, rec: Record) -> None:
+        """Makes the node's DEVLINKS in the testbed's /dev, relative as udev makes them."""
+        if not rec.node:
+            return
+        node = "/dev/" + rec.node
+        links = [link for link in rec.properties.get("DEVLINKS", "").split() if link.startswith("/dev/")]
+        for link in links:
+            path = self.root + link
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if os.path.islink(path):
+                os.unlink(path)
+            os.symlink(os.path.relpath(self.root + node, os.path.dirname(path)), path)
+        if links:
+            self.links[node] = links
 
     def remove(self, records: list[Record], announce: bool = True) -> None:
         """Sends "remove" uevents and deletes `records` children first, links and nodes included."""
@@ -109,6 +135,15 @@ class Testbed:
             links.append(f"sys/dev/char/{dev.strip()}")
         if rec.node:
             links += [f"dev/{rec.node}", "dev/.node/" + rec.node.replace("/", "_")]
+            node = "/dev/" + rec.node
+            for link in self.links.pop(node, []):
+                if self.handlers.get(link) is self.handlers.get(node):
+                    self._detach(link)
+                # Only while it still points here: a device that came back may own it again.
+                target = os.path.join(os.path.dirname(self.root + link), os.readlink(self.root + link)) \
+                    if os.path.islink(self.root + link) else None
+                if target and os.path.normpath(target) == os.path.normpath(self.root + node):
+                    os.unlink(self.root + link)
         for rel in links:
             path = os.path.join(self.root, rel)
             if os.path.islink(path) or os.path.isfile(path):

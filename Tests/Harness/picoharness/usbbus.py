@@ -137,6 +137,7 @@ class Enumeration:
     descriptors: DeviceDescriptors
     tty_index: int | None = None
     tty_udev: str = "normal"     # the tty's udev properties: normal, missing (no database) or stale
+    usb_udev: str = "normal"     # the USB device's: normal, or missing (no ID_* from udev's database)
 
     @property
     def name(self) -> str:
@@ -178,7 +179,7 @@ class Enumeration:
                         "DEVNAME": self.devnode, "BUSNUM": f"{self.bus:03d}", "DEVNUM": f"{self.devnum:03d}",
                         "MAJOR": "189", "MINOR": str(minor),
                         "PRODUCT": f"{d.vendor:x}/{d.product:x}/{d.bcd_device:x}",
-                        "TYPE": "{}/{}/{}".format(*d.device_class), **ids},
+                        "TYPE": "{}/{}/{}".format(*d.device_class), **(ids if self.usb_udev != "missing" else {})},
             attributes={"busnum": str(self.bus), "devnum": str(self.devnum), "speed": str(d.speed_mbps),
                         "dev": f"189:{minor}", "devpath": self.port, "bConfigurationValue": "1",
                         "bNumConfigurations": "1", "bNumInterfaces": f"{len(d.interfaces):2d}",
