@@ -11,7 +11,7 @@ import Testing
         let fd: Int32
         let port: UInt16
 
-        init() throws {
+        init(backlog: Int32 = 4) throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             self.fd = fd
             var address = sockaddr_in()
@@ -20,7 +20,7 @@ import Testing
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let bound = withUnsafeMutablePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                    bind(fd, pointer, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, pointer, &length) == 0
+                    bind(fd, pointer, length) == 0 && listen(fd, backlog) == 0 && getsockname(fd, pointer, &length) == 0
                 }
             }
             guard bound else { throw SerialError.ioFailed(path: "listener", call: "bind", errno: .current) }
@@ -44,6 +44,34 @@ import Testing
             }
             _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             return Array(received[0..<got])
+        }
+
+        /// Fills the accept queue (nothing is accepted) until the kernel drops the next SYN: a connection
+        /// to the listener then never completes, as with a host that does not answer. Returns the
+        /// connections that fill it (close them after the test).
+        func fillAcceptQueue() -> [Int32] {
+            var fillers: [Int32] = []
+            for _ in 0..<16 {
+                let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = port.bigEndian
+                _ = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                var pfd = pollfd(fd: client, events: Int16(POLLOUT), revents: 0)
+                var error: Int32 = 0
+                var size = socklen_t(MemoryLayout<Int32>.size)
+                // On loopback a connection the listener takes completes at once; one left waiting was dropped.
+                if poll(&pfd, 1, 500) == 1, getsockopt(client, SOL_SOCKET, SO_ERROR, &error, &size) == 0, error == 0 {
+                    fillers.append(client)
+                } else {
+                    Glibc.close(client)
+                    break
+                }
+            }
+            return fillers
         }
 
         deinit { Glibc.close(fd) }
@@ -103,5 +131,42 @@ import Testing
                                                               remote: try RemoteConsole(url: "tcp://127.0.0.1:\(port)")))
         let end = follower.run { _ in .continue }
         #expect(end == .failed(.openFailed(path: "tcp://127.0.0.1:\(port)", errno: .connectionRefused)))
+    }
+
+    @Test func aPeerThatNeverAnswersFailsTheConnectAfterTheConnectTimeout() throws {
+        let listener = try Listener(backlog: 0)
+        let fillers = listener.fillAcceptQueue()
+        defer { fillers.forEach { Glibc.close($0) } }
+        let url = "rfc2217://127.0.0.1:\(listener.port)"
+        // The whole follow may take an hour; each connection attempt only its connect timeout.
+        var options = FollowOptions(reconnect: false, timeoutNanoseconds: 3_600_000_000_000, remote: try RemoteConsole(url: url))
+        options.connectTimeoutNanoseconds = 100_000_000
+        let follower = try LogFollower(options: options)
+        var failures: [String] = []
+        let end = follower.run { event in
+            if case .openFailed(_, let error, let willRetry) = event { failures.append("\(error) \(willRetry)") }
+            return .continue
+        }
+        #expect(end == .failed(.openFailed(path: url, errno: .timedOut)))
+        #expect(failures.last == "\(SerialError.openFailed(path: url, errno: .timedOut)) false")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theFollowersDeadlineCapsAConnectToAPeerThatNeverAnswers() throws {
+        let listener = try Listener(backlog: 0)
+        let fillers = listener.fillAcceptQueue()
+        defer { fillers.forEach { Glibc.close($0) } }
+        // A connect timeout of an hour: only the follower's own timeout can end the attempt.
+        var options = FollowOptions(reconnect: true, timeoutNanoseconds: 300_000_000,
+                                    remote: try RemoteConsole(url: "tcp://127.0.0.1:\(listener.port)"))
+        options.connectTimeoutNanoseconds = 3_600_000_000_000
+        let follower = try LogFollower(options: options)
+        var connected = false
+        let end = follower.run { event in
+            if case .connected = event { connected = true }
+            return .continue
+        }
+        #expect(end == .timedOut)
+        #expect(!connected)
     }
 }

@@ -1,13 +1,16 @@
 """A whole labgrid lab on one machine, across a real network interface: two network namespaces joined
 by a veth pair. In the exporter's namespace: labgrid's coordinator, labgrid's exporter (its udev
-lookups served by the emulated board under the umockdev preload; it starts ser2net for the board's
-tty) and an sshd (labgrid runs commands on an exporter host over SSH). In the client's namespace:
-labgrid's client, `python -m picoctl_labgrid` and `picoctl monitor rfc2217://`.
+lookups served by the emulated board under the umockdev preload), ser2net run from the configuration
+`picoctl lab labgrid-exporter --ser2net` wrote (serving the board's tty through udev's link, made in the
+testbed as udev makes it, on a fixed port that the exporter publishes as a NetworkSerialPort) and an sshd
+(labgrid runs commands on an exporter host over SSH). In the client's namespace: labgrid's client,
+`python -m picoctl_labgrid` and `picoctl monitor rfc2217://`.
 
 The test flashes the companion firmware through the labgrid driver, reads its banner through
-labgrid's serial port, follows its heartbeats with `picoctl monitor rfc2217://` up to a board reset
-(labgrid's exporter then serves the board on a new port, where a new monitor sees them again), and
-follows them across another reset with `picoctl monitor` run on the exporter host by the driver. Namespaces, keys and configuration are created by the test and removed after it.
+labgrid's serial port, follows its heartbeats with one `picoctl monitor rfc2217://` across a board
+reset (ser2net drops the connection when the tty hangs up and serves the board again on the same port
+once it is back), and follows them across another reset with `picoctl monitor` run on the exporter host
+by the driver. Namespaces, keys and configuration are created by the test and removed after it.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ FIRMWARE_UF2 = REPO / "Firmware" / "build" / "picoctl-companion.uf2"
 BIN = Path(sys.executable).parent
 EXPORTER_IP, CLIENT_IP = "10.231.0.1", "10.231.0.2"
 COORDINATOR = f"{EXPORTER_IP}:20408"
+CONSOLE_PORT = 20500     # --port-base: the console port of the inventory's first name
 
 
 def run(argv, **kw) -> subprocess.CompletedProcess:
@@ -158,16 +162,19 @@ def ssh_setup(tmp: Path) -> tuple[Path, Path]:
 
 
 def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_board, picoctl, lab, companion, tmp_path):
-    boards = emulated_board(kind="rp2040py")
+    # The harness hangs the tty up when the board leaves, as the kernel does (ser2net then drops its client).
+    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "bootsel", "tty_hangup": True}])
     boards.wait(0, mode="bootsel", timeout=120)
     board = boards.board(0)
     preload = {"UMOCKDEV_DIR": boards.env["UMOCKDEV_DIR"], "LD_PRELOAD": boards.env["LD_PRELOAD"]}
     plain = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "UMOCKDEV_DIR")}
 
-    # The exporter host: picoctl's configuration for the named board, sshd, coordinator, exporter.
+    # The exporter host: picoctl's configurations for the named board (exporter and ser2net), sshd,
+    # coordinator, ser2net, exporter.
     inventory = tmp_path / "boards.toml"
     inventory.write_text(f'pico-1 = "port:{board["port"]}"\n')
-    exported = boards.run([picoctl, "lab", "labgrid-exporter", "--inventory", str(inventory)], timeout=60)
+    exported = boards.run([picoctl, "lab", "labgrid-exporter", "--inventory", str(inventory), "--ser2net",
+                           str(tmp_path / "ser2net.yaml"), "--port-base", str(CONSOLE_PORT)], timeout=60)
     assert exported.returncode == 0, exported.stderr
     (tmp_path / "exporter.yaml").write_text(exported.stdout)
     on_exporter = tmp_path / "picoctl-on-exporter"      # picoctl as the exporter host runs it: with its devices
@@ -180,6 +187,9 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
               env=plain)
     lab.start("coordinator", lab.exp, [str(BIN / "labgrid-coordinator"), "-l", COORDINATOR], env=plain)
     lab.wait_listening(lab.exp, EXPORTER_IP, 20408)
+    ser2net = shutil.which("ser2net") or "/usr/sbin/ser2net"
+    lab.start("ser2net", lab.exp, ["env", *(f"{k}={v}" for k, v in preload.items()), ser2net, "-d", "-n", "-c",
+                                   str(tmp_path / "ser2net.yaml")], env=plain)
     lab.start("exporter", lab.exp, ["env", *(f"{k}={v}" for k, v in preload.items()), str(BIN / "labgrid-exporter"),
                                     "-c", COORDINATOR, "--hostname", EXPORTER_IP, "-n", "exp", str(tmp_path / "exporter.yaml")],
               env=plain)
@@ -199,8 +209,9 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    console = f"rfc2217://{EXPORTER_IP}:{CONSOLE_PORT}"   # published from the start: ser2net serves it whenever the board is there
     assert lab_view() == [{"name": "pico-1", "exporter": "exp", "host": EXPORTER_IP, "port": board["port"],
-                           "mode": "bootsel", "console": None, "place": None}]
+                           "mode": "bootsel", "console": console, "place": None}]
     for step in (["create"], ["add-match", "exp/pico-1/*"], ["acquire"]):
         done = lab.in_ns(lab.cli, client + step, env=client_env)
         assert done.returncode == 0, f"labgrid-client {step}: {done.stderr}\n{lab.tail()}"
@@ -216,6 +227,7 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
                         env=client_env, timeout=300)
     assert flashed.returncode == 0, f"{flashed.stderr}\n{lab.tail()}"
     assert json.loads(flashed.stdout)["event"] == "finished"
+    boards.wait(0, mode="app", timeout=120)
 
     # The banner through labgrid's serial port (ser2net on the exporter host, RFC 2217 across the veth).
     banner = lab.in_ns(lab.cli, [venv_python(), str(Path(__file__).parent / "lab_client.py"), str(env_file), "banner",
@@ -223,15 +235,15 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
     assert banner.returncode == 0, f"{banner.stdout}\n{banner.stderr}\n{lab.tail()}"
     assert "picoctl-companion 0.1.0 id " in banner.stdout
     view = lab_view()
-    assert [(r["name"], r["mode"], r["place"]) for r in view] == [("pico-1", "app", "pico-1")]
-    assert view[0]["console"].startswith(f"rfc2217://{EXPORTER_IP}:")
+    assert [(r["name"], r["mode"], r["place"], r["console"]) for r in view] == [("pico-1", "app", "pico-1", console)]
 
-    # picoctl monitor on the exported port: heartbeats, then the board resets and the server drops the connection.
+    # One picoctl monitor on the exported port: heartbeats, the board resets (ser2net drops the connection),
+    # heartbeats again on the same port.
     where = json.loads(lab.in_ns(lab.cli, [venv_python(), str(Path(__file__).parent / "lab_client.py"), str(env_file), "port"],
                                  env=client_env).stdout)
-    assert where["host"] == EXPORTER_IP
+    assert where == {"host": EXPORTER_IP, "port": CONSOLE_PORT}
     monitor_log = tmp_path / "monitor.json"
-    monitor = subprocess.Popen(["ip", "netns", "exec", lab.cli, picoctl, "monitor", f"rfc2217://{EXPORTER_IP}:{where['port']}",
+    monitor = subprocess.Popen(["ip", "netns", "exec", lab.cli, picoctl, "monitor", console,
                                 "--json", "--timeout", "120"], stdout=monitor_log.open("wb"), stderr=subprocess.PIPE,
                                env=plain, start_new_session=True)
     lab.procs.append(monitor)
@@ -249,17 +261,17 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
     reset = lab.in_ns(lab.cli, [venv_python(), "-m", "picoctl_labgrid", "-c", str(env_file), "reboot"], env=client_env)
     assert reset.returncode == 0, reset.stderr
     wait_monitor(lambda ev: any(e["event"] == "disconnected" for e in ev), "disconnect after the reset")
-    # labgrid's exporter serves the board again once it is back (ser2net on a port it picks anew).
-    again = json.loads(lab.in_ns(lab.cli, [venv_python(), str(Path(__file__).parent / "lab_client.py"), str(env_file), "port"],
-                                 env=client_env).stdout)
-    if again["port"] == where["port"]:
-        wait_monitor(lambda ev: [e["event"] for e in ev].count("reconnected") >= 1
-                     and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("heartbeat"), "heartbeat after the reset")
-    else:
-        after = lab.in_ns(lab.cli, [picoctl, "monitor", f"rfc2217://{EXPORTER_IP}:{again['port']}", "--json",
-                                    "--expect", "^heartbeat", "--timeout", "60"], env=plain, timeout=90)
-        assert after.returncode == 0, after.stderr
-        assert json.loads(after.stdout.splitlines()[-1])["reason"] == "expected"
+    wait_monitor(lambda ev: "reconnected" in [e["event"] for e in ev]
+                 and any(e["event"] == "line" and e["text"].startswith("picoctl-companion") for e in ev)
+                 and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("heartbeat"), "heartbeat after the reset",
+                 timeout=120)
+    events = monitor_events()
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "connected" and kinds.index("disconnected") < kinds.index("reconnected")
+    lines = [e["text"] for e in events if e["event"] == "line"]
+    first_heartbeat = next(i for i, t in enumerate(lines) if t.startswith("heartbeat"))
+    banner_after = max(i for i, t in enumerate(lines) if t.startswith("picoctl-companion"))
+    assert first_heartbeat < banner_after and lines[-1].startswith("heartbeat")
     os.killpg(monitor.pid, signal.SIGINT)
     assert monitor.wait(15) == 130
 
