@@ -88,7 +88,8 @@ struct LabgridExporterCommand: ParsableCommand {
                         group.console = Ser2netConsole(name: name, device: device,
                                                        port: Ser2netConsole.port(base: portBase, inventoryIndex: index), speed: speed)
                     } else {
-                        Diagnostics.warning("\(name): udev knows no link to its tty (no ID_PATH); its console stays a USBSerialPort that labgrid's exporter serves")
+                        let why = group.idPath == nil ? "no ID_PATH" : "its link has characters ser2net would split on"
+                        Diagnostics.warning("\(name): udev knows no link to its tty (\(why)); its console stays a USBSerialPort that labgrid's exporter serves")
                     }
                 }
                 groups.append(group)
