@@ -59,6 +59,10 @@ import Testing
             """)
     }
 
+    @Test func withoutConsolesTheConfigurationIsAnEmptyMapping() {
+        #expect(Ser2netConsole.configuration([]).hasSuffix("follows the board across resets).\n{}\n"))
+    }
+
     @Test func namesThatCollideAsAnchorsGetTheirPort() {
         let text = Ser2netConsole.configuration([
             Ser2netConsole(name: "a b", device: byID, port: 30_000, speed: 115_200),

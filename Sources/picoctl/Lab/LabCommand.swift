@@ -49,6 +49,7 @@ struct LabgridExporterCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...65_535).contains(portBase) else { throw ValidationError("--port-base \(portBase) is not a TCP port (1-65535)") }
+        if ser2net == "-" { throw ValidationError("--ser2net needs a file: standard output carries the exporter configuration") }
     }
 
     func run() throws {

@@ -55,6 +55,7 @@ struct Ser2netConsole: Equatable {
             # follows the board across resets).
 
             """
+        if consoles.isEmpty { return out + "{}\n" }   // no connections: an empty mapping (an empty document is an error to ser2net)
         var anchors: Set<String> = []
         for console in consoles {
             var anchor = String(console.name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })

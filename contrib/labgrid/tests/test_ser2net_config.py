@@ -108,6 +108,7 @@ def test_without_udevs_database_the_board_is_matched_by_sysfs_name_and_keeps_a_u
     board = boards.board(0)
     done, text = generate(boards, picoctl, tmp_path, f'rig = "port:{board["port"]}"\n')
     assert ser2net_connections(text) == {}
+    assert text.endswith("\n{}\n")     # an empty mapping: ser2net starts with no connection
     assert "rig: udev knows no link to its tty (no ID_PATH)" in done.stderr
     config = yaml.safe_load(done.stdout)
     assert config["rig"]["console"] == {"cls": "USBSerialPort", "match": {"@sys_name": board["port"]}, "speed": 115200}
@@ -137,6 +138,12 @@ def test_port_base_that_leaves_no_port_for_every_name_is_refused(emulated_board,
     assert not (tmp_path / "s.yaml").exists()
     bad = boards.run([picoctl, "lab", "labgrid-exporter", "--ser2net", str(tmp_path / "s.yaml"), "--port-base", "0"])
     assert bad.returncode == 64 and "--port-base 0 is not a TCP port" in bad.stderr
+    stdout = boards.run([picoctl, "lab", "labgrid-exporter", "--ser2net", "-"])
+    assert stdout.returncode == 64 and "--ser2net needs a file" in stdout.stderr
+    unwritable = boards.run([picoctl, "lab", "labgrid-exporter", "--inventory", str(inventory), "--ser2net",
+                             str(tmp_path / "no-such-folder" / "s.yaml")])
+    assert unwritable.returncode == 3 and "cannot write" in unwritable.stderr
+    assert unwritable.stdout == ""
 
 
 def free_port() -> int:
