@@ -208,3 +208,22 @@ def test_flash_all_reports_boards_that_stay_in_bootsel(emulated_board, tmp_path)
     results = [e for e in json_lines(forced.stdout) if e["event"] == "board-result"]
     assert [r["result"] for r in results] == ["failed", "failed"], results
     assert all("came back in BOOTSEL" in r["error"] for r in results), results
+
+
+def test_erase_sizes_a_flash_whose_start_is_blank_instead_of_stopping_a_program_for_nothing(emulated_board):
+    """An RP2350 running a program (from RAM, or from a later partition) whose flash start is blank and
+    whose OTP names no flash size: `erase` used to send it to BOOTSEL and then refuse (exit 2), the
+    program stopped for nothing. It now finds the size from a marker it writes at the start of flash
+    (aliasing of reads) and erases exactly that flash."""
+    boards = emulated_board(boards=[{"kind": "sim-rp2350", "mode": "app", "flash_devinfo": 0x0C00, "flash_size": 2 * 1024 * 1024}])
+    boards.write_flash(0, 0, b"\xff" * 4096)
+    boards.write_flash(0, 0x10_0000, pattern(4096))
+    boards.write_flash(0, 0x1F_F000, pattern(4096, seed=3))
+    r = picoctl(boards, "erase", "--json")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    result = json.loads(r.stdout)
+    assert (result["start"], result["end"], result["bytes"]) == ("0x10000000", "0x10200000", 2 * 1024 * 1024), result
+    assert (result["board"]["was"], result["board"]["now"]) == ("app", "bootsel"), result
+    for offset in (0, 0x10_0000, 0x1F_F000):                                # the marker went with the rest
+        assert boards.read_flash(0, offset, 4096) == b"\xff" * 4096, hex(offset)
+    settled(boards, mode="bootsel")
