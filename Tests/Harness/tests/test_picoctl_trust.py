@@ -37,6 +37,13 @@ def rp2350_program(size=8192):
     return (head + pattern(size))[:size]
 
 
+def uf2(address, payload, family):
+    """One UF2 block per 256 bytes of `payload` from `address`, with `family`."""
+    pages = [payload[i:i + 256].ljust(256, b"\0") for i in range(0, len(payload), 256)]
+    return b"".join(struct.pack("<IIIIIIII", 0x0A324655, 0x9E5D5157, 0x2000, address + 256 * n, 256, n, len(pages), family)
+                    + page.ljust(476, b"\0") + struct.pack("<I", 0x0AB16F30) for n, page in enumerate(pages))
+
+
 def write(tmp_path, name, data):
     path = tmp_path / name
     path.write_bytes(data)
@@ -227,3 +234,15 @@ def test_erase_sizes_a_flash_whose_start_is_blank_instead_of_stopping_a_program_
     for offset in (0, 0x10_0000, 0x1F_F000):                                # the marker went with the rest
         assert boards.read_flash(0, offset, 4096) == b"\xff" * 4096, hex(offset)
     settled(boards, mode="bootsel")
+
+
+@pytest.mark.parametrize("kind,family", [("sim-rp2040", 0xE48BFF59), ("sim-rp2350", 0xE48BFF56)])
+def test_verify_refuses_a_family_the_chip_cannot_run_as_flash_does(emulated_board, tmp_path, kind, family):
+    boards = emulated_board(kind=kind, mode="app")
+    other = write(tmp_path, "other.uf2", uf2(0x1000_0000, pattern(4096), family))
+    for command in ("flash", "verify"):
+        r = picoctl(boards, command, other)
+        assert r.returncode == 2 and "the image is for family" in r.stderr and "--force" in r.stderr, (command, r.stderr)
+        assert (boards.board(0)["mode"], boards.board(0)["boots"]) == ("app", 1), (command, r.stderr)
+    forced = picoctl(boards, "verify", other, "--force")                  # compared: the board holds another program
+    assert forced.returncode == 1 and "differs from" in forced.stderr, (forced.stdout, forced.stderr)
