@@ -101,7 +101,7 @@ struct FlashAll {
         let (family, image) = FlashCommand.choose(input.firmware, for: session.chip)
         flashOptions.family = family
         let summary = try session.run { try $0.flash(image, options: flashOptions) }
-        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait, note: nil) : session.leftInBootsel
         if after.didNotBoot {
             throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
         }

@@ -3,6 +3,8 @@ the built picoctl: input checked before a board is touched, read-only commands p
 program back, and a reboot is reported as what the board came back as.
 """
 import json
+import os
+import shutil
 import struct
 from pathlib import Path
 
@@ -185,6 +187,17 @@ def test_a_program_without_usb_is_reported_as_such(emulated_board, tmp_path):
     text = picoctl(boards, "flash", path)
     assert text.returncode == 0, text.stderr
     assert "left BOOTSEL; no USB device (the program has no USB stdio)" in text.stdout
+    assert "waiting up to" not in text.stderr                            # a status line: on a terminal only
+    # Nothing on the bus tells a program without USB from a slow one before the wait ends, so on a
+    # terminal a line says what is awaited once the board has been gone two seconds, before the verdict.
+    if shutil.which("script"):
+        boards.plug(0, bootsel=True)
+        boards.wait(0, mode="bootsel", timeout=10)
+        tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path}", "/dev/null"], timeout=120,
+                         env=boards.preload_env(dict(os.environ)))
+        assert tty.returncode == 0, tty.stdout
+        waiting = tty.stdout.find("1-1: left BOOTSEL; waiting up to 10 s for its program to show on USB")
+        assert 0 <= waiting < tty.stdout.find("left BOOTSEL; no USB device (the program has no USB stdio)"), tty.stdout
 
 
 def test_reboot_of_a_board_without_a_program_fails_with_its_own_status(emulated_board):
