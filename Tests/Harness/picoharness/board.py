@@ -169,6 +169,7 @@ class Board:
             if self.tty_handler:
                 self.tty_handler.gone = True
             if self.pty:
+                self.pty.hang_up()
                 self.pty.close()
                 self.pty = None
             self.testbed.remove(records)
