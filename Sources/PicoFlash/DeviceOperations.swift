@@ -83,14 +83,54 @@ extension FlashExecutor {
             try device { () throws(PicobootError) in try connection.exitXIP() }
             let helperReady = try loadHelperIfAny()
             try checkInsideFlash(range, size: learnFlashSizeHoldingAccess(helperReady: helperReady))
-            if try eraseWithHelperIfReady(range, helperReady: helperReady) { return }     // RP2040: 64 KiB block erases
-            var address = range.start
-            while UInt64(address) < range.end {
-                let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
-                try device { () throws(PicobootError) in try connection.erase(address: address, size: size) }
-                address += size
-                onEvent(.progress(.erase, done: UInt64(address - range.start), total: range.count))
-            }
+            try eraseHoldingAccess(range, helperReady: helperReady, chunk: chunk)
+        }
+    }
+
+    /// Erases the whole flash (`erase` without a range) and returns the range erased with the size
+    /// it found. The size is learnt as `erase` learns it; when nothing tells it (the start of flash
+    /// is blank and the board names no size), the first sector is erased and a marker written there,
+    /// so that aliasing shows where the flash wraps; the marker goes with the rest of the flash.
+    public func eraseAll(chunk: UInt32 = 64 * 1024) throws(FlashError) -> (range: AddressRange, size: FlashSize) {
+        try withExclusiveAccess { () throws(FlashError) -> (range: AddressRange, size: FlashSize) in
+            try device { () throws(PicobootError) in try connection.exitXIP() }
+            let helperReady = try loadHelperIfAny()
+            let size: FlashSize
+            if let learnt = try learnFlashSizeHoldingAccess(helperReady: helperReady) { size = learnt } else { size = try sizeByMarker() }
+            let range = AddressRange(start: chip.flash.start, end: UInt64(chip.flash.start) + UInt64(size.bytes))
+            try eraseHoldingAccess(range, helperReady: helperReady, chunk: chunk)
+            return (range, size)
+        }
+    }
+
+    /// 1 KiB that no erased or programmed flash start is likely to repeat: the whole-flash erase's
+    /// marker for the aliasing probe.
+    static let sizeMarker: [UInt8] = (0..<1024).map { UInt8(truncatingIfNeeded: $0 &* 167 &+ 0x5A ^ ($0 >> 3)) }
+
+    /// The flash size by aliasing of a marker (exclusive access held, XIP exited): the first sector is
+    /// erased and the marker written at the start of flash. A marker that repeats nowhere within one
+    /// chip select (16 MiB) means that chip select is full.
+    func sizeByMarker() throws(FlashError) -> FlashSize {
+        let base = chip.flash.start
+        try device { () throws(PicobootError) in try connection.erase(address: base, size: chip.sectorSize) }
+        try device { () throws(PicobootError) in try connection.write(address: base, bytes: Self.sizeMarker) }
+        switch try probeAliasing(probe: UInt32(Self.sizeMarker.count)) {
+        case .size(let bytes), .atLeast(let bytes): return FlashSize(bytes: bytes, source: .aliasing)
+        case .undetermined:
+            throw .unexpectedAnswer(command: "READ 0x\(String(base, radix: 16))", detail: "the size marker written at the start of flash reads back uniform")
+        }
+    }
+
+    /// Erases `range` (checked, inside the flash), exclusive access held and XIP exited: the RP2040
+    /// helper's 64 KiB block erases when it is ready, else FLASH_ERASE in `chunk`s; `.erase` progress.
+    func eraseHoldingAccess(_ range: AddressRange, helperReady: Bool, chunk: UInt32) throws(FlashError) {
+        if try eraseWithHelperIfReady(range, helperReady: helperReady) { return }     // RP2040: 64 KiB block erases
+        var address = range.start
+        while UInt64(address) < range.end {
+            let size = UInt32(min(UInt64(chunk), range.end - UInt64(address)))
+            try device { () throws(PicobootError) in try connection.erase(address: address, size: size) }
+            address += size
+            onEvent(.progress(.erase, done: UInt64(address - range.start), total: range.count))
         }
     }
 

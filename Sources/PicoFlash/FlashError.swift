@@ -67,7 +67,7 @@ public enum FlashError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What the user can do about it, when there is something.
     public var fix: String? {
         switch self {
-        case .familyMismatch: "build the image for this board, or pass --force to flash it anyway"
+        case .familyMismatch: "build the image for this board, or pass --force to use it anyway"
         case .emptyImage: "check that the file holds loadable data"
         case .outsideMemory, .mixedFlashAndRAM: "check the image's addresses against the board (flash 0x10000000, RAM 0x20000000)"
         case .beyondFlash: "use a smaller image or a board with more flash"

@@ -92,7 +92,7 @@ public struct FlashSummary: Hashable, Sendable {
     /// Share of the touched sectors skipped as unchanged (0...1).
     public var skippedShare: Double { plan.skippedShare }
 
-    /// `flashed 1048576 bytes in 2.1 s (499 KiB/s), 12 of 256 sectors skipped (5%), modelled board time 14.2 s`.
+    /// `flashed 1048576 bytes in 2.1 s (499 KiB/s), 12 of 256 sectors unchanged (5%), modelled board time 14.2 s`.
     public var description: String {
         if dryRun {
             return "dry run: \(plan.pageCount) page(s) would be written and \(plan.sectorsToErase.count) sector(s) erased; "
@@ -101,7 +101,7 @@ public struct FlashSummary: Hashable, Sendable {
         let kib = Int((throughput / 1024).rounded())
         var text = "\(plan.kind == .ram ? "loaded" : "flashed") \(imageBytes) bytes in \(format(wallTime)) (\(kib) KiB/s)"
         if plan.kind == .flash {
-            text += ", \(plan.sectorsSkipped) of \(plan.sectors.count) sectors skipped (\(Int((skippedShare * 100).rounded()))%)"
+            text += ", \(plan.sectorsSkipped) of \(plan.sectors.count) sectors unchanged (\(Int((skippedShare * 100).rounded()))%)"
         }
         text += phaseTimes.isEmpty ? "" : " (\(phaseDescription))"
         if plan.kind == .flash { text += " with \(plan.erase == .helperBlocks ? "the RAM helper" : "plain PICOBOOT")" }

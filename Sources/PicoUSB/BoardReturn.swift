@@ -74,13 +74,28 @@ extension USBContext {
     /// what it came back as. Without `waitForReturn` it returns `.left` as soon as the old
     /// enumeration is gone. `leaveTimeout` bounds the wait for the departure, `timeout` the whole wait.
     /// libusb hotplug events; where libusb has none, the bus is scanned every 50 ms.
+    ///
+    /// Nothing on the bus tells a program without USB from one slow to start its USB: both leave
+    /// BOOTSEL and show nothing. So a program without USB is only known when `timeout` runs out;
+    /// `waiting` runs once, `quietAfterLeave` after the old enumeration left with nothing back yet,
+    /// so that the caller can say what it is waiting for.
     public func waitForReturn(of board: PicoDevice, leaveTimeout: Duration, timeout: Duration,
-                              waitForReturn: Bool = true) throws(PicoUSBError) -> BoardReturn {
+                              waitForReturn: Bool = true, quietAfterLeave: Duration = .seconds(2),
+                              waiting: () -> Void = {}) throws(PicoUSBError) -> BoardReturn {
         let clock = ContinuousClock()
         let start = clock.now
         var tracker = BoardReturnTracker(old: board)
+        var leftAt: ContinuousClock.Instant?, saidWaiting = false
         func done() -> Bool {
             if tracker.outcome != nil { return true }
+            if tracker.oldLeft && waitForReturn && !saidWaiting {
+                let now = clock.now
+                if now - (leftAt ?? now) >= quietAfterLeave {
+                    saidWaiting = true
+                    waiting()
+                }
+                leftAt = leftAt ?? now
+            }
             if tracker.oldLeft && !waitForReturn { return true }
             return !tracker.oldLeft && clock.now - start >= leaveTimeout
         }

@@ -94,6 +94,26 @@ import UF2
         }
     }
 
+    @Test func eraseAllSizesABlankStartByAMarkerAndErasesJustTheFlash() throws {
+        // RP2350 whose OTP names no size, flash start blank: aliasing alone cannot tell.
+        for size: UInt32 in [1 << 20, 2 << 20] {
+            let rig = Rig(chip: .rp2350, flashSize: size)
+            rig.board.flashDeviceInfo = .bootromDefault
+            rig.board.preload(flashAt: base + size / 2, pattern(4096, seed: 5))
+            #expect(try rig.executor.learnFlashSize() == nil)
+            let (range, found) = try rig.executor.eraseAll()
+            #expect(range == AddressRange(start: base, end: UInt64(base) + UInt64(size)))
+            #expect(found == FlashSize(bytes: size, source: .aliasing))
+            #expect(rig.flashBytes(base, 4096) == [UInt8](repeating: 0xFF, count: 4096))       // the marker went too
+            #expect(rig.flashBytes(base + size / 2, 4096) == [UInt8](repeating: 0xFF, count: 4096))
+            #expect(rig.board.exclusiveAccess == .shared)
+        }
+        // A size the board tells needs no marker: nothing is written.
+        let told = filledRig(helperRig(flashSize: 2 << 20))
+        #expect(try told.executor.eraseAll().size.source == .jedecID(manufacturer: 0xEF, memoryType: 0x40, capacity: 0x15))
+        #expect(told.board.statistics.pagePrograms == 0)
+    }
+
     @Test func theDryRunShowsTheSizeAndItsSource() throws {
         let rig = helperRig(flashSize: 2 << 20)
         var options = FlashOptions()

@@ -90,21 +90,29 @@ extension DeviceSession {
 
     /// After the board was told to start its program: closes the session and waits (hotplug, at most
     /// `reappearTimeout`) until the old BOOTSEL device has left and, unless `waitForReturn` is false,
-    /// until the board is back; says what it came back as.
-    func awaitReturn(waitForReturn: Bool = true) throws -> BoardAftermath {
+    /// until the board is back; says what it came back as. `note` receives the waiting line.
+    func awaitReturn(waitForReturn: Bool = true, note: ((String) -> Void)? = DeviceSession.waitingNote) throws -> BoardAftermath {
         close()
         return try Self.awaitReturn(of: board, before: tookFromApp == nil ? .bootsel : .app, context: context,
-                                    waitForReturn: waitForReturn)
+                                    waitForReturn: waitForReturn, note: note)
     }
 
     /// Waits until `board`, told to start its program a moment ago, has left and (unless
-    /// `waitForReturn` is false) is back; what it came back as. `before`: its mode when the command started.
+    /// `waitForReturn` is false) is back; what it came back as. `before`: its mode when the command
+    /// started. When the board has been gone two seconds with nothing back, `note` gets one line that
+    /// says what is awaited (nothing on the bus tells a program without USB from a slow one sooner).
     static func awaitReturn(of board: PicoDevice, before: PicoMode, context: USBContext,
-                            waitForReturn: Bool = true) throws -> BoardAftermath {
+                            waitForReturn: Bool = true, note: ((String) -> Void)? = waitingNote) throws -> BoardAftermath {
         let back = try context.waitForReturn(of: board, leaveTimeout: leaveTimeout, timeout: reappearTimeout,
-                                             waitForReturn: waitForReturn)
+                                             waitForReturn: waitForReturn, waiting: {
+            note?("\(board.usb.portPath): left BOOTSEL; waiting up to \(reappearTimeout.components.seconds) s for its program to show on USB "
+                  + "(one without USB stdio shows nothing)")
+        })
         return BoardAftermath(before: before, action: .rebooted(back))
     }
+
+    /// The waiting line's default place: stderr when it is a terminal (a status line, like the bars).
+    static var waitingNote: ((String) -> Void)? { Terminal.stderrIsTTY ? { Terminal.error($0) } : nil }
 
     /// The board left in BOOTSEL: untouched when it was there already, else taken out of its program.
     var leftInBootsel: BoardAftermath {

@@ -7,7 +7,7 @@ struct EraseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erase",
         abstract: "Erase a board's flash: all of it, or --range START..END or START+SIZE (multiples of 4096); a range past the end of the flash is refused (exit 2).",
-        discussion: "The range is checked before the board is touched. A board running a program is sent to BOOTSEL and stays there (its flash no longer holds the program).")
+        discussion: "The range is checked before the board is touched. Without --range the flash size is learnt from the board; when nothing tells it (a blank start of flash and no size in OTP), a marker is written at the start of flash to see where reads wrap, and erased with the rest. A board running a program is sent to BOOTSEL and stays there (its flash no longer holds the program).")
 
     @OptionGroup var board: BoardOptions
     @OptionGroup var range: RangeOption
@@ -27,9 +27,14 @@ struct EraseCommand: ParsableCommand {
             }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes
-            let area = try range.range ?? session.wholeFlash()
             let start = ContinuousClock.now
-            try session.run { try $0.erase(area) }
+            let area: AddressRange
+            if let given = range.range {
+                try session.run { try $0.erase(given) }
+                area = given
+            } else {
+                area = try session.run { try $0.eraseAll() }.range
+            }
             renderer.endBar()
             let elapsed = ContinuousClock.now - start
             if json {

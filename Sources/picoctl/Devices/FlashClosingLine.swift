@@ -5,15 +5,17 @@ import PicoFlash
 ///
 ///     flashed 23 KiB in 0.66 s, 0/6 sectors unchanged; running "hello_usb" (E660…)
 ///     up to date: 6/6 sectors unchanged (0.12 s); running "hello_usb" (E660…)
+///
+/// `flash` ends with it and `flash --all` gives each board the same line.
 enum FlashClosingLine {
-    static func text(_ summary: FlashSummary, after: BoardAftermath) -> String {
+    static func text(_ summary: FlashSummary, after: BoardAftermath?) -> String {
         let plan = summary.plan
         let sectors = "\(plan.sectorsSkipped)/\(plan.sectors.count) sectors unchanged"
         let seconds = ProgressBar.time(summary.wallTime.secondsValue)
         var text = plan.bytesToWrite == 0 && plan.kind == .flash
             ? "up to date: \(sectors) (\(seconds))"
             : "\(plan.kind == .ram ? "loaded" : "flashed") \(size(summary.imageBytes)) in \(seconds)" + (plan.kind == .flash ? ", \(sectors)" : "")
-        if let board = after.shortSentence { text += "; \(board)" }
+        if let board = after?.shortSentence { text += "; \(board)" }
         return text
     }
 

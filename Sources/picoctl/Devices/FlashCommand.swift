@@ -157,9 +157,12 @@ struct FlashCommand: ParsableCommand {
     }
 
     /// The image for a family the chip accepts when the file carries several, else the file's main
-    /// one. A BIN file names no family, so it is never refused for one.
+    /// one. A BIN file names no family, so it is never refused for one; nor is an ELF file that nothing
+    /// marks as RP2350 (RISC-V, an IMAGE_DEF, RP2350-only addresses): its RP2040 family is the reader's
+    /// fallback, not the file's word (the boot checks still judge whether it can start).
     static func choose(_ firmware: FirmwareFile, for chip: Chip) -> (Family?, MemoryImage) {
         if firmware.format == .bin { return (nil, firmware.image) }
+        if firmware.format == .elf, firmware.family == .rp2040, !chip.families.contains(.rp2040) { return (nil, firmware.image) }
         if let (family, image) = firmware.imagesByFamily.sorted(by: { $0.key.rawValue < $1.key.rawValue })
             .first(where: { chip.families.contains($0.key) && $0.key != .absolute && $0.key != .data }) {
             return (family, image)

@@ -30,6 +30,18 @@ struct FlashInput {
     /// Throws (exit 2) when a flash of this file onto `chip` breaks a rule: a family for another chip,
     /// an image outside its memory, or (unless `--force`) an error finding, each printed.
     func check(_ chip: Chip) throws {
+        try Self.checkTarget(firmware, chip: chip, force: force)
+        guard !force else { return }
+        let errors = errors(for: chip)
+        guard !errors.isEmpty else { return }
+        let lines = errors.prefix(10).map { "  error [\($0.rule)]: \($0.message)" }
+        throw DeviceFailure.invalidInput("\(path) breaks \(errors.count) rule(s) for the \(chip.name); the board was not touched:\n"
+                                         + lines.joined(separator: "\n") + "\n  (check it with `picoctl uf2 validate`; flash it anyway with --force)")
+    }
+
+    /// Throws (exit 2) when the image `firmware` gives `chip` cannot go onto it: a family for another
+    /// chip (unless `force`), or an image outside its memory. `flash` and `verify` judge a file so.
+    static func checkTarget(_ firmware: FirmwareFile, chip: Chip, force: Bool) throws {
         let (family, image) = FlashCommand.choose(firmware, for: chip)
         do {
             try FlashPlanner.checkFamily(family, chip: chip, force: force)
@@ -37,12 +49,6 @@ struct FlashInput {
         } catch {
             throw DeviceFailure.flash(error)
         }
-        guard !force else { return }
-        let errors = errors(for: chip)
-        guard !errors.isEmpty else { return }
-        let lines = errors.prefix(10).map { "  error [\($0.rule)]: \($0.message)" }
-        throw DeviceFailure.invalidInput("\(path) breaks \(errors.count) rule(s) for the \(chip.name); the board was not touched:\n"
-                                         + lines.joined(separator: "\n") + "\n  (check it with `picoctl uf2 validate`; flash it anyway with --force)")
     }
 
     /// The likely reason a board flashed with this file came back in BOOTSEL.

@@ -102,15 +102,6 @@ final class ProgressRenderer {
         openPhase = nil
     }
 
-    /// `erase   [############------------]  50%  128/256 KiB`.
-    static func bar(_ phase: FlashPhase, done: UInt64, total: UInt64, width: Int = 30) -> String {
-        let filled = total == 0 ? width : Int(done * UInt64(width) / max(total, 1))
-        let percent = total == 0 ? 100 : Int(done * 100 / total)
-        let name = phase.rawValue.padded(toLength: 7)
-        return "\(name) [" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            + "] \(String(percent).leftPadded(3, " "))%  \((done + 1023) / 1024)/\((total + 1023) / 1024) KiB"
-    }
-
     static func planFields(_ plan: FlashPlan) -> [String: JSONValue] {
         ["kind": .string(plan.kind.rawValue), "sectors": .int(plan.sectors.count), "sectors_to_erase": .int(plan.sectorsToErase.count),
          "sectors_skipped": .int(plan.sectorsSkipped), "pages_to_write": .int(plan.pageCount),

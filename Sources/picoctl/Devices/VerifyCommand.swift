@@ -6,7 +6,8 @@ import UF2
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Compare a board's memory with a UF2, ELF or BIN file; exit 1 at the first difference.")
+        abstract: "Compare a board's memory with a UF2, ELF or BIN file; exit 1 at the first difference.",
+        discussion: "The file is checked as flash checks it before the board is touched: an image whose family the chip does not run (unless --force) or that lies outside its memory is refused (exit 2).")
 
     @Argument(help: "The firmware file (UF2, ELF or BIN).", completion: Completions.firmware)
     var file: String
@@ -25,6 +26,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "RP2350 with a partition table: compare with partition N (an image linked at the flash start, moved there as flash does).")
     var partition: Int?
 
+    @Flag(help: "Compare even when the image's family does not fit the board (as flash --force would have written it).")
+    var force = false
+
     @OptionGroup(title: "General")
     var general: GeneralOptions
 
@@ -35,7 +39,7 @@ struct VerifyCommand: ParsableCommand {
         try DeviceFailure.reporting {
             let renderer = ProgressRenderer(json: false)
             let session = try DeviceSession(options: board, announce: { Terminal.error($0) }, onEvent: renderer.handle) { chip in
-                try DeviceFailure.checking { _ = try FlashPlanner.kind(of: FlashCommand.choose(firmware, for: chip).1, chip: chip) }
+                try FlashInput.checkTarget(firmware, chip: chip, force: force)
             }
             defer { session.close() }
             session.executor.flashSizeOverride = flashSize.bytes

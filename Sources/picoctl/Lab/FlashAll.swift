@@ -101,7 +101,7 @@ struct FlashAll {
         let (family, image) = FlashCommand.choose(input.firmware, for: session.chip)
         flashOptions.family = family
         let summary = try session.run { try $0.flash(image, options: flashOptions) }
-        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait) : session.leftInBootsel
+        let after = summary.rebooted ? try session.awaitReturn(waitForReturn: !noWait, note: nil) : session.leftInBootsel
         if after.didNotBoot {
             throw DeviceFailure.notBooted("flashed, but \(after.sentence!); likely cause: \(input.likelyCause(for: session.chip))")
         }
@@ -115,14 +115,12 @@ struct FlashAll {
                 seconds: fleet.wallTime.secondsValue, after: aftermaths[board.usb.portPath])
     }
 
-    /// `flashed in 0.52 s, 64 KiB written, 3/16 sectors skipped` or `failed: ...`: a board's final line.
+    /// A board's final line, worded as `flash` ends (`flashed 64 KiB in 0.52 s, 3/16 sectors unchanged;
+    /// running "Pico" (E660…)`, `up to date: 16/16 sectors unchanged (0.10 s)`), or `failed: ...`.
     static func line(_ outcome: Outcome) -> String {
         switch outcome.result {
         case .failure(let error): "failed: \(message(error))"
-        case .success(let summary):
-            "\(outcome.word) in \(String(cFormat: "%.2f", outcome.seconds)) s, \(summary.plan.bytesToWrite) bytes written, "
-                + "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count) sectors skipped"
-                + (outcome.after?.sentence.map { "; \($0)" } ?? "")
+        case .success(let summary): FlashClosingLine.text(summary, after: outcome.after)
         }
     }
 
@@ -145,18 +143,18 @@ struct FlashAll {
         }
     }
 
-    /// The result table: board, result, time, bytes written, sectors skipped.
+    /// The result table: board, result, time, bytes written, sectors unchanged.
     static func table(_ outcomes: [Outcome]) -> String {
         let named = outcomes.contains { $0.name != nil }
-        var rows = [(named ? ["NAME"] : []) + ["BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]]
+        var rows = [(named ? ["NAME"] : []) + ["BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "UNCHANGED"]]
         for o in outcomes {
-            var written = "-", skipped = "-"
+            var written = "-", unchanged = "-"
             if case .success(let summary) = o.result {
                 written = "\(summary.plan.bytesToWrite)"
-                skipped = "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count)"
+                unchanged = "\(summary.plan.sectorsSkipped)/\(summary.plan.sectors.count)"
             }
             rows.append((named ? [o.name ?? "-"] : [])
-                        + [o.port.description, o.identity, o.word, String(cFormat: "%.2f s", o.seconds), written, skipped])
+                        + [o.port.description, o.identity, o.word, String(cFormat: "%.2f s", o.seconds), written, unchanged])
         }
         var widths = [Int](repeating: 0, count: rows[0].count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

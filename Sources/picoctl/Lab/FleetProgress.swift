@@ -13,11 +13,16 @@ final class FleetProgress: @unchecked Sendable {
     private var drawn = 0
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private let width: Int
+    /// Each board's current phase: its name, when it began, and its first total.
+    private var phases: [(phase: FlashPhase, start: ContinuousClock.Instant, total: UInt64)?]
+    /// The terminal's width less one column, as for a single board's bar.
+    private let columns = ProgressBar.columns - 1
 
     /// A block of lines for boards labelled `labels`, all `waiting`.
     init(labels: [String]) {
         self.labels = labels
         states = Array(repeating: "waiting", count: labels.count)
+        phases = Array(repeating: nil, count: labels.count)
         width = labels.map(\.count).max() ?? 0
     }
 
@@ -29,35 +34,40 @@ final class FleetProgress: @unchecked Sendable {
         return count < Int(size.ws_row) - 1
     }
 
-    /// What board `index` is doing now, as text for its line.
-    static func state(_ event: FlashEvent) -> String? {
-        switch event {
-        case .started: "started"
-        case .progress(let phase, let done, let total): ProgressRenderer.bar(phase, done: done, total: total, width: 20)
-        case .planned(let plan): plan.bytesToWrite == 0 && plan.kind == .flash ? "up to date, checking" : "planned"
-        case .rebooting: "rebooting"
-        case .finished: nil
-        }
-    }
-
     /// Records an event for board `index` and redraws if it is time.
     func handle(_ index: Int, _ event: FlashEvent) {
-        guard let text = Self.state(event) else { return }
-        update(index, text, force: false)
+        lock.withLock { _ in
+            guard let text = state(index, event) else { return }
+            set(index, text, force: false)
+        }
     }
 
     /// Sets board `index`'s line to its result and redraws at once.
-    func finish(_ index: Int, _ text: String) { update(index, text, force: true) }
+    func finish(_ index: Int, _ text: String) { lock.withLock { _ in set(index, text, force: true) } }
 
-    /// Sets a line; redraws the block when forced or 100 ms have passed since the last drawing.
-    func update(_ index: Int, _ text: String, force: Bool) {
-        lock.withLock { _ in
-            states[index] = text
+    /// What board `index` is doing now (lock held): in a phase, the bar a single-board flash draws
+    /// (elapsed, rate, ETA; the phase's first total kept), fitted beside the label; else a word.
+    private func state(_ index: Int, _ event: FlashEvent) -> String? {
+        switch event {
+        case .started: return "started"
+        case .progress(let phase, let done, let total):
             let now = ContinuousClock.now
-            guard force || now - lastDraw >= .milliseconds(100) else { return }
-            lastDraw = now
-            Terminal.errorPartial(render())
+            let (_, start, first) = phases[index].flatMap { $0.phase == phase ? $0 : nil } ?? (phase, now, total)
+            phases[index] = (phase, start, first)
+            return ProgressBar.line(phase, done: min(done, first), total: first, elapsed: now - start, columns: columns - width - 2)
+        case .planned(let plan): return plan.bytesToWrite == 0 && plan.kind == .flash ? "up to date, checking" : "planned"
+        case .rebooting: return "rebooting"
+        case .finished: return nil
         }
+    }
+
+    /// Sets a line (lock held); redraws the block when forced or 100 ms have passed since the last drawing.
+    private func set(_ index: Int, _ text: String, force: Bool) {
+        states[index] = text
+        let now = ContinuousClock.now
+        guard force || now - lastDraw >= .milliseconds(100) else { return }
+        lastDraw = now
+        Terminal.errorPartial(render())
     }
 
     /// Draws the final state (call once all boards are done).

@@ -176,6 +176,7 @@ class Board:
             if self.options.tty_hangup and enum.tty_path:
                 self.hang_up(enum.tty_path)
             if self.pty:
+                self.pty.hang_up()
                 self.pty.close()
                 self.pty = None
             self.testbed.remove(records)

@@ -9,6 +9,7 @@ from the pty itself: the master side sees the speed the client set on its side.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import sys
 import select
@@ -24,6 +25,7 @@ gi.require_version("UMockdev", "1.0")
 from gi.repository import GLib, UMockdev  # noqa: E402
 
 TIOCMGET, TIOCMBIS, TIOCMBIC, TIOCMSET = 0x5415, 0x5416, 0x5417, 0x5418
+TIOCVHANGUP, TIOCGPTPEER = 0x5437, 0x5441
 TIOCM_DTR, TIOCM_RTS, TIOCM_CTS, TIOCM_CAR, TIOCM_DSR = 0x002, 0x004, 0x020, 0x040, 0x100
 DEBUG = bool(os.environ.get("PICOHARNESS_DEBUG"))
 BAUD_CODES = {getattr(termios, n): int(n[1:]) for n in dir(termios)
@@ -144,6 +146,22 @@ class PtyPort:
                 continue
             if chunk:
                 self.on_host_data(chunk)
+
+    def hang_up(self) -> None:
+        """What cdc_acm does to the tty when the board leaves: every file the host has open on it is
+        hung up (read returns 0, write EIO, poll POLLHUP; unread input is dropped). The slave side,
+        opened through the master (TIOCGPTPEER), gets TIOCVHANGUP, which needs CAP_SYS_ADMIN; without
+        it the tty stays as it was and only the remove uevent tells the host."""
+        try:
+            peer = fcntl.ioctl(self.fd, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            fcntl.ioctl(peer, TIOCVHANGUP)
+        except OSError:
+            pass
+        finally:
+            os.close(peer)
 
     def close(self) -> None:
         """Stops the pump; the testbed closes the master side when it removes the tty."""

@@ -5,6 +5,7 @@ the real libusb and libudev, and the harness's simulated boards.
 """
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -126,9 +127,10 @@ def test_several_selectors_pick_the_boards_of_a_parallel_flash(emulated_board, t
 def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_board, tmp_path):
     if not shutil.which("script"):
         pytest.skip("needs script(1) for a terminal")
-    boards = emulated_board(boards=[{"kind": "sim-rp2040", "timing": {"erase_sector": 0.03, "program_page": 0.002}}
+    # 256 pages of 8 ms: each 16 KiB write chunk takes 0.5 s of board time, so the bars get a rate and an ETA.
+    boards = emulated_board(boards=[{"kind": "sim-rp2040", "timing": {"erase_sector": 0.03, "program_page": 0.008}}
                                     for _ in range(3)])
-    path, _ = image(tmp_path, size=32 * 1024)
+    path, _ = image(tmp_path, size=64 * 1024)
     inventory = tmp_path / "boards.toml"
     inventory.write_text('left = "port:1-1"\n')
     env = {"PICOCTL_INVENTORY": str(inventory)}
@@ -138,24 +140,27 @@ def test_live_progress_per_board_on_a_terminal_plain_lines_otherwise(emulated_bo
     # One line per board, redrawn in place: the cursor goes back up over the three lines.
     assert "\x1b[3A" in tty.stdout
     assert "left 1-1  write" in tty.stdout and "1-2       write" in tty.stdout
-    assert "left 1-1  flashed in" in tty.stdout
+    # Each board's bar has the fields of a single board's: elapsed time, rate and ETA; its last line
+    # is worded as a single board's flash ends.
+    assert re.search(r"1-2       write   \[[#-]+\] +\d+%  \d+/64 KiB  [\d.]+ s  \d+ KiB/s  ETA [\d.]+ s", tty.stdout), tty.stdout
+    assert "left 1-1  flashed 64 KiB in " in tty.stdout and ", 0/16 sectors unchanged" in tty.stdout
     # Then the table, with the inventory's names.
     table = tty.stdout.replace("\r", "").split("\n")
     header = next(line for line in table if line.startswith("NAME"))
-    assert header.split() == ["NAME", "BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "SKIPPED"]
+    assert header.split() == ["NAME", "BOARD", "IDENTITY", "RESULT", "TIME", "WRITTEN", "UNCHANGED"]
 
     # A terminal too short for the block: a plain line per board instead of redrawing.
     short = boards.run(["script", "-qec", f"stty rows 3 cols 100; {PICOCTL} flash {path} --force --all --no-reboot", "/dev/null"],
                        timeout=120, env=boards.preload_env(dict(os.environ, **env)))
     assert short.returncode == 0, short.stdout
-    assert "\x1b[3A" not in short.stdout and "left (1-1): up to date in" in short.stdout
+    assert "\x1b[3A" not in short.stdout and "left (1-1): up to date: 16/16 sectors unchanged" in short.stdout
 
     piped = boards.run([PICOCTL, "flash", str(path), "--force", "--all", "--no-reboot"], timeout=120,
                        env=boards.preload_env(dict(os.environ, **env)))
     assert piped.returncode == 0, piped.stderr
     assert "\x1b[" not in piped.stderr
     assert sorted(l.split(":")[0] for l in piped.stderr.splitlines()) == ["1-2", "1-3", "left (1-1)"]
-    assert all("up to date in" in l and "8/8 sectors skipped" in l for l in piped.stderr.splitlines())
+    assert all("up to date: 16/16 sectors unchanged (" in l for l in piped.stderr.splitlines())
     rows = piped.stdout.splitlines()
     assert len(rows) == 4 and all(" up to date " in r for r in rows[1:])
 

@@ -3,6 +3,8 @@ the built picoctl: input checked before a board is touched, read-only commands p
 program back, and a reboot is reported as what the board came back as.
 """
 import json
+import os
+import shutil
 import struct
 from pathlib import Path
 
@@ -35,6 +37,13 @@ def rp2350_program(size=8192):
     image_def = struct.pack("<IIIII", 0xFFFF_DED3, 0x42 | 1 << 8 | 0x1021 << 16, 0xFF | 1 << 8, 0, 0xAB12_3579)
     head = vectors.ljust(0x20, b"\0") + image_def
     return (head + pattern(size))[:size]
+
+
+def uf2(address, payload, family):
+    """One UF2 block per 256 bytes of `payload` from `address`, with `family`."""
+    pages = [payload[i:i + 256].ljust(256, b"\0") for i in range(0, len(payload), 256)]
+    return b"".join(struct.pack("<IIIIIIII", 0x0A324655, 0x9E5D5157, 0x2000, address + 256 * n, 256, n, len(pages), family)
+                    + page.ljust(476, b"\0") + struct.pack("<I", 0x0AB16F30) for n, page in enumerate(pages))
 
 
 def write(tmp_path, name, data):
@@ -178,6 +187,17 @@ def test_a_program_without_usb_is_reported_as_such(emulated_board, tmp_path):
     text = picoctl(boards, "flash", path)
     assert text.returncode == 0, text.stderr
     assert "left BOOTSEL; no USB device (the program has no USB stdio)" in text.stdout
+    assert "waiting up to" not in text.stderr                            # a status line: on a terminal only
+    # Nothing on the bus tells a program without USB from a slow one before the wait ends, so on a
+    # terminal a line says what is awaited once the board has been gone two seconds, before the verdict.
+    if shutil.which("script"):
+        boards.plug(0, bootsel=True)
+        boards.wait(0, mode="bootsel", timeout=10)
+        tty = boards.run(["script", "-qec", f"{PICOCTL} flash {path}", "/dev/null"], timeout=120,
+                         env=boards.preload_env(dict(os.environ)))
+        assert tty.returncode == 0, tty.stdout
+        waiting = tty.stdout.find("1-1: left BOOTSEL; waiting up to 10 s for its program to show on USB")
+        assert 0 <= waiting < tty.stdout.find("left BOOTSEL; no USB device (the program has no USB stdio)"), tty.stdout
 
 
 def test_reboot_of_a_board_without_a_program_fails_with_its_own_status(emulated_board):
@@ -208,3 +228,34 @@ def test_flash_all_reports_boards_that_stay_in_bootsel(emulated_board, tmp_path)
     results = [e for e in json_lines(forced.stdout) if e["event"] == "board-result"]
     assert [r["result"] for r in results] == ["failed", "failed"], results
     assert all("came back in BOOTSEL" in r["error"] for r in results), results
+
+
+def test_erase_sizes_a_flash_whose_start_is_blank_instead_of_stopping_a_program_for_nothing(emulated_board):
+    """An RP2350 running a program (from RAM, or from a later partition) whose flash start is blank and
+    whose OTP names no flash size: `erase` used to send it to BOOTSEL and then refuse (exit 2), the
+    program stopped for nothing. It now finds the size from a marker it writes at the start of flash
+    (aliasing of reads) and erases exactly that flash."""
+    boards = emulated_board(boards=[{"kind": "sim-rp2350", "mode": "app", "flash_devinfo": 0x0C00, "flash_size": 2 * 1024 * 1024}])
+    boards.write_flash(0, 0, b"\xff" * 4096)
+    boards.write_flash(0, 0x10_0000, pattern(4096))
+    boards.write_flash(0, 0x1F_F000, pattern(4096, seed=3))
+    r = picoctl(boards, "erase", "--json")
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    result = json.loads(r.stdout)
+    assert (result["start"], result["end"], result["bytes"]) == ("0x10000000", "0x10200000", 2 * 1024 * 1024), result
+    assert (result["board"]["was"], result["board"]["now"]) == ("app", "bootsel"), result
+    for offset in (0, 0x10_0000, 0x1F_F000):                                # the marker went with the rest
+        assert boards.read_flash(0, offset, 4096) == b"\xff" * 4096, hex(offset)
+    settled(boards, mode="bootsel")
+
+
+@pytest.mark.parametrize("kind,family", [("sim-rp2040", 0xE48BFF59), ("sim-rp2350", 0xE48BFF56)])
+def test_verify_refuses_a_family_the_chip_cannot_run_as_flash_does(emulated_board, tmp_path, kind, family):
+    boards = emulated_board(kind=kind, mode="app")
+    other = write(tmp_path, "other.uf2", uf2(0x1000_0000, pattern(4096), family))
+    for command in ("flash", "verify"):
+        r = picoctl(boards, command, other)
+        assert r.returncode == 2 and "the image is for family" in r.stderr and "--force" in r.stderr, (command, r.stderr)
+        assert (boards.board(0)["mode"], boards.board(0)["boots"]) == ("app", 1), (command, r.stderr)
+    forced = picoctl(boards, "verify", other, "--force")                  # compared: the board holds another program
+    assert forced.returncode == 1 and "differs from" in forced.stderr, (forced.stdout, forced.stderr)

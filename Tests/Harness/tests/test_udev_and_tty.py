@@ -139,3 +139,40 @@ def test_libusb_hotplug_sees_departure_and_arrival_on_reboot(emulated_board):
     assert after["address"] != before["address"]
     assert [(e["event"], e["address"]) for e in events] == [("left", before["address"]), ("arrived", after["address"])]
     assert events[1]["pid"] == 0x0003
+
+
+HANGUP_CLIENT = r"""
+import os, select, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+print("open", flush=True)
+poll = select.poll()
+poll.register(fd, select.POLLIN)
+while True:
+    events = poll.poll(30000)
+    if not events:
+        sys.exit("no hangup within 30 s")
+    if events[0][1] & select.POLLHUP:
+        break
+    os.read(fd, 4096)                                   # output before the board left
+print("pollhup", flush=True)
+print("read", len(os.read(fd, 4096)), flush=True)
+try:
+    os.write(fd, b"x")
+    print("write ok", flush=True)
+except OSError as e:
+    print("write", e.errno, flush=True)
+"""
+
+
+def test_a_board_that_leaves_hangs_up_its_tty(emulated_board):
+    """As cdc_acm does when the board leaves: a program holding the tty gets POLLHUP, read returns 0
+    (end of file) and write fails with EIO, whatever udev says."""
+    boards = emulated_board(count=1, mode="app", heartbeat=0)
+    b = boards.board(0)
+    client = boards.popen([boards_python(boards)[0], "-c", HANGUP_CLIENT, b["tty"]],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert client.stdout.readline() == "open\n", client.stderr.read()
+    boards.unplug(0)
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err
+    assert out.splitlines() == ["pollhup", "read 0", "write 5"], out
