@@ -7,7 +7,6 @@ rp2040py backend (see `rp2040_backend`) plugs into the same `connect()`/`disconn
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import struct
 import threading
@@ -33,9 +32,6 @@ def sim_program_image() -> bytes:
     boot2 = b"picoctl-sim boot2".ljust(252, b"\0")
     return boot2 + crc32_mpeg2(boot2).to_bytes(4, "little") + b"picoctl-sim app".ljust(256, b"\0")
 
-TIOCVHANGUP = 0x5437
-
-
 @dataclass
 class BoardOptions:
     """How a board is built and behaves; every field can be set from the control channel."""
@@ -48,7 +44,6 @@ class BoardOptions:
     app_product: str = "Pico"
     tty_udev: str = "normal"                # the tty's udev properties: normal | missing | stale
     usb_udev: str = "normal"                # the USB device's udev properties: normal | missing (no ID_*, no udevd)
-    tty_hangup: bool = False                # on disconnect, hang the tty up as cdc_acm does (needs CAP_SYS_ADMIN)
     app_usb: bool = True                    # False: the program in flash runs without USB (no device appears)
     timing: Timing = field(default_factory=Timing)
     faults: Faults = field(default_factory=Faults)
@@ -173,8 +168,6 @@ class Board:
                 self.handler.disconnect()
             if self.tty_handler:
                 self.tty_handler.gone = True
-            if self.options.tty_hangup and enum.tty_path:
-                self.hang_up(enum.tty_path)
             if self.pty:
                 self.pty.hang_up()
                 self.pty.close()
@@ -188,22 +181,6 @@ class Board:
             self.stop_function()
             self.events({"board": self.index, "event": "disconnect", "devnode": enum.devnode,
                          "tty": enum.tty_path})
-
-    def hang_up(self, tty_path: str) -> None:
-        """What the kernel does to a USB tty whose device left: every open file of it is hung up (reads
-        end, poll says POLLHUP). umockdev keeps the pty's master open, so the harness asks for it with
-        TIOCVHANGUP on the pty behind the node."""
-        try:
-            pts = os.readlink(self.testbed.root + tty_path)
-            fd = os.open(pts, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        except OSError:
-            return
-        try:
-            fcntl.ioctl(fd, TIOCVHANGUP)
-        except OSError as e:
-            self.events({"board": self.index, "event": "fault", "what": f"tty hangup: {e}"})
-        finally:
-            os.close(fd)
 
     def make_bootsel_function(self, d):
         return PicobootModel(self.chip, d, self.flash, self, self.options.timing, self.options.faults)

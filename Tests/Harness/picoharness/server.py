@@ -67,7 +67,6 @@ class Harness:
                                 flash_devinfo=spec.get("flash_devinfo"),
                                 tty_udev=spec.get("tty_udev", "normal"),
                                 usb_udev=spec.get("usb_udev", "normal"),
-                                tty_hangup=bool(spec.get("tty_hangup", False)),
                                 timing=Timing(**spec.get("timing", {})),
                                 partition_table=spec.get("partition_table"),
                                 otp={str(k): v for k, v in spec.get("otp", {}).items()},

@@ -163,7 +163,7 @@ def ssh_setup(tmp: Path) -> tuple[Path, Path]:
 
 def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_board, picoctl, lab, companion, tmp_path):
     # The harness hangs the tty up when the board leaves, as the kernel does (ser2net then drops its client).
-    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "bootsel", "tty_hangup": True}])
+    boards = emulated_board(boards=[{"kind": "rp2040py", "mode": "bootsel"}])
     boards.wait(0, mode="bootsel", timeout=120)
     board = boards.board(0)
     preload = {"UMOCKDEV_DIR": boards.env["UMOCKDEV_DIR"], "LD_PRELOAD": boards.env["LD_PRELOAD"]}

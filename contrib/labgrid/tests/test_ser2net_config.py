@@ -158,7 +158,7 @@ def test_one_monitor_follows_the_board_across_a_reset_through_ser2net_from_the_g
         pytest.skip("ser2net is not installed (Scripts/setup.sh installs it)")
     if os.geteuid() != 0:
         pytest.skip("the harness hangs the tty up as the kernel does (TIOCVHANGUP), which needs root")
-    boards = emulated_board(boards=[{"kind": "sim-rp2040", "mode": "app", "heartbeat": 0.2, "tty_hangup": True}])
+    boards = emulated_board(boards=[{"kind": "sim-rp2040", "mode": "app", "heartbeat": 0.2}])
     board = boards.board(0)
     port = free_port()
     _, text = generate(boards, picoctl, tmp_path, f'pico-1 = "{board["serial"]}"\n', "--port-base", str(port))
