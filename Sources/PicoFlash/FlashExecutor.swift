@@ -235,8 +235,8 @@ public final class FlashExecutor {
         for phase in plan.verify ? [FlashPhase.write, .verify] : [.write] {
             done = 0
             for segment in plan.ramSegments {
-                for offset in stride(from: 0, to: segment.bytes.count, by: chunk) {
-                    let piece = Array(segment.bytes[offset..<min(offset + chunk, segment.bytes.count)])
+                for offset in stride(from: 0, to: segment.count, by: chunk) {
+                    let piece = segment.bytes(from: offset, count: min(chunk, segment.count - offset))
                     let address = segment.address + UInt32(offset)
                     if phase == .write {
                         try device { () throws(PicobootError) in try connection.write(address: address, bytes: piece) }

@@ -127,7 +127,7 @@ public struct FlashPlan: Hashable, Sendable {
     public var pageCount: Int { sectors.reduce(0) { $0 + $1.pages.count } }
     /// Bytes sent to the device in WRITE data phases.
     public var bytesToWrite: UInt64 {
-        kind == .ram ? ramSegments.reduce(0) { $0 + UInt64($1.bytes.count) } : UInt64(pageCount) * UInt64(chip.pageSize)
+        kind == .ram ? ramSegments.reduce(0) { $0 + UInt64($1.count) } : UInt64(pageCount) * UInt64(chip.pageSize)
     }
     /// Bytes read back to verify.
     public var bytesToVerify: UInt64 {

@@ -30,7 +30,7 @@ public enum FlashPlanner {
         guard !image.isEmpty else { throw .emptyImage }
         var flashAddress: UInt32?, ramAddress: UInt32?
         for segment in image.segments {
-            let length = UInt64(segment.bytes.count)
+            let length = UInt64(segment.count)
             if chip.flash.contains(segment.address, length: length) {
                 flashAddress = flashAddress ?? segment.address
             } else if chip.sram.contains(segment.address, length: length) || chip.xipSRAM.contains(segment.address, length: length) {
@@ -65,7 +65,7 @@ public enum FlashPlanner {
 
     /// True when the image defines every byte of the sector at `address`.
     public static func covers(_ image: MemoryImage, sector address: UInt32, chip: Chip) -> Bool {
-        image.segments(in: address, length: Int(chip.sectorSize)).reduce(0) { $0 + $1.bytes.count } == Int(chip.sectorSize)
+        image.segments(in: address, length: Int(chip.sectorSize)).reduce(0) { $0 + $1.count } == Int(chip.sectorSize)
     }
 
     /// Plans a flash image given what the device holds in each touched sector.
@@ -98,7 +98,7 @@ public enum FlashPlanner {
     static func planSector(_ address: UInt32, image: MemoryImage, chip: Chip, knowledge: SectorKnowledge) throws(FlashError) -> SectorPlan {
         let size = Int(chip.sectorSize), page = Int(chip.pageSize)
         let defined = image.segments(in: address, length: size)
-        let imageBytes = defined.reduce(0) { $0 + $1.bytes.count }
+        let imageBytes = defined.reduce(0) { $0 + $1.count }
         func overlay(_ base: [UInt8]) -> [UInt8] {
             var target = base
             for segment in defined {
