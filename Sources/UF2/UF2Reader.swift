@@ -36,6 +36,8 @@ extension FirmwareFile {
         var hasAbsoluteBlock = false
         var anyValid = false
         var notMainFlash = 0
+        var currentKey: UInt32? = nil
+        var current: [PlacementRun] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(scanChunk, size), alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0
@@ -53,20 +55,25 @@ extension FirmwareFile {
                 case .data(let key, let address, let count):
                     anyValid = true
                     let at = offset + base + 32
-                    var runs = placements.removeValue(forKey: key) ?? { order.append(key); return [] }()
-                    if runs.isEmpty || !runs[runs.count - 1].extend(address: address, fileOffset: at, size: count) {
-                        runs.append(PlacementRun(address: address, fileOffset: at, size: count, chunks: 1))
+                    // The family of the last block is at hand: most blocks extend its last run.
+                    if key != currentKey || current.isEmpty {
+                        if !current.isEmpty { placements[currentKey] = current }
+                        currentKey = key
+                        current = placements.removeValue(forKey: key) ?? { order.append(key); return [] }()
                     }
-                    placements[key] = runs
+                    if current.isEmpty || !current[current.count - 1].extend(address: address, fileOffset: at, size: count) {
+                        current.append(PlacementRun(address: address, fileOffset: at, size: count, chunks: 1))
+                    }
                 }
             }
             offset += n
         }
+        if !current.isEmpty { placements[currentKey] = current }
         guard anyValid else { throw .noValidUF2Blocks(fileSize: size) }
         var images: [Family: MemoryImage] = [:]
         var unlabelled: MemoryImage? = nil
         for key in order {
-            let image = buildImage(source, placements[key]!)
+            let image = buildImage(source, placements[key] ?? [])
             if let key { images[Family(rawValue: key)] = image } else { unlabelled = image }
         }
         return uf2(order: order, images: images, unlabelled: unlabelled, blockCount: blockCount,
