@@ -74,8 +74,11 @@ job_info_b()        { measure "info, $(uf2b)" "$PICOCTL" info "$WORK/b.uf2"; }
 job_validate_b()    { measure "uf2 validate, $(uf2b)" "$PICOCTL" uf2 validate "$WORK/b.uf2"; }
 job_convert_elf()   { measure "uf2 convert, $MIB_ELF MiB ELF -> UF2" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.uf2"; }
 job_convert_bin()   { measure "uf2 convert, $(uf2a) -> BIN" "$PICOCTL" uf2 convert "$WORK/a.uf2" "$WORK/out.bin"; }
+job_convert_bin_b() { measure "uf2 convert, $(uf2b) -> BIN" "$PICOCTL" uf2 convert "$WORK/b.uf2" "$WORK/out.bin"; }
+job_convert_from_bin() { measure "uf2 convert, $MIB_A MiB BIN -> UF2" "$PICOCTL" uf2 convert "$WORK/a.bin" "$WORK/out.uf2" --family rp2350-arm-s; }
+job_convert_elf_bin()  { measure "uf2 convert, $MIB_ELF MiB ELF -> BIN" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.bin"; }
 
-JOBS=(floor info validate info_validate info_b validate_b convert_elf convert_bin)
+JOBS=(floor info validate info_validate info_b validate_b convert_elf convert_bin convert_bin_b convert_from_bin convert_elf_bin)
 if [ $# -gt 0 ]; then JOBS=("$@"); fi
 
 fixtures

@@ -84,7 +84,7 @@ extension FlashExecutor {
             let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
             for (index, crc) in crcs.enumerated() {
                 let sector = run.address + UInt32(index) * sectorSize
-                guard let at = plan.sectorIndex(sector), let target = plan.sectors[at].target else { continue }
+                guard let at = plan.sectorIndex(sector), let target = plan.target(ofSector: at) else { continue }
                 if CRC32MPEG2.checksum(target) != crc {
                     let actual = try device { () throws(PicobootError) in try connection.read(address: sector, count: sectorSize) }
                     let offset = target.indices.first { target[$0] != actual[$0] } ?? 0

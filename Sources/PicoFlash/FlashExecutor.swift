@@ -113,6 +113,7 @@ public final class FlashExecutor {
         let sectorSize = chip.sectorSize, pageSize = chip.pageSize
         let mayProbe = options.skipUnchanged && options.probeFirstPage
         var knowledge: [UInt32: SectorKnowledge] = [:]
+        var planned: [UInt32: SectorPlan] = [:]
         var commands = 0, done: UInt64 = 0, probes = 0
         // Progress counts the flash checked (a probed sector that settles counts whole), so the total
         // is known at the start and never changes; `done` counts the bytes read over USB.
@@ -152,8 +153,14 @@ public final class FlashExecutor {
             var wouldSettle = false
             for offset in stride(from: 0, to: Int(size), by: Int(sectorSize)) {
                 let address = sector + UInt32(offset)
-                knowledge[address] = .contents(Array(bytes[offset..<(offset + Int(sectorSize))]))
-                if covered.contains(address) && settlesErase(bytes[offset..<(offset + Int(pageSize))], address) { wouldSettle = true }
+                let contents = Array(bytes[offset..<(offset + Int(sectorSize))])
+                if covered.contains(address) {
+                    // Planned now: the plan keeps what to do, not the device's bytes.
+                    planned[address] = try FlashPlanner.planSector(address, image: image, chip: chip, knowledge: .contents(contents))
+                    if settlesErase(bytes[offset..<(offset + Int(pageSize))], address) { wouldSettle = true }
+                } else {
+                    knowledge[address] = .contents(contents)
+                }
             }
             probing = mayProbe && wouldSettle
             index += Int(size / sectorSize)
@@ -162,7 +169,7 @@ public final class FlashExecutor {
         }
         let check: FlashPlan.CheckStrategy = !options.skipUnchanged ? .none : probes == 0 ? .readBack : .probeThenRead
         return try FlashPlanner.plan(image: image, chip: chip, options: options, check: check,
-                                     checkedBytes: done, checkCommands: commands) { sector in
+                                     checkedBytes: done, checkCommands: commands, planned: planned) { sector in
             knowledge[sector] ?? .unknown
         }
     }
@@ -193,11 +200,14 @@ public final class FlashExecutor {
         for run in plan.writeRuns {
             var data: [UInt8] = []
             data.reserveCapacity(Int(run.size))
+            var last: (index: Int, target: [UInt8])? = nil
             for page in stride(from: run.address, to: run.address + run.size, by: Int(chip.pageSize)) {
                 let base = page & ~(chip.sectorSize - 1)
-                guard let index = plan.sectorIndex(base), let target = plan.sectors[index].target else {
+                guard let index = plan.sectorIndex(base),
+                      let target = last?.index == index ? last?.target : plan.target(ofSector: index) else {
                     preconditionFailure("plan writes a page outside its sectors")
                 }
+                last = (index, target)
                 let offset = Int(page - base)
                 data.append(contentsOf: target[offset..<(offset + Int(chip.pageSize))])
             }
@@ -217,7 +227,7 @@ public final class FlashExecutor {
             let bytes = try device { () throws(PicobootError) in try connection.read(address: run.address, count: run.size) }
             for offset in stride(from: 0, to: Int(run.size), by: Int(chip.sectorSize)) {
                 let sector = run.address + UInt32(offset)
-                guard let index = plan.sectorIndex(sector), let target = plan.sectors[index].target else { continue }
+                guard let index = plan.sectorIndex(sector), let target = plan.target(ofSector: index) else { continue }
                 let actual = bytes[offset..<(offset + Int(chip.sectorSize))]
                 if !actual.elementsEqual(target), let at = target.indices.first(where: { target[$0] != actual[offset + $0] }) {
                     throw .verifyFailed(address: sector + UInt32(at), expected: target[at], actual: actual[offset + at])
@@ -235,8 +245,8 @@ public final class FlashExecutor {
         for phase in plan.verify ? [FlashPhase.write, .verify] : [.write] {
             done = 0
             for segment in plan.ramSegments {
-                for offset in stride(from: 0, to: segment.bytes.count, by: chunk) {
-                    let piece = Array(segment.bytes[offset..<min(offset + chunk, segment.bytes.count)])
+                for offset in stride(from: 0, to: segment.count, by: chunk) {
+                    let piece = segment.bytes(from: offset, count: min(chunk, segment.count - offset))
                     let address = segment.address + UInt32(offset)
                     if phase == .write {
                         try device { () throws(PicobootError) in try connection.write(address: address, bytes: piece) }

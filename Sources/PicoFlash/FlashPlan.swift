@@ -30,7 +30,9 @@ public struct SectorPlan: Hashable, Sendable {
     public var address: UInt32
     /// What to do.
     public var action: SectorAction
-    /// The bytes the sector must hold afterwards (nil when skipped and not needed).
+    /// The bytes the sector must hold afterwards when they are not all the image's (the device's
+    /// bytes kept around a partial image); nil for a sector the image covers, whose target is the
+    /// image's bytes (`FlashPlan.target(ofSector:)`), so that a plan holds no copy of the image.
     public var target: [UInt8]?
     /// The addresses of the pages to program.
     public var pages: [UInt32]
@@ -118,6 +120,8 @@ public struct FlashPlan: Hashable, Sendable {
     public var maxTransfer: UInt32
     /// The largest FLASH_ERASE the executor sends.
     public var maxErase: UInt32
+    /// The flash image, read for the targets of the sectors it covers.
+    public var image = MemoryImage()
 
     /// Sectors that will be erased.
     public var sectorsToErase: [SectorPlan] { sectors.filter { $0.action == .eraseAndProgram } }
@@ -127,7 +131,7 @@ public struct FlashPlan: Hashable, Sendable {
     public var pageCount: Int { sectors.reduce(0) { $0 + $1.pages.count } }
     /// Bytes sent to the device in WRITE data phases.
     public var bytesToWrite: UInt64 {
-        kind == .ram ? ramSegments.reduce(0) { $0 + UInt64($1.bytes.count) } : UInt64(pageCount) * UInt64(chip.pageSize)
+        kind == .ram ? ramSegments.reduce(0) { $0 + UInt64($1.count) } : UInt64(pageCount) * UInt64(chip.pageSize)
     }
     /// Bytes read back to verify.
     public var bytesToVerify: UInt64 {
@@ -158,8 +162,17 @@ public struct FlashPlan: Hashable, Sendable {
     /// The byte the plan expects at `address` after flashing (nil outside the touched sectors).
     public func target(at address: UInt32) -> UInt8? {
         let base = address & ~(chip.sectorSize - 1)
-        guard let index = sectorIndex(base), let target = sectors[index].target else { return nil }
+        guard let index = sectorIndex(base), let target = target(ofSector: index) else { return nil }
         return target[Int(address - base)]
+    }
+
+    /// The bytes sector number `index` must hold afterwards: its own target, else (a sector the
+    /// image covers) the image's bytes, read now.
+    public func target(ofSector index: Int) -> [UInt8]? {
+        let sector = sectors[index]
+        if let target = sector.target { return target }
+        guard sector.imageBytes == Int(chip.sectorSize) else { return nil }
+        return image.segments(in: sector.address, length: Int(chip.sectorSize)).flatMap(\.bytes)
     }
 
     /// The index of the sector starting at `address`.

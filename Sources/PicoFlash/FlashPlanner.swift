@@ -30,7 +30,7 @@ public enum FlashPlanner {
         guard !image.isEmpty else { throw .emptyImage }
         var flashAddress: UInt32?, ramAddress: UInt32?
         for segment in image.segments {
-            let length = UInt64(segment.bytes.count)
+            let length = UInt64(segment.count)
             if chip.flash.contains(segment.address, length: length) {
                 flashAddress = flashAddress ?? segment.address
             } else if chip.sram.contains(segment.address, length: length) || chip.xipSRAM.contains(segment.address, length: length) {
@@ -65,15 +65,17 @@ public enum FlashPlanner {
 
     /// True when the image defines every byte of the sector at `address`.
     public static func covers(_ image: MemoryImage, sector address: UInt32, chip: Chip) -> Bool {
-        image.segments(in: address, length: Int(chip.sectorSize)).reduce(0) { $0 + $1.bytes.count } == Int(chip.sectorSize)
+        image.segments(in: address, length: Int(chip.sectorSize)).reduce(0) { $0 + $1.count } == Int(chip.sectorSize)
     }
 
-    /// Plans a flash image given what the device holds in each touched sector.
+    /// Plans a flash image given what the device holds in each touched sector (`planned`: sectors
+    /// already planned, whose contents need not be kept).
     ///
     /// Bytes the image does not define keep the device's contents; blank pages are programmed
     /// without an erase; sectors that already hold the result are skipped.
     public static func plan(image: MemoryImage, chip: Chip, options: PlanOptions = PlanOptions(),
                             check: FlashPlan.CheckStrategy = .readBack, checkedBytes: UInt64 = 0, checkCommands: Int = 0,
+                            planned: [UInt32: SectorPlan] = [:],
                             device: (UInt32) -> SectorKnowledge) throws(FlashError) -> FlashPlan {
         var plan = FlashPlan(chip: chip, kind: try kind(of: image, chip: chip), sectors: [], ramSegments: [],
                              entryPoint: nil, erase: options.erase, check: check, checkedBytes: checkedBytes,
@@ -88,17 +90,29 @@ public enum FlashPlanner {
         if let size = options.flashSize, let end = image.endAddress, end > UInt64(chip.flash.start) + UInt64(size) {
             throw .beyondFlash(end: end, flashSize: size)
         }
+        plan.image = image
         for sector in touchedSectors(of: image, chip: chip) {
-            plan.sectors.append(try planSector(sector, image: image, chip: chip, knowledge: device(sector)))
+            if let done = planned[sector] {
+                plan.sectors.append(done)
+            } else {
+                plan.sectors.append(try planSector(sector, image: image, chip: chip, knowledge: device(sector)))
+            }
         }
         return plan
     }
 
     /// Plans one sector.
     static func planSector(_ address: UInt32, image: MemoryImage, chip: Chip, knowledge: SectorKnowledge) throws(FlashError) -> SectorPlan {
+        var plan = try planSectorWithTarget(address, image: image, chip: chip, knowledge: knowledge)
+        if plan.imageBytes == Int(chip.sectorSize) { plan.target = nil }  // the image's bytes: read again when needed
+        return plan
+    }
+
+    /// `planSector` with the target kept.
+    private static func planSectorWithTarget(_ address: UInt32, image: MemoryImage, chip: Chip, knowledge: SectorKnowledge) throws(FlashError) -> SectorPlan {
         let size = Int(chip.sectorSize), page = Int(chip.pageSize)
         let defined = image.segments(in: address, length: size)
-        let imageBytes = defined.reduce(0) { $0 + $1.bytes.count }
+        let imageBytes = defined.reduce(0) { $0 + $1.count }
         func overlay(_ base: [UInt8]) -> [UInt8] {
             var target = base
             for segment in defined {

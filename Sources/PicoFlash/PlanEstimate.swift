@@ -38,7 +38,7 @@ extension FlashPlan {
         let write: Duration, verifyTime: Duration
         let writeCommands: Int, verifyCommands: Int
         if kind == .ram {
-            writeCommands = ramSegments.reduce(0) { $0 + ($1.bytes.count + Int(maxTransfer) - 1) / Int(maxTransfer) }
+            writeCommands = ramSegments.reduce(0) { $0 + ($1.count + Int(maxTransfer) - 1) / Int(maxTransfer) }
             write = timing.transfer(bytes: bytesToWrite) + timing.commandOverhead * writeCommands
             verifyCommands = verify ? writeCommands : 0
             verifyTime = timing.transfer(bytes: bytesToVerify) + timing.commandOverhead * verifyCommands

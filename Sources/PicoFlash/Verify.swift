@@ -45,15 +45,16 @@ extension FlashExecutor {
             var report = VerifyReport(bytesCompared: 0, mismatchCount: 0, firstMismatches: [])
             for segment in image.segments {
                 var offset = 0
-                while offset < segment.bytes.count {
-                    let size = min(Int(chunk), segment.bytes.count - offset)
+                while offset < segment.count {
+                    let size = min(Int(chunk), segment.count - offset)
                     let address = segment.address + UInt32(offset)
                     let actual = try readAligned(address: address, count: UInt32(size))
-                    for index in 0..<size where actual[index] != segment.bytes[offset + index] {
+                    let expected = segment.bytes(from: offset, count: size)
+                    for index in 0..<size where actual[index] != expected[index] {
                         report.mismatchCount += 1
                         if report.firstMismatches.count < limit {
                             report.firstMismatches.append(.init(address: address + UInt32(index),
-                                                                expected: segment.bytes[offset + index], actual: actual[index]))
+                                                                expected: expected[index], actual: actual[index]))
                         }
                     }
                     offset += size

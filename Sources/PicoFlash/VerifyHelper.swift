@@ -29,21 +29,21 @@ extension FlashExecutor {
             report.byCRC = true
             report.helperNote = "used: \(helper.name)"
             report.bytesReadByHelperCheck = 8          // the self-check's status and CRC
-            var actual: [UInt32: [UInt8]] = [:]
+            var matched: Set<UInt32> = []   // sectors whose CRC matched: their bytes are the image's, not kept
             let covered = touched.filter { FlashPlanner.covers(image, sector: $0, chip: chip) }
             for run in runs(of: covered, unit: sectorSize, limit: 1024 * sectorSize) {
                 let crcs = try device { () throws(PicobootError) in try helper.sectorCRCs(address: run.address, size: run.size, over: connection) }
                 for (index, crc) in crcs.enumerated() {
                     let sector = run.address + UInt32(index) * sectorSize
                     let wanted = image.segments(in: sector, length: Int(sectorSize)).flatMap(\.bytes)
-                    if CRC32MPEG2.checksum(wanted) == crc { actual[sector] = wanted }
+                    if CRC32MPEG2.checksum(wanted) == crc { matched.insert(sector) }
                 }
                 report.bytesReadByHelperCheck += UInt64(crcs.count) * 4
             }
             for sector in touched {
                 let bytes: [UInt8]
-                if let known = actual[sector] {
-                    bytes = known
+                if matched.contains(sector) {
+                    bytes = image.segments(in: sector, length: Int(sectorSize)).flatMap(\.bytes)
                 } else {
                     bytes = try device { () throws(PicobootError) in try connection.read(address: sector, count: sectorSize) }
                     report.bytesReadByHelperCheck += UInt64(sectorSize)
@@ -59,7 +59,7 @@ extension FlashExecutor {
                             }
                         }
                     }
-                    report.bytesCompared += segment.bytes.count
+                    report.bytesCompared += segment.count
                 }
                 onEvent(.progress(.verify, done: UInt64(report.bytesCompared), total: UInt64(image.byteCount)))
             }

@@ -33,8 +33,10 @@ public struct ELFFile: Sendable {
         public var mappedSize: UInt32 { min(fileSize, memorySize) }
     }
 
-    /// The whole file.
-    public let bytes: [UInt8]
+    /// The file.
+    public let source: any ImageSource
+    /// The whole file (read whole when it comes from a file rather than from bytes in memory).
+    public var bytes: [UInt8] { source.allBytes }
     /// e_machine.
     public let machine: Machine
     /// e_entry.
@@ -52,40 +54,49 @@ public struct ELFFile: Sendable {
     /// Parses the header and program headers; throws with evidence on the wrong class, endianness,
     /// machine, or a table or segment past the end of the file.
     public init(bytes: [UInt8]) throws(FirmwareError) {
-        guard !bytes.isEmpty else { throw .empty }
-        guard ELFFile.hasMagic(bytes) else { throw .unrecognizedFormat }
-        guard bytes.count >= 52 else { throw .elfTruncated(needed: 52, fileSize: bytes.count) }
-        guard bytes[4] == 1 else { throw .elfWrongClass(bytes[4]) }
-        guard bytes[5] == 1 else { throw .elfWrongEndianness(bytes[5]) }
-        guard bytes[6] == 1, bytes.u32(at: 20) == 1 else { throw .elfBadVersion }
-        let headerSize = bytes.u16(at: 40)!
+        try self.init(source: ArraySource(bytes))
+    }
+
+    /// Parses the header and program headers read through `source`, as `init(bytes:)` does; the
+    /// segments' bytes stay in the file until used.
+    public init(source: any ImageSource) throws(FirmwareError) {
+        let size = source.size
+        guard size > 0 else { throw .empty }
+        let head = source.bytes(at: 0, count: min(size, 52))
+        guard ELFFile.hasMagic(head) else { throw .unrecognizedFormat }
+        guard size >= 52 else { throw .elfTruncated(needed: 52, fileSize: size) }
+        guard head[4] == 1 else { throw .elfWrongClass(head[4]) }
+        guard head[5] == 1 else { throw .elfWrongEndianness(head[5]) }
+        guard head[6] == 1, head.u32(at: 20) == 1 else { throw .elfBadVersion }
+        let headerSize = head.u16(at: 40)!
         guard headerSize == 52 else { throw .elfBadHeaderSize(headerSize) }
-        let rawMachine = bytes.u16(at: 18)!
+        let rawMachine = head.u16(at: 18)!
         guard let machine = Machine(rawValue: rawMachine) else { throw .elfWrongMachine(rawMachine) }
-        guard bytes[7] == 0 || bytes[7] == 3 else { throw .elfUnsupportedABI(bytes[7]) }
-        self.bytes = bytes
+        guard head[7] == 0 || head[7] == 3 else { throw .elfUnsupportedABI(head[7]) }
+        self.source = source
         self.machine = machine
-        entry = bytes.u32(at: 24)!
-        flags = bytes.u32(at: 36)!
-        let phoff = UInt64(bytes.u32(at: 28)!)
-        let phentsize = UInt64(bytes.u16(at: 42)!)
-        let phnum = UInt64(bytes.u16(at: 44)!)
-        if phnum > 0 && phentsize < 32 { throw .elfTruncated(needed: phoff + 32 * phnum, fileSize: bytes.count) }
+        entry = head.u32(at: 24)!
+        flags = head.u32(at: 36)!
+        let phoff = UInt64(head.u32(at: 28)!)
+        let phentsize = UInt64(head.u16(at: 42)!)
+        let phnum = UInt64(head.u16(at: 44)!)
+        if phnum > 0 && phentsize < 32 { throw .elfTruncated(needed: phoff + 32 * phnum, fileSize: size) }
         let tableEnd = phoff + phentsize * phnum
-        guard tableEnd <= UInt64(bytes.count) else { throw .elfTruncated(needed: tableEnd, fileSize: bytes.count) }
+        guard tableEnd <= UInt64(size) else { throw .elfTruncated(needed: tableEnd, fileSize: size) }
+        let table = source.bytes(at: Int(phoff), count: Int(tableEnd - phoff))
         var headers: [ProgramHeader] = []
         headers.reserveCapacity(Int(phnum))
         for index in 0..<Int(phnum) {
-            let base = Int(phoff) + index * Int(phentsize)
+            let base = index * Int(phentsize)
             let header = ProgramHeader(
-                type: bytes.u32(at: base)!, offset: bytes.u32(at: base + 4)!,
-                virtualAddress: bytes.u32(at: base + 8)!, physicalAddress: bytes.u32(at: base + 12)!,
-                fileSize: bytes.u32(at: base + 16)!, memorySize: bytes.u32(at: base + 20)!,
-                flags: bytes.u32(at: base + 24)!)
+                type: table.u32(at: base)!, offset: table.u32(at: base + 4)!,
+                virtualAddress: table.u32(at: base + 8)!, physicalAddress: table.u32(at: base + 12)!,
+                fileSize: table.u32(at: base + 16)!, memorySize: table.u32(at: base + 20)!,
+                flags: table.u32(at: base + 24)!)
             if header.isLoadable && header.mappedSize > 0 {
                 let end = UInt64(header.offset) + UInt64(header.mappedSize)
-                guard end <= UInt64(bytes.count) else {
-                    throw .elfSegmentPastEnd(index: index, offset: header.offset, size: header.mappedSize, fileSize: bytes.count)
+                guard end <= UInt64(size) else {
+                    throw .elfSegmentPastEnd(index: index, offset: header.offset, size: header.mappedSize, fileSize: size)
                 }
             }
             headers.append(header)
@@ -101,13 +112,18 @@ public struct ELFFile: Sendable {
 
     /// The file bytes of a loadable segment (validated at init).
     public func contents(of header: ProgramHeader) -> [UInt8] {
-        let start = Int(header.offset)
-        return Array(bytes[start..<(start + Int(header.mappedSize))])
+        source.bytes(at: Int(header.offset), count: Int(header.mappedSize))
+    }
+
+    /// A loadable segment at its physical address, its bytes read from the file when used.
+    public func segment(of header: ProgramHeader) -> MemoryImage.Segment {
+        MemoryImage.Segment(address: header.physicalAddress,
+                            extent: FileExtent(source: source, fileOffset: Int(header.offset), count: Int(header.mappedSize)))
     }
 
     /// Every loadable segment's file bytes placed at its physical address; throws on overlap.
     public func memoryImage() throws(FirmwareError) -> MemoryImage {
-        let segments = loadSegments.map { MemoryImage.Segment(address: $0.header.physicalAddress, bytes: contents(of: $0.header)) }
+        let segments = loadSegments.map { segment(of: $0.header) }
         for segment in segments where segment.end > 0x1_0000_0000 {
             throw .segmentOutsideMemory(address: segment.address, end: segment.end, chip: "any")
         }

@@ -77,12 +77,19 @@ public struct FirmwareFile: Sendable {
     /// 0x10000000); `family` overrides the family an ELF or BIN would be given.
     public static func read(bytes: [UInt8], type: Format? = nil, offset: UInt32 = 0x1000_0000,
                             family: Family? = nil) throws(FirmwareError) -> FirmwareFile {
-        guard !bytes.isEmpty else { throw .empty }
-        switch type ?? detectFormat(bytes) {
-        case .uf2: return try readUF2(bytes)
-        case .elf: return try readELF(bytes, family: family)
+        try read(source: ArraySource(bytes), type: type, offset: offset, family: family)
+    }
+
+    /// Reads any firmware file through `source`, as `read(bytes:)` does; the image refers to the
+    /// file's bytes (read when used) instead of holding a copy.
+    public static func read(source: any ImageSource, type: Format? = nil, offset: UInt32 = 0x1000_0000,
+                            family: Family? = nil) throws(FirmwareError) -> FirmwareFile {
+        guard source.size > 0 else { throw .empty }
+        switch type ?? detectFormat(source.bytes(at: 0, count: min(source.size, 8))) {
+        case .uf2: return try readUF2(source)
+        case .elf: return try readELF(ELFFile(source: source), family: family)
         case .bin:
-            let image = try SDKConversion.binImage(bytes, address: offset)
+            let image = try SDKConversion.binImage(source, address: offset)
             let fam = family ?? guessFamily(image: image, machine: nil)
             return FirmwareFile(format: .bin, image: image, families: [fam], imagesByFamily: [fam: image],
                                 blockCount: nil, hasAbsoluteBlock: false, entryPoint: nil, machine: nil,
@@ -95,8 +102,7 @@ public struct FirmwareFile: Sendable {
         return Chip.rp2350.flash.contains(low) ? .flash : .ram
     }
 
-    static func readELF(_ bytes: [UInt8], family: Family?) throws(FirmwareError) -> FirmwareFile {
-        let elf = try ELFFile(bytes: bytes)
+    static func readELF(_ elf: ELFFile, family: Family?) throws(FirmwareError) -> FirmwareFile {
         let fam = family ?? guessFamily(elf)
         do {
             let load = try SDKConversion.loadImage(of: elf, family: fam)
@@ -112,8 +118,7 @@ public struct FirmwareFile: Sendable {
         }
     }
 
-    /// `guessFamily(image:machine:)` of an ELF file's segments, without copying them: the IMAGE_DEF
-    /// search reads only the first bytes of each segment.
+    /// `guessFamily(image:machine:)` of an ELF file's segments, without copying them.
     static func guessFamily(_ elf: ELFFile) -> Family {
         let spans = elf.loadSegments.map { (address: $0.header.physicalAddress, length: UInt64($0.header.mappedSize)) }
             .sorted { $0.address < $1.address }
@@ -121,11 +126,8 @@ public struct FirmwareFile: Sendable {
         let valid = zip(spans, spans.dropFirst()).allSatisfy { UInt64($0.address) + $0.length <= UInt64($1.address) }
             && spans.allSatisfy { UInt64($0.address) + $0.length <= 0x1_0000_0000 }
         guard valid else { return guessFamily(spans: [], metadata: nil, machine: elf.machine) }
-        // The search window and the longest block that can start in it (64 items of < 256 words, 3 more words).
-        let window = MetadataBlock.searchWindow + 64 * 255 * 4 + 12
-        let probe = try? MemoryImage(segments: elf.loadSegments.map {
-            .init(address: $0.header.physicalAddress, bytes: Array(elf.bytes[Int($0.header.offset)...].prefix(min(Int($0.header.mappedSize), window))))
-        })
+        // The segments refer to the file: the IMAGE_DEF search reads only what it looks at.
+        let probe = try? MemoryImage(segments: elf.loadSegments.map { elf.segment(of: $0.header) })
         return guessFamily(spans: spans, metadata: probe.flatMap(MetadataBlock.find(in:)), machine: elf.machine)
     }
 
@@ -133,7 +135,7 @@ public struct FirmwareFile: Sendable {
     /// RP2350; otherwise RP2040.
     public static func guessFamily(image: MemoryImage, machine: ELFFile.Machine?) -> Family {
         if machine == .riscV { return .rp2350RiscV }
-        return guessFamily(spans: image.segments.map { ($0.address, UInt64($0.bytes.count)) },
+        return guessFamily(spans: image.segments.map { ($0.address, UInt64($0.count)) },
                            metadata: MetadataBlock.find(in: image), machine: machine)
     }
 

@@ -71,7 +71,7 @@ public enum SDKConversion {
                 }
                 if r.kind == .noContents { throw .contentsInUninitializedMemory(address: header.physicalAddress) }
                 if r.kind == .contents {
-                    segments.append(.init(address: header.physicalAddress, bytes: elf.contents(of: header)))
+                    segments.append(elf.segment(of: header))
                 }
             }
             if header.memorySize > header.fileSize {
@@ -139,9 +139,14 @@ public enum SDKConversion {
 
     /// A BIN file's bytes placed at `address`.
     public static func binImage(_ bytes: [UInt8], address: UInt32) throws(FirmwareError) -> MemoryImage {
-        guard !bytes.isEmpty else { throw .empty }
-        guard UInt64(address) + UInt64(bytes.count) <= 0x1_0000_0000 else { throw .binTooLarge(offset: address, size: bytes.count) }
-        return try! MemoryImage(segments: [.init(address: address, bytes: bytes)])
+        try binImage(ArraySource(bytes), address: address)
+    }
+
+    /// A BIN file's bytes placed at `address`, read from `source` when used.
+    static func binImage(_ source: any ImageSource, address: UInt32) throws(FirmwareError) -> MemoryImage {
+        guard source.size > 0 else { throw .empty }
+        guard UInt64(address) + UInt64(source.size) <= 0x1_0000_0000 else { throw .binTooLarge(offset: address, size: source.size) }
+        return try! MemoryImage(segments: [.init(address: address, extent: FileExtent(source: source, fileOffset: 0, count: source.size))])
     }
 
     /// The largest span `flatten` fills (a UF2 with one stray block would otherwise ask for gigabytes).
@@ -154,11 +159,7 @@ public enum SDKConversion {
         var out = [UInt8](repeating: fill, count: Int(image.endAddress! - UInt64(low)))
         for segment in image.segments {
             let at = Int(UInt64(segment.address) - UInt64(low))
-            out.withUnsafeMutableBytes { dst in
-                segment.bytes.withUnsafeBytes { src in
-                    UnsafeMutableRawBufferPointer(rebasing: dst[at..<(at + src.count)]).copyMemory(from: src)
-                }
-            }
+            out.withUnsafeMutableBytes { segment.copyBytes(from: 0, into: UnsafeMutableRawBufferPointer(rebasing: $0[at..<(at + segment.count)])) }
         }
         return (low, out)
     }
@@ -170,8 +171,9 @@ public enum SDKConversion {
         return AddressRange(start: low, end: end)
     }
 
-    /// `flatten` handed to `emit` piece by piece (the segments' own bytes, gaps as `fill` in
-    /// pieces of at most 64 KiB), so that no flat copy is made; call `flatSpan` first for its checks.
+    /// `flatten` handed to `emit` piece by piece (the segments' bytes in pieces of at most 1 MiB,
+    /// gaps as `fill` in pieces of at most 64 KiB), so that no flat copy is made; call `flatSpan`
+    /// first for its checks.
     public static func flatten(_ image: MemoryImage, fill: UInt8 = 0, to emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let gap = [UInt8](repeating: fill, count: 64 << 10)
         var at = UInt64(image.lowestAddress ?? 0)
@@ -181,7 +183,7 @@ public enum SDKConversion {
                 try gap.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
                 at += UInt64(n)
             }
-            try segment.bytes.withUnsafeBytes { try emit($0) }
+            try segment.withBytes { try emit($0) }
             at = segment.end
         }
     }
@@ -189,7 +191,7 @@ public enum SDKConversion {
     /// The image moved by `delta` (wrapping, as picotool's 32-bit arithmetic does).
     public static func relocated(_ image: MemoryImage, by delta: UInt32) -> MemoryImage {
         guard delta != 0 else { return image }
-        let moved = image.segments.map { MemoryImage.Segment(address: $0.address &+ delta, bytes: $0.bytes) }
+        let moved = image.segments.map { $0.moved(to: $0.address &+ delta) }
         return (try? MemoryImage(segments: moved)) ?? image
     }
 }

@@ -2,40 +2,78 @@
 /// payload or flag 0x1 are skipped, the RP2350-E10 absolute block is recognised and set aside,
 /// and each family gets its own image.
 extension FirmwareFile {
-    /// One usable block's place in the file.
-    struct PagePlacement {
+    /// Usable blocks of one family in file order, as runs: `chunks` blocks of `size` payload bytes
+    /// at consecutive addresses, 512 bytes apart in the file (every SDK and picotool file is one run
+    /// per contiguous range), so the index of a 64 MiB file is a few words.
+    struct PlacementRun {
         var address: UInt32
         var fileOffset: Int
         var size: Int
+        var chunks: Int
+
+        var end: UInt64 { UInt64(address) + UInt64(size * chunks) }
+
+        /// Extends the run by the block at `address`/`fileOffset` when it continues it.
+        mutating func extend(address: UInt32, fileOffset: Int, size: Int) -> Bool {
+            guard size == self.size, UInt64(address) == end, fileOffset == self.fileOffset + chunks * UF2Block.size else { return false }
+            chunks += 1
+            return true
+        }
     }
 
-    static func readUF2(_ bytes: [UInt8]) throws(FirmwareError) -> FirmwareFile {
-        let blockCount = bytes.count / UF2Block.size
+    /// The file bytes read per pass of the block scan.
+    static let scanChunk = 1 << 20
+
+    /// Reads a UF2 file through `source` in passes of `scanChunk` bytes, handing each pass to
+    /// `onChunk` (the whole file in order, e.g. for the validator); the images refer to the file.
+    public static func readUF2(_ source: any ImageSource,
+                               onChunk: ((UnsafeRawBufferPointer) -> Void)? = nil) throws(FirmwareError) -> FirmwareFile {
+        let size = source.size
+        guard size > 0 else { throw .empty }
+        let blockCount = size / UF2Block.size
         var order: [UInt32?] = []
-        var placements: [UInt32?: [PagePlacement]] = [:]
+        var placements: [UInt32?: [PlacementRun]] = [:]
         var hasAbsoluteBlock = false
         var anyValid = false
         var notMainFlash = 0
-        bytes.withUnsafeBytes { raw in
-            for index in 0..<blockCount {
-                let base = index * UF2Block.size
+        var currentKey: UInt32? = nil
+        var current: [PlacementRun] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(scanChunk, size), alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < size {
+            let n = min(buffer.count, size - offset)
+            let raw = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            source.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
+            onChunk?(raw)
+            for base in stride(from: 0, to: n - UF2Block.size + 1, by: UF2Block.size) {
                 switch UF2BlockUse(raw, at: base) {
                 case .invalid: continue
                 case .notMainFlash: anyValid = true; notMainFlash += 1
                 case .skipped: anyValid = true
                 case .absolute: anyValid = true; hasAbsoluteBlock = true
-                case .data(let key, let address, let size):
+                case .data(let key, let address, let count):
                     anyValid = true
-                    if placements[key] == nil { order.append(key) }
-                    placements[key, default: []].append(PagePlacement(address: address, fileOffset: base + 32, size: size))
+                    let at = offset + base + 32
+                    // The family of the last block is at hand: most blocks extend its last run.
+                    if key != currentKey || current.isEmpty {
+                        if !current.isEmpty { placements[currentKey] = current }
+                        currentKey = key
+                        current = placements.removeValue(forKey: key) ?? { order.append(key); return [] }()
+                    }
+                    if current.isEmpty || !current[current.count - 1].extend(address: address, fileOffset: at, size: count) {
+                        current.append(PlacementRun(address: address, fileOffset: at, size: count, chunks: 1))
+                    }
                 }
             }
+            offset += n
         }
-        guard anyValid else { throw .noValidUF2Blocks(fileSize: bytes.count) }
+        if !current.isEmpty { placements[currentKey] = current }
+        guard anyValid else { throw .noValidUF2Blocks(fileSize: size) }
         var images: [Family: MemoryImage] = [:]
         var unlabelled: MemoryImage? = nil
         for key in order {
-            let image = buildImage(bytes, placements[key]!)
+            let image = buildImage(source, placements[key] ?? [])
             if let key { images[Family(rawValue: key)] = image } else { unlabelled = image }
         }
         return uf2(order: order, images: images, unlabelled: unlabelled, blockCount: blockCount,
@@ -53,38 +91,59 @@ extension FirmwareFile {
                             entryPoint: nil, machine: nil, kind: kindByAddress(image), conversionProblem: nil)
     }
 
-    /// Builds an image from placements: sorted by address (file order among equals), bytes that
-    /// overlap an earlier placement dropped, contiguous runs merged into one segment.
-    static func buildImage(_ bytes: [UInt8], _ input: [PagePlacement]) -> MemoryImage {
-        var sortedInput = input
-        var isSorted = true
-        for i in sortedInput.indices.dropFirst() where sortedInput[i].address < sortedInput[i - 1].address { isSorted = false; break }
-        if !isSorted {
-            sortedInput = sortedInput.enumerated().sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }.map(\.element)
-        }
+    /// Builds an image from placement runs: sorted by address (file order among equals), bytes that
+    /// overlap an earlier placement dropped, contiguous runs joined into one segment. The segments
+    /// refer to `source`.
+    static func buildImage(_ source: any ImageSource, _ input: [PlacementRun]) -> MemoryImage {
+        let runs = input.filter { $0.size > 0 }
+        var inOrder = true
+        for i in runs.indices.dropFirst() where UInt64(runs[i].address) < runs[i - 1].end { inOrder = false; break }
+        let placed = inOrder ? runs : placedInOrder(runs)
         var segments: [MemoryImage.Segment] = []
-        var current: MemoryImage.Segment? = nil
-        bytes.withUnsafeBufferPointer { buffer in
-            for placement in sortedInput where placement.size > 0 {
-                var address = UInt64(placement.address)
-                var from = placement.fileOffset
-                var size = placement.size
-                if let c = current, address < c.end {  // overlap with what is already placed: keep the first
-                    let skip = Int(min(c.end - address, UInt64(size)))
-                    address += UInt64(skip); from += skip; size -= skip
-                    if size == 0 { continue }
-                }
-                let chunk = UnsafeBufferPointer(rebasing: buffer[from..<(from + size)])
-                if current != nil && current!.end == address {
-                    current!.bytes.append(contentsOf: chunk)
-                } else {
-                    if let c = current { segments.append(c) }
-                    current = MemoryImage.Segment(address: UInt32(address), bytes: Array(chunk))
-                }
+        var current: (address: UInt32, end: UInt64, runs: [FileExtent.Run])? = nil
+        func close() {
+            if let c = current { segments.append(.init(address: c.address, extent: FileExtent(source: source, runs: c.runs))) }
+        }
+        for run in placed {
+            let extentRun = FileExtent.Run(start: 0, fileOffset: run.fileOffset, chunk: run.size, stride: UF2Block.size, chunks: run.chunks)
+            if current != nil && current!.end == UInt64(run.address) {
+                current!.runs.append(extentRun)
+                current!.end = run.end
+            } else {
+                close()
+                current = (run.address, run.end, [extentRun])
             }
         }
-        if let c = current { segments.append(c) }
+        close()
         return (try? MemoryImage(segments: segments)) ?? MemoryImage()
+    }
+
+    /// Runs out of address order or overlapping, block by block: sorted by address (file order among
+    /// equals), the bytes that overlap an earlier placement dropped (the rest of such a block is a
+    /// run of its own).
+    static func placedInOrder(_ runs: [PlacementRun]) -> [PlacementRun] {
+        var blocks: [PlacementRun] = []
+        for run in runs {
+            for k in 0..<run.chunks {
+                blocks.append(PlacementRun(address: run.address + UInt32(k * run.size), fileOffset: run.fileOffset + k * UF2Block.size,
+                                           size: run.size, chunks: 1))
+            }
+        }
+        let sorted = blocks.enumerated().sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }.map(\.element)
+        var placed: [PlacementRun] = []
+        var end: UInt64 = 0
+        for var block in sorted {
+            if !placed.isEmpty && UInt64(block.address) < end {  // overlap with what is already placed: keep the first
+                let skip = Int(min(end - UInt64(block.address), UInt64(block.size)))
+                if skip == block.size { continue }
+                block.address += UInt32(skip); block.fileOffset += skip; block.size -= skip
+            }
+            end = block.end
+            if placed.isEmpty || !placed[placed.count - 1].extend(address: block.address, fileOffset: block.fileOffset, size: block.size) {
+                placed.append(block)
+            }
+        }
+        return placed
     }
 }
 
@@ -109,82 +168,6 @@ enum UF2BlockUse {
         let address = raw.le32(base + 12)
         guard UInt64(address) + UInt64(size) <= 0x1_0000_0000 else { self = .skipped; return }
         self = .data(key: flags.contains(.familyIDPresent) ? familyWord : nil, address: address, size: Int(size))
-    }
-}
-
-/// Reads a UF2 file fed in chunks into a `FirmwareFile` without holding the file: each family's
-/// payloads go straight into its segments. This works while every family's blocks come in
-/// ascending address order without overlap (as every SDK and picotool file does); otherwise
-/// `finish()` returns nil and the caller reads the whole file with `FirmwareFile.read(bytes:)`.
-public struct UF2ImageStream {
-    private var order: [UInt32?] = []
-    private var segments: [UInt32?: [MemoryImage.Segment]] = [:]
-    private var framing = UF2BlockFraming()
-    private var size = 0
-    private var anyValid = false
-    private var hasAbsoluteBlock = false
-    private var notMainFlash = 0
-    private var expectedPayload = 0
-    /// False once a block comes out of address order or overlaps: the stream cannot place it.
-    public private(set) var inOrder = true
-
-    /// A stream at the start of a file; `expectedSize` sizes the first segment once.
-    public init(expectedSize: Int = 0) { expectedPayload = expectedSize / 2 }
-
-    /// Feeds the next bytes of the file.
-    public mutating func consume(_ chunk: UnsafeRawBufferPointer) {
-        size += chunk.count
-        guard inOrder else { return }
-        var framing = self.framing
-        self.framing = UF2BlockFraming()
-        framing.split(chunk) { place($0, at: 0) }
-        self.framing = framing
-    }
-
-    private mutating func place(_ raw: UnsafeRawBufferPointer, at base: Int) {
-        switch UF2BlockUse(raw, at: base) {
-        case .invalid: return
-        case .notMainFlash: anyValid = true; notMainFlash += 1
-        case .skipped: anyValid = true
-        case .absolute: anyValid = true; hasAbsoluteBlock = true
-        case .data(let key, let address, let count):
-            anyValid = true
-            if segments[key] == nil { order.append(key); segments[key] = [] }
-            guard count > 0 else { return }
-            let payload = UnsafeRawBufferPointer(rebasing: raw[(base + 32)..<(base + 32 + count)])
-            var list = segments.removeValue(forKey: key)!
-            if let end = list.last?.end, UInt64(address) == end {
-                // Moved out, grown, moved back: the bytes are never copied (an element appended to
-                // in place is copied whole on each block in unoptimised builds).
-                var last = list.removeLast()
-                last.bytes.append(contentsOf: payload)
-                list.append(last)
-            } else if list.last.map({ UInt64(address) > $0.end }) ?? true {
-                var bytes: [UInt8] = []
-                if list.isEmpty && order.count == 1 { bytes.reserveCapacity(expectedPayload) }
-                bytes.append(contentsOf: payload)
-                list.append(MemoryImage.Segment(address: address, bytes: bytes))
-            } else {
-                inOrder = false
-            }
-            segments[key] = list
-        }
-    }
-
-    /// The file, or nil when its blocks were out of order (read it whole instead). Throws as
-    /// `FirmwareFile.read` does for a file without one valid block.
-    public func finish() throws(FirmwareError) -> FirmwareFile? {
-        guard inOrder else { return nil }
-        guard size > 0 else { throw .empty }
-        guard anyValid else { throw .noValidUF2Blocks(fileSize: size) }
-        var images: [Family: MemoryImage] = [:]
-        var unlabelled: MemoryImage? = nil
-        for key in order {
-            let image = (try? MemoryImage(segments: segments[key] ?? [])) ?? MemoryImage()
-            if let key { images[Family(rawValue: key)] = image } else { unlabelled = image }
-        }
-        return FirmwareFile.uf2(order: order, images: images, unlabelled: unlabelled, blockCount: size / UF2Block.size,
-                                hasAbsoluteBlock: hasAbsoluteBlock, notMainFlashBlocks: notMainFlash)
     }
 }
 

@@ -70,8 +70,17 @@ public struct UF2ValidationReport: Hashable, Sendable {
 /// The flag words of the families whose blocks must carry exactly 256 bytes at 256-aligned addresses.
 extension Family {
     /// True for the Raspberry Pi families (rp2040, rp2350-*, absolute, data).
-    public var isRaspberryPi: Bool { chip != nil || self == .absolute || self == .data }
+    public var isRaspberryPi: Bool {
+        // rp2040, absolute, data and the three rp2350 ids are consecutive (checked per block: no Chip is made).
+        rawValue >= Family.rp2040.rawValue && rawValue <= Family.rp2350ArmNS.rawValue
+    }
 
     /// The chip whose memory map bounds this family's addresses.
     var boundingChip: Chip? { chip ?? (self == .absolute || self == .data ? .rp2350 : nil) }
+
+    /// Whether `length` bytes at `address` lie in the flash or RAM of `boundingChip`; nil without one.
+    func boundingChipAllows(_ address: UInt32, length: UInt64) -> Bool? {
+        guard isRaspberryPi else { return nil }
+        return self == .rp2040 ? Chip.rp2040.isLoadable(address, length: length) : Chip.rp2350.isLoadable(address, length: length)
+    }
 }

@@ -85,8 +85,8 @@ public enum UF2Validator {
                 sink.add(.error, "extension-tags", "\(at): extension tag at data offset \(error.offset): \(error.reason)", block: h.index, address: h.address)
             }
         }
-        if let chip = family?.boundingChip, h.size <= UInt32(UF2Block.dataSize),
-           !chip.isLoadable(h.address, length: UInt64(h.size)) {
+        if h.size <= UInt32(UF2Block.dataSize), family?.boundingChipAllows(h.address, length: UInt64(h.size)) == false,
+           let chip = family?.boundingChip {
             sink.add(.error, "outside-memory", "\(at): \(h.size) bytes at \(hex32(h.address)) lie outside \(chip.name) flash and RAM", block: h.index, address: h.address)
         }
     }

@@ -97,6 +97,7 @@ public enum UF2Writer {
         defer { raw.deallocate() }
         let segments = image.segments
         var segmentIndex = 0
+        var reader = SequentialReader()
         var filled = 0
         for (number, page) in pages.enumerated() {
             let base = filled * UF2Block.size
@@ -113,11 +114,9 @@ public enum UF2Writer {
                 let segment = segments[s]
                 let lo = max(UInt64(segment.address), pageStart), hi = min(segment.end, pageEnd)
                 if lo < hi {
-                    segment.bytes.withUnsafeBytes { src in
-                        let from = Int(lo - UInt64(segment.address))
-                        let dest = UnsafeMutableRawBufferPointer(rebasing: raw[(base + 32 + Int(lo - pageStart))...])
-                        dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[from..<(from + Int(hi - lo))]))
-                    }
+                    let at = base + 32 + Int(lo - pageStart)
+                    reader.copy(segment, index: s, from: Int(lo - UInt64(segment.address)),
+                                into: UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + Int(hi - lo))]))
                 }
                 if segment.end > pageEnd { break }
                 s += 1
@@ -129,5 +128,28 @@ public enum UF2Writer {
             }
         }
         if filled > 0 { try emit(UnsafeRawBufferPointer(rebasing: raw[0..<(filled * UF2Block.size)])) }
+    }
+}
+
+/// Copies a segment's bytes read in ascending order: a segment that refers to a file is read
+/// `size` bytes at a time (one read for many pages), held bytes are copied directly.
+struct SequentialReader {
+    private var window: [UInt8] = []
+    private var segmentIndex = -1
+    private var start = 0
+    private let size: Int
+
+    /// A reader with a buffer of `size` bytes.
+    init(size: Int = 64 << 10) { self.size = size }
+
+    /// Copies `destination.count` bytes (at most `size`) from `offset` of `segment`, the image's segment number `index`.
+    mutating func copy(_ segment: MemoryImage.Segment, index: Int, from offset: Int, into destination: UnsafeMutableRawBufferPointer) {
+        guard segment.extent != nil else { return segment.copyBytes(from: offset, into: destination) }
+        if index != segmentIndex || offset < start || offset + destination.count > start + window.count {
+            segmentIndex = index
+            start = offset
+            window = segment.bytes(from: offset, count: max(min(size, segment.count - offset), destination.count))
+        }
+        window.withUnsafeBytes { destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[(offset - start)..<(offset - start + destination.count)])) }
     }
 }

@@ -287,6 +287,29 @@ final class Rig {
         #expect(report.firstMismatches == [.init(address: base + 10, expected: data[10], actual: data[10] ^ 1)])
         #expect(rig.board.exclusiveAccess == .shared)
     }
+
+    @Test func anImageThatRefersToItsFileIsComparedPieceByPiece() throws {
+        // A BIN read through a source: verify reads the file one chunk at a time, never whole.
+        final class Counting: ImageSource, @unchecked Sendable {  // used by one test thread only
+            let bytes: [UInt8]
+            var largest = 0, total = 0
+            init(_ bytes: [UInt8]) { self.bytes = bytes }
+            var size: Int { bytes.count }
+            func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) {
+                bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + buffer.count)])) }
+                largest = max(largest, buffer.count)
+                total += buffer.count
+            }
+        }
+        let rig = Rig()
+        let data = pattern(200_000, seed: 3)
+        rig.board.preload(flashAt: base, data)
+        let source = Counting(data)
+        let file = try FirmwareFile.read(source: source, type: .bin)
+        let report = try rig.executor.verify(file.image, chunk: 4096)
+        #expect(report.matches && report.bytesCompared == data.count)
+        #expect(source.largest <= 4096 && source.total <= data.count + 4096)
+    }
 }
 
 @Suite struct SystemInfoOperationTests {

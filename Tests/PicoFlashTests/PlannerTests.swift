@@ -58,6 +58,19 @@ let blankSector = [UInt8](repeating: 0xFF, count: 4096)
         #expect(plan.bytesToVerify == 4096)
     }
 
+    @Test func coveredSectorsKeepNoCopyOfTheImage() throws {
+        // Three whole sectors and a partial one: only the partial sector holds its target; the
+        // others are the image's bytes, read from the image when asked.
+        let data = pattern(3 * 4096 + 100, seed: 6)
+        let device = pattern(4096, seed: 7)
+        let plan = try FlashPlanner.plan(image: image(base, data), chip: chip) { _ in .contents(device) }
+        #expect(plan.sectors.map { $0.target == nil } == [true, true, true, false])
+        for index in 0..<3 {
+            #expect(plan.target(ofSector: index) == Array(data[(index * 4096)..<((index + 1) * 4096)]))
+        }
+        #expect(plan.target(at: base + 3 * 4096 + 99) == data[3 * 4096 + 99] && plan.target(at: base + 3 * 4096 + 100) == device[100])
+    }
+
     @Test func partialSectorKeepsDeviceBytes() throws {
         let device = pattern(4096, seed: 9)
         let data = pattern(100, seed: 3)

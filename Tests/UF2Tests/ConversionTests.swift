@@ -2,37 +2,6 @@ import Testing
 @testable import UF2
 
 @Suite struct ConversionTests {
-    @Test func streamedUF2ReadingGivesTheImagesOfAWholeRead() throws {
-        let sdk = try SDKConversion.binToUF2([UInt8](repeating: 3, count: 5000), address: 0x1000_0000, family: .rp2350ArmS,
-                                             absoluteBlockAddress: 0x10ff_ff00)
-        let files: [[UInt8]] = [
-            sdk,
-            uf2([block(0x1000_0000, 0, of: 3, fill: 1), block(0x2000_0000, 0, of: 1, family: .rp2350ArmS, fill: 2),
-                 block(0x1000_0100, 1, of: 3, fill: 3, flags: [.familyIDPresent, .notMainFlash]), block(0x1000_0100, 1, of: 3, fill: 4),
-                 block(0x1000_2000, 2, of: 3, fill: 5, size: 100)]) + [9, 9],
-        ]
-        for bytes in files {
-            let whole = try FirmwareFile.read(bytes: bytes)
-            for size in [1, 500, 512, 4096] {
-                var stream = UF2ImageStream(expectedSize: bytes.count)
-                var offset = 0
-                while offset < bytes.count {
-                    let end = min(offset + size, bytes.count)
-                    bytes[offset..<end].withUnsafeBytes { stream.consume($0) }
-                    offset = end
-                }
-                let file = try #require(try stream.finish())
-                #expect(file.image == whole.image && file.imagesByFamily == whole.imagesByFamily && file.families == whole.families)
-                #expect(file.blockCount == whole.blockCount && file.hasAbsoluteBlock == whole.hasAbsoluteBlock
-                        && file.notMainFlashBlocks == whole.notMainFlashBlocks && file.kind == whole.kind)
-            }
-        }
-        // Out of address order: the stream gives up and the whole file is read instead.
-        var stream = UF2ImageStream()
-        uf2([block(0x1000_0100, 0, of: 2), block(0x1000_0000, 1, of: 2)]).withUnsafeBytes { stream.consume($0) }
-        #expect(try stream.finish() == nil)
-    }
-
     @Test func streamedFlattenAndWriterGiveTheArrayBytes() throws {
         let image = try MemoryImage(segments: [.init(address: 0x1000_0010, bytes: [1, 2, 3]),
                                                .init(address: 0x1002_0000, bytes: [UInt8](repeating: 9, count: 70_000))])

@@ -98,6 +98,17 @@ final class Interruption: @unchecked Sendable {
         }
     }
 
+    /// Ends the process at once with `status` after `message` (a line for stderr), running the
+    /// clean-ups and releases a signal would: for a failure that cannot unwind (an input file that
+    /// fails under a read deep in the image code).
+    func abort(_ message: String, status: Int32) -> Never {
+        let resources = lock.withLock { _ in Array(held.values) }
+        for resource in resources { resource.interrupt() }
+        for resource in resources { resource.releaseForExit() }
+        Terminal.error(message)
+        _exit(status)
+    }
+
     /// Stdout was closed (the reader of a pipe went away): stop as on a signal, then end by SIGPIPE.
     func outputClosed() { fire(SIGPIPE) }
 

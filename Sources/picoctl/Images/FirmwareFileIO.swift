@@ -67,23 +67,10 @@ enum FileIO {
         return path != "-" && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// The format the first bytes of a regular file show; nil for `-`, a device, a pipe or an unreadable file.
-    static func peekFormat(_ path: String) -> FirmwareFile.Format? {
-        guard isRegularFile(path) else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
-        var head = [UInt8](repeating: 0, count: 8)
-        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 8, 0) }
-        return n > 0 ? FirmwareFile.detectFormat(Array(head[0..<n])) : nil
-    }
-
     /// Reads a regular file of `format` in chunks of `chunk` bytes, one buffer reused, calling `body`
     /// with each; the size limit as in `read`. Returns false without reading when `path` is `-` or
     /// not a regular file (the caller reads it whole instead).
-    static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = 1 << 20,
+    static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = 256 << 10,
                        _ body: (_ bytes: UnsafeRawBufferPointer, _ fileSize: Int) -> Void) throws -> Bool {
         guard isRegularFile(path) else { return false }  // checked before opening: opening a FIFO waits for its writer
         let fd = open(path, O_RDONLY | O_CLOEXEC)

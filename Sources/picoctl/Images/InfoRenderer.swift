@@ -19,7 +19,7 @@ enum InfoRenderer {
         if let entry = fw.entryPoint { add("entry:", hex(entry) + (fw.machine.map { " (\($0 == .arm ? "arm" : "risc-v"))" } ?? "")) }
         if fw.hasAbsoluteBlock { add("abs block:", "RP2350-E10 absolute block present") }
         for segment in fw.image.segments {
-            add("range:", "\(hex(segment.address))..\(hex(segment.end)) \(f.region(segment.address)) (\(segment.bytes.count) bytes)")
+            add("range:", "\(hex(segment.address))..\(hex(segment.end)) \(f.region(segment.address)) (\(segment.count) bytes)")
         }
         for (family, image) in fw.imagesByFamily.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where fw.families.count > 1 {
             add("  " + (family.name ?? family.description) + ":", "\(image.byteCount) bytes at \(image.lowestAddress.map(hex) ?? "-")")
@@ -79,7 +79,7 @@ enum InfoRenderer {
             ("machine", .optional(fw.machine.map { $0 == .arm ? "arm" : "riscv" })),
             ("image_bytes", .int(fw.image.byteCount)),
             ("ranges", .array(fw.image.segments.map { s in
-                .object([("start", .hex(s.address)), ("end", .hex64(s.end)), ("size", .int(s.bytes.count)), ("region", .string(f.region(s.address)))])
+                .object([("start", .hex(s.address)), ("end", .hex64(s.end)), ("size", .int(s.count)), ("region", .string(f.region(s.address)))])
             })),
             ("conversion_problem", .optional(fw.conversionProblem?.description)),
             ("boot2", f.boot2.map { b in

@@ -41,7 +41,7 @@ enum FirmwareCLI {
     }
 
     /// Runs a streaming read, mapping its failures as `readBytes` does.
-    static func streaming(_ read: () throws -> Bool, path: String) throws -> Bool {
+    static func streaming<T>(_ read: () throws -> T, path: String) throws -> T {
         do { return try read() } catch let error as FirmwareError {
             Diagnostics.error("\(path): \(error)", fix: error.fix)
             throw ExitStatus.invalidInput.exitCode
@@ -55,8 +55,8 @@ enum FirmwareCLI {
     /// invalid or larger than a Pico can hold). A BIN file is placed at `offset` (default
     /// 0x10000000); an `offset` given for a file whose type is not in `offsetApplies` is a usage
     /// error (64), not silently ignored. With `validate`, the `uf2 validate` report of a UF2 file
-    /// comes from the same read. A regular UF2 file is streamed (never held whole) unless its blocks
-    /// are out of address order or, when validating, it has MD5 areas: then it is read whole.
+    /// comes from the same read. A regular file is never held whole: the image refers to it and reads
+    /// it when used (a UF2 file with MD5 areas is read whole for validation only).
     static func load(_ path: String, type: FirmwareFile.Format?, offset: UInt32?, family: Family?,
                      offsetApplies: Set<FirmwareFile.Format> = [.bin], validate: Bool = false)
         throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
@@ -78,21 +78,17 @@ enum FirmwareCLI {
     /// `load` without its exit-status mapping of `FirmwareError`.
     private static func read(_ path: String, type: FirmwareFile.Format?, offset: UInt32, family: Family?,
                              validate: Bool) throws -> (size: Int, file: FirmwareFile, report: UF2ValidationReport?) {
-        if (type ?? FileIO.peekFormat(path)) == .uf2 {
-            var image = UF2ImageStream()
-            var check = UF2ValidationStream()
-            var size = 0
-            let streamed = try streaming({
-                try FileIO.stream(path, format: .uf2) { chunk, fileSize in
-                    if size == 0 { image = UF2ImageStream(expectedSize: fileSize); check = UF2ValidationStream(expectedSize: validate ? fileSize : 0) }
-                    size += chunk.count
-                    image.consume(chunk)
-                    if validate { check.consume(chunk) }
-                }
-            }, path: path)
-            if streamed, !(validate && check.needsWholeFile), let file = try image.finish() {
-                return (size, file, validate ? check.finish() : nil)
+        if let source = try streaming({ try FileSource(path, type: type) }, path: path) {
+            // A regular file: the image refers to it (read when used), UF2 blocks scanned in passes
+            // that the validator sees too.
+            if (type ?? FirmwareFile.detectFormat(source.bytes(at: 0, count: min(source.size, 8)))) == .uf2 {
+                var check = UF2ValidationStream(expectedSize: validate ? source.size : 0)
+                let file = try FirmwareFile.readUF2(source, onChunk: validate ? { check.consume($0) } : nil)
+                guard validate else { return (source.size, file, nil) }
+                let report = check.needsWholeFile ? UF2Validator.validate(source.bytes(at: 0, count: source.size)) : check.finish()
+                return (source.size, file, report)
             }
+            return (source.size, try FirmwareFile.read(source: source, type: type, offset: offset, family: family), nil)
         }
         let bytes = try readBytes(path, type: type)
         let file = try FirmwareFile.read(bytes: bytes, type: type, offset: offset, family: family)

@@ -169,7 +169,7 @@ struct UF2ConvertCommand: ParsableCommand {
     /// The same range rule for a BIN result: every segment in the chip's flash or RAM.
     static func rangeProblems(image: MemoryImage, chip: Chip?) -> [String] {
         guard let chip else { return [] }
-        return image.segments.filter { !chip.isLoadable($0.address, length: UInt64($0.bytes.count)) }.map {
+        return image.segments.filter { !chip.isLoadable($0.address, length: UInt64($0.count)) }.map {
             "\(JSONStyle.address($0.address))..\(JSONStyle.address($0.end)) lies outside \(chip.name) flash and RAM"
         }
     }
