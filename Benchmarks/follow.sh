@@ -91,7 +91,14 @@ def start(argv, stdout):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"{argv(path)} did not open {path} (exit {proc.poll()})")
         time.sleep(0.01)
-    time.sleep(0.2)   # connected, DTR set, idle
+    time.sleep(0.2)   # connected, DTR set
+    # Idle: no CPU used for 3 x 50 ms (start-up work on other threads, such as reading an ELF's symbols, is over).
+    last, still = cpu_ns(proc.pid), 0
+    while still < 3 and time.monotonic() < deadline + 10:
+        time.sleep(0.05)
+        now = cpu_ns(proc.pid)
+        still = still + 1 if now == last else 0
+        last = now
     return proc, master, slave, kbd_master
 
 

@@ -54,8 +54,8 @@ final class MonitorSession: Sendable {
         var dtrLowered = false
         /// `l` paused the log.
         var logPaused = false
-        /// With `--elf` in chunked output: the line not yet ended.
-        var symbolizing = SymbolizingSplitter()
+        /// With `--elf` in chunked output: where the stream's addresses are annotated.
+        var annotator = AddressAnnotator()
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -179,14 +179,14 @@ final class MonitorSession: Sendable {
             guard !lineMode else { break }
             let shown = state.withLock { state in
                 guard let symbolizer, !options.hex else { return state.formatter.format(bytes, at: time) }
-                return state.formatter.format(state.symbolizing.take(bytes, with: symbolizer), at: time)
+                return state.formatter.format(state.annotator.annotate(bytes, with: symbolizer), at: time)
             }
             if !console.out(shown) { return stdoutGone() }
         case .line(let line, let time):
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
             let tail = state.withLock { state in
-                let unfinished = symbolizer.map { state.symbolizing.flush(with: $0) } ?? []
+                let unfinished = symbolizer.map { state.annotator.finish(with: $0) } ?? []
                 return (unfinished.isEmpty ? [] : state.formatter.format(unfinished, at: .now())) + state.formatter.endOfStream()
             }
             console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)

@@ -172,3 +172,43 @@ def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
     first, second = out.decode().splitlines()
     assert first.startswith(f"pc=0x{symbols['helper']:08x} <helper at main.c:")
     assert second.startswith(f"last 0x{symbols['main']:08x} <main at main.c:")
+
+
+def test_a_partial_line_shows_at_once_with_symbols(picoctl, elf):
+    """A prompt without a line end is shown as it arrives, as without --elf; an address cut between
+    reads is annotated once its digits end."""
+    path, symbols = elf
+    board, board_tty = pty.openpty()
+    tty.setraw(board)
+    name = os.ttyname(board_tty)
+    os.close(board_tty)
+    proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", "--elf", str(path)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = bytearray()
+
+    def read_stdout() -> None:
+        while chunk := proc.stdout.read1(4096):
+            out.extend(chunk)
+
+    def shown(text: bytes) -> bool:
+        deadline = time.monotonic() + 10
+        while text not in out and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        return text in out
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    time.sleep(0.3)
+    os.write(board, b"boot ok\r\nprompt> ")
+    assert shown(b"prompt> "), f"the prompt waits for its line end: {bytes(out)!r}"
+    helper = f"0x{symbols['helper']:08x}".encode()
+    os.write(board, b"pc=" + helper[:6])
+    assert shown(b"prompt> pc=" + helper[:6])
+    os.write(board, helper[6:] + b" done\r\n")
+    assert shown(b" done\n") or shown(b" done\r\n")
+    os.close(board)
+    proc.wait(timeout=10)
+    reader.join(timeout=10)
+    lines = out.decode().splitlines()
+    assert lines[0] == "boot ok"
+    assert lines[1].startswith(f"prompt> pc={helper.decode()} <helper at main.c:") and lines[1].endswith("> done")
