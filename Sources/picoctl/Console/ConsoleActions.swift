@@ -57,7 +57,7 @@ extension MonitorSession {
             let raised = !state.withLock { $0.dtrLowered }
             follower.setDTR(!raised)
             state.withLock { $0.dtrLowered = raised }
-            console.status("DTR \(raised ? "lowered" : "raised")")
+            console.status(raised ? "DTR lowered (kept low across reconnections)" : "DTR raised")
         case .sendFile:
             sendFile(terminal: terminal)
         case .restart, .bootsel, .flash:

@@ -167,13 +167,14 @@ final class MonitorSession: Sendable {
             writeLog(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
-                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : ""), color: "32")
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : "")
+                               + keptLow(dtr), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
-            state.withLock { $0.board = label ?? device.name; $0.device = device; $0.dtrLowered = false }
+            state.withLock { $0.board = label ?? device.name; $0.device = device }
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
-            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
+            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))" + keptLow(dtr), color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
             guard !lineMode else { break }
@@ -252,8 +253,13 @@ final class MonitorSession: Sendable {
         switch dtr {
         case .asserted: console.status(who + "DTR raised \(delay)", color: "2")
         case .unsupported: console.status(who + "port open \(delay); this tty has no modem lines (DTR not set)", color: "2")
-        case .untouched: break
+        case .untouched, .lowered: break
         }
+    }
+
+    /// What a connection's status line adds when DTR stays low as the `d` key left it.
+    private func keptLow(_ dtr: DTRState) -> String {
+        dtr == .lowered ? "; DTR kept low (\(options.menuKey.name) d raises it)" : ""
     }
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
