@@ -54,6 +54,8 @@ final class MonitorSession: Sendable {
         var dtrLowered = false
         /// `l` paused the log.
         var logPaused = false
+        /// The kind of timestamps the log's lines have so far (`t` changes `logFormatter`'s; a line says where).
+        var loggedTimestamps: TimestampMode?
         /// With `--elf` in chunked output: where the stream's addresses are annotated.
         var annotator = AddressAnnotator()
     }
@@ -95,7 +97,8 @@ final class MonitorSession: Sendable {
                                           safety: options.logRaw ? nil : .plain)
         state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
                             logFormatter: ConsoleFormatter(options: logged, start: start),
-                            watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
+                            watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions()),
+                            loggedTimestamps: options.timestamps))
     }
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
@@ -212,7 +215,7 @@ final class MonitorSession: Sendable {
             body.append(0x0A)
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board, symbols: symbols))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil || state.logFailed || state.logPaused ? [] : state.logFormatter.format(body, at: time)
+            let logged = log == nil || state.logFailed || state.logPaused ? [] : Self.logLine(body, at: time, state: &state)
             let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
@@ -220,6 +223,14 @@ final class MonitorSession: Sendable {
         if !logged.isEmpty { writeLog(logged) }
         if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
         return verdict == .keepGoing ? .continue : .stop
+    }
+
+    /// A line's bytes for the log, after a line saying so when `t` changed the timestamps since the last one.
+    private static func logLine(_ body: [UInt8], at time: Timestamp, state: inout State) -> [UInt8] {
+        let kind = state.logFormatter.options.timestamps
+        guard kind != state.loggedTimestamps else { return state.logFormatter.format(body, at: time) }
+        state.loggedTimestamps = kind
+        return LogHeader.timestampsChange(to: kind, at: time) + state.logFormatter.format(body, at: time)
     }
 
     /// Appends to the log; the first failed write stops logging with one message (the run then exits 3).
