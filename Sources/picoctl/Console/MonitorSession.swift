@@ -9,11 +9,11 @@ import UF2
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
 ///
-/// `flash --monitor` embeds `@OptionGroup var console: MonitorOptions` and, **before** rebooting the board,
-/// creates `MonitorSession(options: console, identity: BoardIdentity(portPath: port))` (or the app's
-/// serial): the udev monitor listens from that moment, so the app's tty cannot appear unseen. After
-/// the reboot, `run(forwardInput: true)` opens it and raises DTR within milliseconds of its appearance
-/// (`--verbose` reports the delay) and returns the exit status.
+/// `monitor` and `flash --monitor` (which embeds `@OptionGroup var console: MonitorOptions` and follows
+/// the rebooted board by its USB port path) go through `follow(_:options:inventory:json:remote:image:)`:
+/// the session is made (the udev monitor listens from then on), and `run(forwardInput: true)` opens the
+/// tty, raises DTR within milliseconds of its appearance (`--verbose` reports the delay) and returns the
+/// exit status.
 final class MonitorSession: Sendable {
     let options: MonitorOptions
     let identity: BoardIdentity
@@ -344,10 +344,22 @@ struct MonitorError: Error, CustomStringConvertible {
 }
 
 extension MonitorSession {
-    /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
-    /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
-    static func following(portPath: String, options: MonitorOptions, json: Bool) throws(MonitorError) -> MonitorSession {
-        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath), json: json)
+    /// Follows one board with the terminal's keys (`monitor`, `flash --monitor`): `options` with the config
+    /// file's settings for it filled in. A session that cannot start is reported and exits with its status;
+    /// a run that does not succeed throws its exit status (a closed stdout ends the process by SIGPIPE).
+    static func follow(_ identity: BoardIdentity, options: MonitorOptions, inventory: String?, json: Bool,
+                       remote: RemoteConsole? = nil, image: String?) throws {
+        let session: MonitorSession
+        do {
+            session = try MonitorSession(options: options.configured(for: identity, inventory: inventory, json: json),
+                                         identity: identity, json: json, remote: remote, image: image)
+        } catch {
+            ConsoleOutput().error(error.message)
+            throw error.status.exitCode
+        }
+        let status = session.run(forwardInput: true)
+        if session.outputClosed { Interruption.dieOfSIGPIPE() }
+        if status != .success { throw status.exitCode }
     }
 }
 
