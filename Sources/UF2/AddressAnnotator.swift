@@ -90,7 +90,9 @@ public struct AddressAnnotator: Sendable {
                                copied: inout Int, to out: inout [UInt8], found: inout [SymbolizedAddress]) {
         if out.isEmpty { out.reserveCapacity(input.count + 64) }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: input[copied..<end]))
-        out.append(contentsOf: " <\(symbol.description)>".utf8)
+        out.append(contentsOf: " <".utf8)
+        symbol.appendDescription(to: &out)
+        out.append(0x3E)
         found.append(symbol)
         copied = end
     }
@@ -107,7 +109,10 @@ public struct AddressAnnotator: Sendable {
         defer { self = AddressAnnotator() }
         guard let (value, digits) = open, (1...8).contains(digits), let symbol = symbolizer.lookup(value) else { return [] }
         found.append(symbol)
-        return Array(" <\(symbol.description)>".utf8)
+        var out = Array(" <".utf8)
+        symbol.appendDescription(to: &out)
+        out.append(0x3E)
+        return out
     }
 
     /// The index of the next `x` or `X` from `index` on: 16 bytes at a time, then 1.

@@ -13,9 +13,36 @@ public struct SymbolizedAddress: Sendable, Equatable {
 
     /// `main+0x1c at main.c:42`: what is shown between `<` and `>`.
     public var description: String {
-        var text = offset == 0 ? function : "\(function)+0x\(String(offset, radix: 16))"
-        if let file, let line { text += " at \(file.split(separator: "/").last.map(String.init) ?? file):\(line)" }
-        return text
+        var bytes: [UInt8] = []
+        appendDescription(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 to `out` (no string is built: an annotated line costs little more than a copy).
+    func appendDescription(to out: inout [UInt8]) {
+        out.append(contentsOf: function.utf8)
+        if offset != 0 {
+            out.append(contentsOf: "+0x".utf8)
+            Self.appendDigits(UInt(offset), radix: 16, to: &out)
+        }
+        if let file, let line {
+            out.append(contentsOf: " at ".utf8)
+            let utf8 = file.utf8
+            let name = utf8.lastIndex(of: 0x2F).map { utf8.index(after: $0) } ?? utf8.startIndex
+            if name == utf8.endIndex { out.append(contentsOf: utf8) } else { out.append(contentsOf: utf8[name...]) }
+            out.append(0x3A)
+            Self.appendDigits(UInt(max(line, 0)), radix: 10, to: &out)
+        }
+    }
+
+    private static func appendDigits(_ value: UInt, radix: UInt, to out: inout [UInt8]) {
+        var divisor: UInt = 1
+        while value / divisor >= radix { divisor *= radix }
+        while divisor > 0 {
+            let digit = UInt8(value / divisor % radix)
+            out.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
+            divisor /= radix
+        }
     }
 }
 

@@ -79,4 +79,12 @@ import Testing
         let empty = AddressSymbolizer(symbols: ELFSymbols(functions: []), lines: DWARFLineTable())
         #expect(empty.annotate(Array("pc=0x10000104 0x0".utf8)).symbols.isEmpty)
     }
+
+    @Test func theAnnotationNamesFunctionOffsetFileAndLine() {
+        #expect(SymbolizedAddress(address: 0x1000_0235, function: "main", offset: 0x1c, file: "/src/app/main.c", line: 42).description
+                == "main+0x1c at main.c:42")
+        #expect(SymbolizedAddress(address: 0x1000_0100, function: "main", offset: 0, file: "main.c", line: 7).description == "main at main.c:7")
+        #expect(SymbolizedAddress(address: 0x1000_0100, function: "f", offset: 0xabc, file: nil, line: nil).description == "f+0xabc")
+        #expect(SymbolizedAddress(address: 0x1000_0100, function: "f", offset: 1, file: "x.c", line: nil).description == "f+0x1", "a file without a line is not shown")
+    }
 }
