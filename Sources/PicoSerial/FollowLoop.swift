@@ -25,6 +25,8 @@ struct FollowLoop {
     static let lineDisciplineChunk = 4095
     /// Bytes for the board that the port has not taken yet (written when it polls writable).
     private var outgoing: [UInt8] = []
+    /// DTR as last asked (`LogFollower.setDTR`): a port opened while it is false has DTR lowered at once.
+    private var dtrRaised = true
 
     init(options: FollowOptions, udev: UDev?, monitor: HotplugMonitor?, wake: FileDescriptor) {
         self.options = options
@@ -70,7 +72,10 @@ struct FollowLoop {
                 drainWake()
                 let (bytes, stop, dtr) = takeOutbox()
                 if stop { perform(machine.stop(), handler); break }
-                if let dtr { _ = try? port?.setDTR(dtr) }
+                if let dtr {
+                    dtrRaised = dtr
+                    _ = try? port?.setDTR(dtr)
+                }
                 if port != nil { outgoing += bytes }   // bytes sent while no port is open are dropped
                 flushOutgoing(handler)
             }
@@ -176,9 +181,13 @@ struct FollowLoop {
     private mutating func open(_ device: SerialDevice, _ handler: (FollowEvent) -> FollowDecision) {
         do throws(SerialError) {
             let opened: any ConsoleChannel
-            if let handed = connected.take() { opened = handed } else { opened = try options.openChannel(device, before: deadline) }
+            var opening = options
+            opening.port.assertDTR = options.port.assertDTR && dtrRaised
+            if let handed = connected.take() { opened = handed } else { opened = try opening.openChannel(device, before: deadline) }
             port = opened
-            perform(machine.opened(device, dtr: opened.dtr, at: Timestamp.monotonicNow()), handler)
+            var dtr = opened.dtr
+            if !dtrRaised { dtr = (try? opened.setDTR(false)) ?? dtr }   // a tty's open raises it: lowered at once
+            perform(machine.opened(device, dtr: dtr, at: Timestamp.monotonicNow()), handler)
         } catch {
             perform(machine.openFailed(device, error: error), handler)
         }

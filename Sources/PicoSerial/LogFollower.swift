@@ -95,7 +95,8 @@ public final class LogFollower: Sendable {
         poke()
     }
 
-    /// Raises or lowers DTR on the open port (from the follower's loop; a new connection raises it again).
+    /// Raises or lowers DTR on the open port (from the follower's loop); a port opened later, on a
+    /// reconnection, gets the same level (lowered right after the open, which raises it).
     public func setDTR(_ raised: Bool) {
         shared.withLock { $0.dtr = raised }
         poke()

@@ -88,7 +88,7 @@ final class NetworkConsolePort: ConsoleChannel {
         guard session != nil else { return .unsupported }
         pending += RFC2217Session.comPortCommand(ComPortCommand.setControl, [raised ? ComPortControl.dtrOn : ComPortControl.dtrOff])
         try flush()
-        return raised ? .asserted : .untouched
+        return raised ? .asserted : .lowered
     }
 
     func writeSome(_ bytes: some Collection<UInt8>) throws(SerialError) -> Int {

@@ -31,6 +31,8 @@ public enum DTRState: Sendable, Equatable {
     case unsupported
     /// DTR was left alone (`assertDTR == false`).
     case untouched
+    /// `TIOCMBIC` lowered DTR and RTS (a follower told to keep DTR low, `LogFollower.setDTR(false)`).
+    case lowered
 }
 
 /// A tty opened raw for a board's USB CDC console: non-blocking, no controlling terminal, DTR raised.
@@ -193,7 +195,7 @@ public final class SerialPort: @unchecked Sendable {
     static func setModemLines(_ fd: FileDescriptor, path: String, raise: Bool) throws(SerialError) -> DTRState {
         var bits: Int32 = TIOCM_DTR | TIOCM_RTS
         let request = raise ? UInt(TIOCMBIS) : UInt(TIOCMBIC)
-        if ioctl(fd.rawValue, request, &bits) == 0 { return raise ? .asserted : .untouched }
+        if ioctl(fd.rawValue, request, &bits) == 0 { return raise ? .asserted : .lowered }
         let errno = Errno.current
         // Ptys and emulated ttys (umockdev without a tty handler) refuse modem control.
         if errno == .inappropriateIOCTLForDevice || errno == .invalidArgument { return .unsupported }

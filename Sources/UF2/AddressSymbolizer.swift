@@ -13,15 +13,43 @@ public struct SymbolizedAddress: Sendable, Equatable {
 
     /// `main+0x1c at main.c:42`: what is shown between `<` and `>`.
     public var description: String {
-        var text = offset == 0 ? function : "\(function)+0x\(String(offset, radix: 16))"
-        if let file, let line { text += " at \(file.split(separator: "/").last.map(String.init) ?? file):\(line)" }
-        return text
+        var bytes: [UInt8] = []
+        appendDescription(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `description`'s UTF-8 to `out` (no string is built: an annotated line costs little more than a copy).
+    func appendDescription(to out: inout [UInt8]) {
+        out.append(contentsOf: function.utf8)
+        if offset != 0 {
+            out.append(contentsOf: "+0x".utf8)
+            Self.appendDigits(UInt(offset), radix: 16, to: &out)
+        }
+        if let file, let line {
+            out.append(contentsOf: " at ".utf8)
+            let utf8 = file.utf8
+            let name = utf8.lastIndex(of: 0x2F).map { utf8.index(after: $0) } ?? utf8.startIndex
+            if name == utf8.endIndex { out.append(contentsOf: utf8) } else { out.append(contentsOf: utf8[name...]) }
+            out.append(0x3A)
+            Self.appendDigits(UInt(max(line, 0)), radix: 10, to: &out)
+        }
+    }
+
+    private static func appendDigits(_ value: UInt, radix: UInt, to out: inout [UInt8]) {
+        var divisor: UInt = 1
+        while value / divisor >= radix { divisor *= radix }
+        while divisor > 0 {
+            let digit = UInt8(value / divisor % radix)
+            out.append(digit < 10 ? 0x30 + digit : 0x57 + digit)
+            divisor /= radix
+        }
     }
 }
 
 /// Annotates the code addresses in log lines from an ELF's symbols and DWARF line table: each
 /// `0x` followed by up to 8 hex digits that falls inside a function gets ` <main+0x1c at main.c:42>`
-/// after it. The text the board sent is kept; lines without `0x` are returned as they are.
+/// after it. The text the board sent is kept; text without a code address is returned as it is.
+/// `AddressAnnotator` does the same for a stream read in chunks.
 ///
 /// ```swift
 /// let symbolizer = try AddressSymbolizer(elf: ELFFile(bytes: bytes))
@@ -33,64 +61,46 @@ public struct AddressSymbolizer: Sendable {
     public let symbols: ELFSymbols
     /// The line table.
     public let lines: DWARFLineTable
+    /// From the first function's start to the last one's end: an address outside is looked up no further.
+    let codeStart: UInt32
+    let codeEnd: UInt64
 
     /// Reads the symbols and line table of `elf`.
     public init(elf: ELFFile) throws(FirmwareError) {
-        symbols = try ELFSymbols(elf: elf)
-        lines = try DWARFLineTable(elf: elf)
+        self.init(symbols: try ELFSymbols(elf: elf), lines: try DWARFLineTable(elf: elf))
+    }
+
+    /// A symbolizer of these functions and lines.
+    init(symbols: ELFSymbols, lines: DWARFLineTable) {
+        self.symbols = symbols
+        self.lines = lines
+        codeStart = symbols.functions.first?.address ?? 1
+        codeEnd = symbols.functions.map { UInt64($0.address) + UInt64(max($0.size, 1)) }.max() ?? 0
     }
 
     /// The function, offset, file and line of `address`; nil outside every function.
     public func lookup(_ address: UInt32) -> SymbolizedAddress? {
         let code = address & ~1                                   // a Thumb return address has bit 0 set
-        guard let (function, offset) = symbols.lookup(code) else { return nil }
+        guard mayHoldCode(address), let (function, offset) = symbols.lookup(code) else { return nil }
         let place = lines.lookup(code)
         return SymbolizedAddress(address: address, function: function, offset: offset, file: place?.file, line: place?.line)
     }
 
-    /// `bytes` with an annotation after each code address, and the addresses decoded.
+    /// Whether `address` (the Thumb bit ignored) lies between the first function's start and the last one's end.
+    @inline(__always)
+    func mayHoldCode(_ address: UInt32) -> Bool {
+        let code = address & ~1
+        return code >= codeStart && UInt64(code) < codeEnd
+    }
+
+    /// `bytes` (a whole line, or text that ends where the stream ends) with an annotation after each
+    /// code address, and the addresses decoded.
     public func annotate(_ bytes: [UInt8]) -> (text: [UInt8], symbols: [SymbolizedAddress]) {
-        var out: [UInt8] = []
+        var annotator = AddressAnnotator()
         var found: [SymbolizedAddress] = []
-        var copied = 0
-        bytes.withUnsafeBufferPointer { input in
-            let count = input.count
-            var index = 1
-            while index < count - 1 {
-                // Look for the x of "0x" first: rarer than 0 in logs.
-                guard input[index] | 0x20 == 0x78, input[index - 1] == 0x30,
-                      index == 1 || !Self.isWordByte(input[index - 2]) else { index += 1; continue }
-                var end = index + 1
-                var value: UInt32 = 0
-                while end < count, end - index <= 9, let digit = Self.hexValue(input[end]) {
-                    value = value << 4 | UInt32(digit)
-                    end += 1
-                }
-                let digits = end - index - 1
-                guard digits > 0, digits <= 8, end == count || !Self.isWordByte(input[end]),
-                      let symbol = lookup(value) else { index = max(end, index + 1); continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: input[copied..<end]))
-                out.append(contentsOf: " <\(symbol.description)>".utf8)
-                found.append(symbol)
-                copied = end
-                index = end + 1
-            }
-        }
-        guard !found.isEmpty else { return (bytes, []) }
-        out += bytes[copied...]
-        return (out, found)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x41...0x46: byte - 0x37
-        case 0x61...0x66: byte - 0x57
-        default: nil
-        }
-    }
-
-    private static func isWordByte(_ byte: UInt8) -> Bool {
-        hexValue(byte) != nil || (byte | 0x20) &- 0x61 < 26 || byte == 0x5F
+        var text = annotator.annotate(bytes, with: self, found: &found)
+        let last = annotator.finish(with: self, found: &found)
+        if !last.isEmpty { text += last }
+        return (text, found)
     }
 }

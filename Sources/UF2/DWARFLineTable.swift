@@ -19,6 +19,9 @@ public struct DWARFLineTable: Sendable {
     /// Number of rows (end-of-sequence markers included).
     public var count: Int { rows.count }
 
+    /// A table without rows.
+    init() {}
+
     /// Runs every line program of `.debug_line`; an ELF without one gives an empty table. A unit
     /// that cannot be read (64-bit DWARF, unknown forms, a truncated header) is skipped.
     public init(elf: ELFFile) throws(FirmwareError) {

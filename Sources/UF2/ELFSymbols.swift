@@ -18,6 +18,11 @@ public struct ELFSymbols: Sendable {
     /// Functions by start address.
     public let functions: [Function]
 
+    /// These functions (sorted here by start address).
+    init(functions: [Function]) {
+        self.functions = functions.sorted { $0.address < $1.address }
+    }
+
     /// Reads `.symtab` and its string table; an ELF without one gives no functions.
     public init(elf: ELFFile) throws(FirmwareError) {
         let sections = try ELFSection.all(in: elf)

@@ -34,7 +34,11 @@ import Testing
         ("color = \"sometimes\"", 1, "color is auto, always or never"),
         ("baud = 12345", 1, "baud = 12345 is not a supported rate"),
         ("baud = \"fast\"", 1, "is not a supported rate"),
-        ("timestamps = \"utc\"", 1, "timestamps is wall, mono or delta"),
+        ("timestamps = \"utc\"", 1, "timestamps is wall, iso, epoch, mono or delta"),
+        ("menu-key = \"ctrl-]\"", 1, "menu-key is Ctrl with a letter"),
+        ("menu-key = \"ctrl-m\"", 1, "menu-key is Ctrl with a letter"),
+        ("menu-key = 1", 1, "menu-key takes text in quotes"),
+        ("[board.x]\nmenu-key = \"ctrl-a\"", 2, "unknown setting menu-key (known here: timestamps, baud, log-dir)"),
         ("board = 3", 1, "board takes text in quotes"),
         ("[boards.x]\nbaud = 9600", 1, "unknown table [boards.x]"),
         ("[board.x]\ncolor = \"never\"", 2, "unknown setting color (known here: timestamps, baud, log-dir)"),
@@ -67,6 +71,16 @@ import Testing
         #expect(given.timestamps == .delta && given.baud == 9600 && given.log == "/tmp/x.log")
         // --json carries its own times: the config's timestamps are not applied.
         #expect(try MonitorOptions.parse([]).configured(config, for: bench, label: "bench-3", json: true).timestamps == nil)
+    }
+
+    @Test func theMenuKeyComesFromTheConfigFileUnlessGiven() throws {
+        let config = try Config(parsing: "menu-key = \"Ctrl-A\"", path: "config.toml")
+        #expect(config.menuKey?.byte == 0x01)
+        let board = BoardIdentity(serial: "E6605481DB484636")
+        #expect(try MonitorOptions.parse([]).configured(config, for: board).menuKey.byte == 0x01)
+        #expect(try MonitorOptions.parse(["--menu-key", "ctrl-b"]).configured(config, for: board).menuKey.byte == 0x02)
+        #expect(try MonitorOptions.parse([]).configured(Config(), for: board).menuKey == .ctrlT)
+        #expect(throws: (any Error).self) { try MonitorOptions.parse(["--menu-key", "ctrl-m"]) }
     }
 
     @Test func theConfiguredBoardIsUsedOnlyWhenNoneIsSelected() throws {

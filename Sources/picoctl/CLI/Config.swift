@@ -10,7 +10,8 @@ import PicoSerial
 /// ```toml
 /// color = "auto"          # auto, always or never (--color)
 /// board = "bench-3"       # the board a command uses when none is selected (--serial: a serial, unique id or name)
-/// timestamps = "wall"     # monitor: wall, mono or delta (--timestamps)
+/// timestamps = "wall"     # monitor: wall, iso, epoch, mono or delta (--timestamps)
+/// menu-key = "ctrl-a"     # monitor: the key before a command key (--menu-key; only here, not per board)
 /// baud = 115200           # monitor (--baud)
 /// log-dir = "~/pico-logs" # monitor: every session appended to DIR/NAME.log (--log)
 ///
@@ -36,6 +37,8 @@ struct Config: Equatable, Sendable {
     var color: ColorChoice?
     /// The board to use when a command selects none.
     var board: String?
+    /// The console's menu key when `--menu-key` is not given.
+    var menuKey: MenuKey?
     /// Settings for every board.
     var defaults = BoardSettings()
     /// Settings for one board, by inventory name, serial or port path.
@@ -60,7 +63,12 @@ struct Config: Equatable, Sendable {
                     }
                     color = choice
                 case "board": board = try Self.string(entry, in: file)
-                default: try Self.apply(entry, to: &defaults, in: file, extra: ["color", "board"])
+                case "menu-key":
+                    guard let key = MenuKey(argument: try Self.string(entry, in: file)) else {
+                        throw file.error(entry, "menu-key is Ctrl with a letter, such as \"ctrl-a\" (not ctrl-j or ctrl-m: Enter)")
+                    }
+                    menuKey = key
+                default: try Self.apply(entry, to: &defaults, in: file, extra: ["color", "board", "menu-key"])
                 }
             } else if entry.table.count == 2 {
                 try Self.apply(entry, to: &boards[entry.table[1], default: BoardSettings()], in: file, extra: [])
@@ -75,7 +83,7 @@ struct Config: Equatable, Sendable {
         switch entry.key {
         case "timestamps":
             guard let mode = TimestampMode(rawValue: try string(entry, in: file)) else {
-                throw file.error(entry, "timestamps is wall, mono or delta")
+                throw file.error(entry, "timestamps is wall, iso, epoch, mono or delta")
             }
             settings.timestamps = mode
         case "baud":
@@ -153,8 +161,9 @@ struct GeneralOptions: ParsableArguments {
 
 extension MonitorOptions {
     /// These options with the config file's settings for the followed board filled in where the command
-    /// line left them out: `--timestamps` (not with `--json`), `--baud` and `--log` (a file named after
-    /// the board in `log-dir`). The board is looked up by `label`, its inventory name, serial and port path.
+    /// line left them out: `--timestamps` (not with `--json`), `--baud`, `--log` (a file named after
+    /// the board in `log-dir`) and `--menu-key`. The board is looked up by `label`, its inventory name,
+    /// serial and port path.
     func configured(_ config: Config = Config.current, for identity: BoardIdentity, label: String? = nil,
                     inventory: String? = nil, json: Bool = false) -> MonitorOptions {
         let name = label ?? (try? Inventory.load(explicit: inventory))?.name(serial: identity.serial, port: identity.portPath)
@@ -162,6 +171,7 @@ extension MonitorOptions {
         var options = self
         if !json, options.timestampArgument == nil, let mode = settings.timestamps { options.timestampArgument = TimestampArgument(mode) }
         if options.baud == nil { options.baud = settings.baud }
+        if options.menuKeyArgument == nil { options.menuKeyArgument = config.menuKey }
         if options.log == nil, let dir = settings.logDir {
             let stem = (name ?? identity.serial ?? identity.portPath.map { "port-" + $0 } ?? "monitor")
                 .map { (c: Character) -> Character in c == "/" || c == " " ? "_" : c }

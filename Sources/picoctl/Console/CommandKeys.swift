@@ -42,12 +42,14 @@ struct MenuKey: ExpressibleByArgument, Equatable, Sendable {
 
     init(byte: UInt8) { self.byte = byte }
 
-    /// `ctrl-t`, `Ctrl-T`, `C-t` or `^T`: Ctrl with a letter (not Ctrl-], which ends the session).
+    /// `ctrl-t`, `Ctrl-T`, `C-t` or `^T`: Ctrl with a letter (not Ctrl-], which ends the session, nor
+    /// Ctrl-J or Ctrl-M, which are Enter).
     init?(argument: String) {
         let lower = argument.lowercased()
         var key: Substring?
         for prefix in ["ctrl-", "ctrl+", "c-", "^"] where lower.hasPrefix(prefix) { key = lower.dropFirst(prefix.count) }
-        guard let key, key.count == 1, let letter = key.first?.asciiValue, (0x61...0x7A).contains(letter) else { return nil }
+        guard let key, key.count == 1, let letter = key.first?.asciiValue, (0x61...0x7A).contains(letter),
+              letter != 0x6A, letter != 0x6D else { return nil }
         byte = letter - 0x60
     }
 

@@ -40,7 +40,7 @@ extension MonitorSession {
             break
         case .timestamps:
             let next = cycleTimestamps()
-            console.status("timestamps: \(next?.rawValue ?? "off")")
+            console.status("timestamps: \(next?.rawValue ?? "off")" + (options.log != nil ? " (screen and log)" : ""))
         case .echo:
             terminal.echo.toggle()
             console.status("local echo: \(terminal.echo ? "on" : "off")")
@@ -57,7 +57,7 @@ extension MonitorSession {
             let raised = !state.withLock { $0.dtrLowered }
             follower.setDTR(!raised)
             state.withLock { $0.dtrLowered = raised }
-            console.status("DTR \(raised ? "lowered" : "raised")")
+            console.status(raised ? "DTR lowered (kept low across reconnections)" : "DTR raised")
         case .sendFile:
             sendFile(terminal: terminal)
         case .restart, .bootsel, .flash:
@@ -65,15 +65,20 @@ extension MonitorSession {
         }
     }
 
-    /// Next timestamp kind for the display: off → wall → iso → epoch → mono → delta → off.
+    /// Next timestamp kind for the display and the log: off → wall → iso → epoch → mono → delta → off.
+    /// The log's next line is preceded by one that names the new kind (`LogHeader.timestampsChange`).
     private func cycleTimestamps() -> TimestampMode? {
         state.withLock { state in
-            var shown = state.formatter.options
             let all = TimestampMode.allCases
-            shown.timestamps = shown.timestamps.map { all.firstIndex(of: $0)! + 1 < all.count ? all[all.firstIndex(of: $0)! + 1] : nil }
+            let next = state.formatter.options.timestamps.map { all.firstIndex(of: $0)! + 1 < all.count ? all[all.firstIndex(of: $0)! + 1] : nil }
                 ?? all.first
+            var shown = state.formatter.options
+            shown.timestamps = next
             state.formatter = ConsoleFormatter(options: shown, start: start)
-            return shown.timestamps
+            var logged = state.logFormatter.options
+            logged.timestamps = next
+            state.logFormatter = ConsoleFormatter(options: logged, start: start)
+            return next
         }
     }
 

@@ -71,19 +71,9 @@ struct MonitorCommand: ParsableCommand {
     func run() throws {
         if all { return try runAll() }
         let board = tty == nil ? try board.configured() : board
-        let identity = board.serialIdentity(tty: tty)
-        let session: MonitorSession
-        do {
-            let remote = tty.flatMap { RemoteConsole.isURL($0) ? try? RemoteConsole(url: $0) : nil }   // checked in validate()
-            session = try MonitorSession(options: monitor.configured(for: identity, inventory: board.inventory, json: json),
-                                         identity: identity, json: json, remote: remote, image: image)
-        } catch {
-            ConsoleOutput().error(error.message)
-            throw error.status.exitCode
-        }
-        let status = session.run(forwardInput: true)
-        if session.outputClosed { Interruption.dieOfSIGPIPE() }
-        if status != .success { throw status.exitCode }
+        let remote = tty.flatMap { RemoteConsole.isURL($0) ? try? RemoteConsole(url: $0) : nil }   // checked in validate()
+        try MonitorSession.follow(board.serialIdentity(tty: tty), options: monitor, inventory: board.inventory, json: json,
+                                  remote: remote, image: image)
     }
 
     private func runAll() throws {

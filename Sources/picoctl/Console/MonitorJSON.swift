@@ -3,7 +3,7 @@ import UF2
 
 /// `monitor --json`: one JSON object per line on stdout, sorted keys (schema in the README).
 ///
-/// - `{"event":"connected"|"reconnected","board":…,"tty":…,"port":…,"dtr":"asserted"|"unsupported"|"untouched","latency_ms":…}`
+/// - `{"event":"connected"|"reconnected","board":…,"tty":…,"port":…,"dtr":"asserted"|"unsupported"|"untouched"|"lowered","latency_ms":…}`
 /// - `{"event":"line","board":…,"time":"2026-11-29T16:10:05.042Z","mono":12.345678,"text":…,"utf8":true}`
 ///   (`"hex"` holds the raw bytes when they are not valid UTF-8; `"symbols"` the code addresses decoded with `--elf`:
 ///   `[{"address":"0x10000234","function":"main","offset":28,"file":"main.c","line":42}]`)
@@ -58,6 +58,7 @@ enum MonitorJSON {
         case .asserted: "asserted"
         case .unsupported: "unsupported"
         case .untouched: "untouched"
+        case .lowered: "lowered"
         }
     }
 }

@@ -110,8 +110,11 @@ struct MonitorOptions: ParsableArguments {
     @Flag(name: .customLong("no-symbolize"), help: "Do not annotate code addresses, even with --elf or an ELF flashed.")
     var noSymbolize = false
 
-    @Option(name: .customLong("menu-key"), help: ArgumentHelp("The key that starts a command on a terminal (then ? lists them; twice sends it).", valueName: "ctrl-LETTER"))
-    var menuKey: MenuKey = .ctrlT
+    @Option(name: .customLong("menu-key"), help: ArgumentHelp("The key that starts a command on a terminal (default Ctrl-T, or menu-key in the config file; then ? lists them; twice sends it).", valueName: "ctrl-LETTER"))
+    var menuKeyArgument: MenuKey?
+
+    /// The key that starts a command: `--menu-key`, else Ctrl-T (`configured` fills in the config file's).
+    var menuKey: MenuKey { menuKeyArgument ?? .ctrlT }
 
     func validate() throws {
         if let word = timestampArgument?.word, timestampArgument?.mode == nil {
@@ -153,6 +156,7 @@ struct MonitorOptions: ParsableArguments {
         if logRaw { given.append("--log-raw") }
         if elf != nil { given.append("--elf") }
         if noSymbolize { given.append("--no-symbolize") }
+        if menuKeyArgument != nil { given.append("--menu-key") }
         return given
     }
 

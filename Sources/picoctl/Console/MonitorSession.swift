@@ -9,11 +9,11 @@ import UF2
 /// One `monitor` (or `flash --monitor`) run: follows a board, renders its output, applies
 /// `--expect`/`--fail-on`/`--lines`, writes the log, and answers with an exit status.
 ///
-/// `flash --monitor` embeds `@OptionGroup var console: MonitorOptions` and, **before** rebooting the board,
-/// creates `MonitorSession(options: console, identity: BoardIdentity(portPath: port))` (or the app's
-/// serial): the udev monitor listens from that moment, so the app's tty cannot appear unseen. After
-/// the reboot, `run(forwardInput: true)` opens it and raises DTR within milliseconds of its appearance
-/// (`--verbose` reports the delay) and returns the exit status.
+/// `monitor` and `flash --monitor` (which embeds `@OptionGroup var console: MonitorOptions` and follows
+/// the rebooted board by its USB port path) go through `follow(_:options:inventory:json:remote:image:)`:
+/// the session is made (the udev monitor listens from then on), and `run(forwardInput: true)` opens the
+/// tty, raises DTR within milliseconds of its appearance (`--verbose` reports the delay) and returns the
+/// exit status.
 final class MonitorSession: Sendable {
     let options: MonitorOptions
     let identity: BoardIdentity
@@ -54,8 +54,10 @@ final class MonitorSession: Sendable {
         var dtrLowered = false
         /// `l` paused the log.
         var logPaused = false
-        /// With `--elf` in chunked output: the line not yet ended.
-        var symbolizing = SymbolizingSplitter()
+        /// The kind of timestamps the log's lines have so far (`t` changes `logFormatter`'s; a line says where).
+        var loggedTimestamps: TimestampMode?
+        /// With `--elf` in chunked output: where the stream's addresses are annotated.
+        var annotator = AddressAnnotator()
     }
 
     /// Prepares the follower and opens the log; throws a `MonitorError` with the exit status to use.
@@ -95,7 +97,8 @@ final class MonitorSession: Sendable {
                                           safety: options.logRaw ? nil : .plain)
         state = Mutex(State(formatter: ConsoleFormatter(options: shown, start: start),
                             logFormatter: ConsoleFormatter(options: logged, start: start),
-                            watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions())))
+                            watch: LineWatch(options: (try? options.watchOptions()) ?? WatchOptions()),
+                            loggedTimestamps: options.timestamps))
     }
 
     /// Whether stdout is written line by line: a watch is active (output stops exactly at the deciding
@@ -167,26 +170,27 @@ final class MonitorSession: Sendable {
             writeLog(LogHeader.line(board: label ?? device.name, device: device, at: .now()))
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: false))) }
             if !options.quiet {
-                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : ""), color: "32")
+                console.status(who + "connected to \(device)" + (forwarding ? "; exit with \(TerminalInput.exitKeyName), keys with \(options.menuKey.name) ?" : "")
+                               + keptLow(dtr), color: "32")
             }
             reportDTR(dtr, latency)
         case .reconnected(let device, let dtr, let latency, let count):
-            state.withLock { $0.board = label ?? device.name; $0.device = device; $0.dtrLowered = false }
+            state.withLock { $0.board = label ?? device.name; $0.device = device }
             if json { console.out(MonitorJSON.bytes(MonitorJSON.connection(device, dtr: dtr, latency: latency, again: true))) }
-            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))", color: "32") }
+            if !options.quiet { console.status(who + "reconnected to \(device.devnode) (reconnection \(count))" + keptLow(dtr), color: "32") }
             reportDTR(dtr, latency)
         case .data(let bytes, let time):
             guard !lineMode else { break }
             let shown = state.withLock { state in
                 guard let symbolizer, !options.hex else { return state.formatter.format(bytes, at: time) }
-                return state.formatter.format(state.symbolizing.take(bytes, with: symbolizer), at: time)
+                return state.formatter.format(state.annotator.annotate(bytes, with: symbolizer), at: time)
             }
             if !console.out(shown) { return stdoutGone() }
         case .line(let line, let time):
             return handleLine(line, at: time, lineMode: lineMode)
         case .disconnected(let device, let reason):
             let tail = state.withLock { state in
-                let unfinished = symbolizer.map { state.symbolizing.flush(with: $0) } ?? []
+                let unfinished = symbolizer.map { state.annotator.finish(with: $0) } ?? []
                 return (unfinished.isEmpty ? [] : state.formatter.format(unfinished, at: .now())) + state.formatter.endOfStream()
             }
             console.out(json ? MonitorJSON.bytes(MonitorJSON.disconnected(device, reason: reason)) : tail)
@@ -211,7 +215,7 @@ final class MonitorSession: Sendable {
             body.append(0x0A)
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board, symbols: symbols))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil || state.logFailed || state.logPaused ? [] : state.logFormatter.format(body, at: time)
+            let logged = log == nil || state.logFailed || state.logPaused ? [] : Self.logLine(body, at: time, state: &state)
             let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
             return (shown, logged, verdict)
@@ -219,6 +223,14 @@ final class MonitorSession: Sendable {
         if !logged.isEmpty { writeLog(logged) }
         if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
         return verdict == .keepGoing ? .continue : .stop
+    }
+
+    /// A line's bytes for the log, after a line saying so when `t` changed the timestamps since the last one.
+    private static func logLine(_ body: [UInt8], at time: Timestamp, state: inout State) -> [UInt8] {
+        let kind = state.logFormatter.options.timestamps
+        guard kind != state.loggedTimestamps else { return state.logFormatter.format(body, at: time) }
+        state.loggedTimestamps = kind
+        return LogHeader.timestampsChange(to: kind, at: time) + state.logFormatter.format(body, at: time)
     }
 
     /// Appends to the log; the first failed write stops logging with one message (the run then exits 3).
@@ -252,8 +264,13 @@ final class MonitorSession: Sendable {
         switch dtr {
         case .asserted: console.status(who + "DTR raised \(delay)", color: "2")
         case .unsupported: console.status(who + "port open \(delay); this tty has no modem lines (DTR not set)", color: "2")
-        case .untouched: break
+        case .untouched, .lowered: break
         }
+    }
+
+    /// What a connection's status line adds when DTR stays low as the `d` key left it.
+    private func keptLow(_ dtr: DTRState) -> String {
+        dtr == .lowered ? "; DTR kept low (\(options.menuKey.name) d raises it)" : ""
     }
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
@@ -327,10 +344,22 @@ struct MonitorError: Error, CustomStringConvertible {
 }
 
 extension MonitorSession {
-    /// For `flash --monitor`: a session that follows the board on USB port `portPath` (stable from BOOTSEL
-    /// into the app, unlike an RP2040's BOOTSEL serial). Create it before the reboot, `run` it after.
-    static func following(portPath: String, options: MonitorOptions, json: Bool) throws(MonitorError) -> MonitorSession {
-        try MonitorSession(options: options, identity: BoardIdentity(portPath: portPath), json: json)
+    /// Follows one board with the terminal's keys (`monitor`, `flash --monitor`): `options` with the config
+    /// file's settings for it filled in. A session that cannot start is reported and exits with its status;
+    /// a run that does not succeed throws its exit status (a closed stdout ends the process by SIGPIPE).
+    static func follow(_ identity: BoardIdentity, options: MonitorOptions, inventory: String?, json: Bool,
+                       remote: RemoteConsole? = nil, image: String?) throws {
+        let session: MonitorSession
+        do {
+            session = try MonitorSession(options: options.configured(for: identity, inventory: inventory, json: json),
+                                         identity: identity, json: json, remote: remote, image: image)
+        } catch {
+            ConsoleOutput().error(error.message)
+            throw error.status.exitCode
+        }
+        let status = session.run(forwardInput: true)
+        if session.outputClosed { Interruption.dieOfSIGPIPE() }
+        if status != .success { throw status.exitCode }
     }
 }
 

@@ -87,28 +87,3 @@ extension MonitorSession {
         return candidate
     }
 }
-
-/// The chunked output path with `--elf`: whole lines are annotated a chunk at a time (one write per
-/// read, as without symbols); the partial line at a chunk's end waits for its end.
-struct SymbolizingSplitter {
-    private var pending: [UInt8] = []
-
-    /// The annotated complete lines of `pending` + `bytes`; keeps the unfinished line.
-    mutating func take(_ bytes: [UInt8], with symbolizer: AddressSymbolizer) -> [UInt8] {
-        guard let last = bytes.lastIndex(where: { $0 == 0x0A || $0 == 0x0D }) else {
-            pending += bytes
-            return []
-        }
-        if pending.isEmpty && last == bytes.count - 1 { return symbolizer.annotate(bytes).text }   // no copy
-        var region = pending
-        region += bytes[...last]
-        pending = Array(bytes[(last + 1)...])
-        return symbolizer.annotate(region).text
-    }
-
-    /// The unfinished line, annotated, at the end of a stream.
-    mutating func flush(with symbolizer: AddressSymbolizer) -> [UInt8] {
-        defer { pending = [] }
-        return pending.isEmpty ? [] : symbolizer.annotate(pending).text
-    }
-}

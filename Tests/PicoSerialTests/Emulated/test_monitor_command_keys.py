@@ -3,6 +3,7 @@ on emulated boards."""
 from __future__ import annotations
 
 import os
+import re
 import pty
 import subprocess
 import threading
@@ -208,4 +209,72 @@ def test_flash_key_on_the_real_bootrom_follows_the_companion_back(emulated_board
     c.wait_for(b"heartbeat 1 ", where="out", after=out_at, timeout=60)
     assert b"sectors unchanged (100%)" in c.err[:at], "the board already held the image: checked, nothing written"
     c.type(CTRL_T + b"q")
+    assert c.finish() == 0
+
+
+def test_timestamps_key_changes_the_log_too_with_a_line_saying_so(emulated_board, picoctl, tmp_path):
+    log = tmp_path / "board.log"
+    c = start(emulated_board, picoctl, "--log", str(log))
+    c.boards.tty_write(0, "first\r\n")
+    at = c.wait_for(b"first", where="out")
+    c.type(CTRL_T + b"t")
+    c.wait_for(b"picoctl: timestamps: wall (screen and log)\n")
+    c.boards.tty_write(0, "second\r\n")
+    at = c.wait_for(b"] second", where="out", after=at)
+    c.type(CTRL_T + b"t")
+    c.wait_for(b"picoctl: timestamps: iso (screen and log)\n")
+    c.boards.tty_write(0, "third\r\n")
+    at = c.wait_for(b"] third", where="out", after=at)
+    for kind in (b"epoch", b"mono", b"delta", b"off"):
+        c.type(CTRL_T + b"t")
+        c.wait_for(b"picoctl: timestamps: " + kind)
+    c.boards.tty_write(0, "fourth\r\n")
+    c.wait_for(b"fourth", where="out", after=at)
+    c.type(CTRL_T + b"q")
+    assert c.finish() == 0
+    lines = log.read_text().splitlines()
+    assert lines[0].startswith("# picoctl monitor ") and " board " in lines[0]
+    lines = lines[lines.index("first"):]      # after the board's banner
+    assert re.fullmatch(r"# picoctl monitor \S+ timestamps wall from here", lines[1]), lines[1]
+    assert re.fullmatch(r"\[\d\d:\d\d:\d\d\.\d{3}\] second", lines[2]), lines[2]
+    assert re.fullmatch(r"# picoctl monitor \S+ timestamps iso from here", lines[3]), lines[3]
+    assert re.fullmatch(r"\[\d{4}-\d\d-\d\dT\S+\] third", lines[4]), lines[4]
+    assert re.fullmatch(r"# picoctl monitor \S+ no timestamps from here", lines[5]), "one line for several presses"
+    assert lines[6:] == ["fourth"]
+
+
+def test_dtr_lowered_by_the_key_stays_low_across_a_reconnection(emulated_board, picoctl):
+    c = start(emulated_board, picoctl)
+    c.type(CTRL_T + b"d")
+    at = c.wait_for(b"DTR lowered (kept low across reconnections)")
+    c.boards.wait(0, dtr=False)
+    since = len(c.boards.events())
+    c.boards.unplug(0)
+    c.boards.plug(0)
+    at = c.wait_for(b"reconnected to", after=at)
+    line_end = c.err.find(b"\n", at)
+    assert c.err[at:line_end].endswith(b"; DTR kept low (Ctrl-T d raises it)"), bytes(c.err[at:line_end])
+    c.boards.wait(0, mode="app", dtr=False)
+    assert c.boards.events(since=since, event="lines", dtr=True) == [], "DTR was not raised by the reconnection"
+    c.type(CTRL_T + b"d")
+    c.wait_for(b"DTR raised", after=at)
+    c.boards.wait(0, dtr=True)
+    c.type(CTRL_T + b"q")
+    assert c.finish() == 0
+
+
+def test_the_config_files_menu_key_and_the_command_line_over_it(emulated_board, picoctl, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('menu-key = "ctrl-a"\n')
+    c = start(emulated_board, picoctl, "--config", str(config))
+    assert b"keys with Ctrl-A ?" in c.err
+    c.type(b"\x01?")
+    c.wait_for(b"Ctrl-A then: ? list these keys")
+    c.type(b"x" + CTRL_T + b"t\r")
+    assert c.board_received(b"t\r") == b"x\x14t\r", "Ctrl-T is an ordinary key then"
+    c.type(b"\x01q")
+    assert c.finish() == 0
+    c = Console(c.boards, picoctl, "monitor", "--config", str(config), "--menu-key", "ctrl-b")
+    c.wait_for(b"keys with Ctrl-B ?")
+    c.type(b"\x02q")
     assert c.finish() == 0

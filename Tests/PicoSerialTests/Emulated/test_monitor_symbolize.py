@@ -142,16 +142,14 @@ def test_the_elf_beside_a_uf2_image_is_used_when_it_holds_the_same_bytes(picoctl
     assert "<" not in result.stdout, "an ELF of another build is not used"
 
 
-def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
-    path, symbols = elf
-    text = f"pc=0x{symbols['helper']:08x}\r\nlast 0x{symbols['main']:08x}".encode()
+def monitor_elf(picoctl, path: Path):
+    """`monitor --elf path` on a pty board: the board's end, the process, its stdout so far (filled by a thread) and that thread."""
     board, board_tty = pty.openpty()
     tty.setraw(board)
     name = os.ttyname(board_tty)
     os.close(board_tty)
     proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", "--elf", str(path)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(0.3)
     out = bytearray()
 
     def read_stdout() -> None:
@@ -160,6 +158,14 @@ def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
 
     reader = threading.Thread(target=read_stdout, daemon=True)
     reader.start()
+    return board, proc, out, reader
+
+
+def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
+    path, symbols = elf
+    text = f"pc=0x{symbols['helper']:08x}\r\nlast 0x{symbols['main']:08x}".encode()
+    board, proc, out, reader = monitor_elf(picoctl, path)
+    time.sleep(0.3)
     for piece in (text[:7], text[7:]):       # "pc=0x10" | "000100..."
         os.write(board, piece)
         time.sleep(0.2)
@@ -172,3 +178,31 @@ def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
     first, second = out.decode().splitlines()
     assert first.startswith(f"pc=0x{symbols['helper']:08x} <helper at main.c:")
     assert second.startswith(f"last 0x{symbols['main']:08x} <main at main.c:")
+
+
+def test_a_partial_line_shows_at_once_with_symbols(picoctl, elf):
+    """A prompt without a line end is shown as it arrives, as without --elf; an address cut between
+    reads is annotated once its digits end."""
+    path, symbols = elf
+    board, proc, out, reader = monitor_elf(picoctl, path)
+
+    def shown(text: bytes) -> bool:
+        deadline = time.monotonic() + 10
+        while text not in out and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        return text in out
+
+    time.sleep(0.3)
+    os.write(board, b"boot ok\r\nprompt> ")
+    assert shown(b"prompt> "), f"the prompt waits for its line end: {bytes(out)!r}"
+    helper = f"0x{symbols['helper']:08x}".encode()
+    os.write(board, b"pc=" + helper[:6])
+    assert shown(b"prompt> pc=" + helper[:6])
+    os.write(board, helper[6:] + b" done\r\n")
+    assert shown(b" done\n") or shown(b" done\r\n")
+    os.close(board)
+    proc.wait(timeout=10)
+    reader.join(timeout=10)
+    lines = out.decode().splitlines()
+    assert lines[0] == "boot ok"
+    assert lines[1].startswith(f"prompt> pc={helper.decode()} <helper at main.c:") and lines[1].endswith("> done")
