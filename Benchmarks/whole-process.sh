@@ -3,20 +3,34 @@
 # (default 5), page cache warm. One function per job (job_NAME); add a job by writing a function
 # and listing it in JOBS. Needs /usr/bin/time (Debian package `time`) and python3 for the fixtures.
 #
-# Usage: Benchmarks/whole-process.sh [--quick] [JOB...]
+# Usage: Benchmarks/whole-process.sh [--quick] [--instructions] [JOB...]
 #   PICOCTL=path  the binary to measure (default .build/release/picoctl; build it as
 #                 Scripts/install.sh does: `swift build -c release --static-swift-stdlib --product picoctl`)
 #   --quick       one run of each job on small images: checks that the script works (Scripts/test.sh)
+#   --instructions  instead of wall time and RSS, one callgrind run of each job: instructions in all
+#                 and in the argument parser (repeatable on a loaded machine; needs valgrind)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PICOCTL="${PICOCTL:-.build/release/picoctl}"
 RUNS="${RUNS:-5}"
-QUICK=0
-if [ "${1:-}" = "--quick" ]; then QUICK=1; RUNS=1; shift; fi
+QUICK=0 INSTRUCTIONS=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) QUICK=1; RUNS=1; shift ;;
+        --instructions) INSTRUCTIONS=1; shift ;;
+        *) break ;;
+    esac
+done
 [ -x "$PICOCTL" ] || { echo "whole-process: no binary at $PICOCTL (swift build -c release --static-swift-stdlib --product picoctl)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "whole-process: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/picoctl-bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
+if [ "$INSTRUCTIONS" = 1 ]; then
+    command -v valgrind >/dev/null || { echo "whole-process: valgrind is missing (apt-get install valgrind)" >&2; exit 2; }
+    # valgrind 3.19 cannot read the binary's DWARF 5 debug info: measure a copy without it.
+    strip -g -o "$WORK/picoctl" "$PICOCTL"
+    PICOCTL_NAME=$PICOCTL PICOCTL="$WORK/picoctl"
+fi
 
 # Image sizes in MiB of flash image: full runs use the issue's sizes, --quick small ones.
 if [ "$QUICK" = 1 ]; then MIB_A=1 MIB_B=2 MIB_ELF=1; else MIB_A=16 MIB_B=32 MIB_ELF=8; fi
@@ -24,6 +38,7 @@ if [ "$QUICK" = 1 ]; then MIB_A=1 MIB_B=2 MIB_ELF=1; else MIB_A=16 MIB_B=32 MIB_
 # measure LABEL COMMAND...: runs COMMAND RUNS times (output discarded); prints the medians.
 measure() {
     local label=$1; shift
+    if [ "$INSTRUCTIONS" = 1 ]; then instructions "$label" "$@"; return; fi
     local times=() rss=() i start end
     for ((i = 0; i < RUNS; i++)); do
         start=$EPOCHREALTIME
@@ -37,6 +52,18 @@ measure() {
     ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     kib=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-58s %9s ms %8.1f MiB\n' "$label" "$ms" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
+}
+
+# instructions LABEL COMMAND...: one callgrind run of COMMAND; prints its instructions, all and
+# those under ParsableCommand.parseAsRoot (the argument parser), in millions.
+instructions() {
+    local label=$1; shift
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind" "$@" >/dev/null 2>"$WORK/stderr" || {
+        echo "whole-process: '$label' failed:" >&2; cat "$WORK/stderr" >&2; return 1; }
+    callgrind_annotate --inclusive=yes "$WORK/callgrind" 2>/dev/null | awk -v label="$label" '
+        / PROGRAM TOTALS/ { gsub(",", "", $1); all = $1 }
+        /parseAsRoot/ && !parser { gsub(",", "", $1); parser = $1 }
+        END { printf "%-58s %9.1f M %10.1f M\n", label, all / 1e6, parser / 1e6 }'
 }
 
 # Fixtures: BIN images of MIB_A and MIB_B MiB and their UF2s (twice as large), an ELF with one PT_LOAD.
@@ -82,8 +109,13 @@ JOBS=(floor info validate info_validate info_b validate_b convert_elf convert_bi
 if [ $# -gt 0 ]; then JOBS=("$@"); fi
 
 fixtures
-echo "picoctl whole-process figures: $PICOCTL, median of $RUNS, $(nproc) cores"
-printf '%-58s %12s %12s\n' "job" "wall" "peak RSS"
+if [ "$INSTRUCTIONS" = 1 ]; then
+    echo "picoctl whole-process instructions (callgrind): $PICOCTL_NAME"
+    printf '%-58s %11s %12s\n' "job" "all" "parser"
+else
+    echo "picoctl whole-process figures: $PICOCTL, median of $RUNS, $(nproc) cores"
+    printf '%-58s %12s %12s\n' "job" "wall" "peak RSS"
+fi
 for job in "${JOBS[@]}"; do
     if [ "$job" = info_validate ] && ! "$PICOCTL" info --help 2>/dev/null | grep -q -- '--validate'; then
         printf '%-58s %s\n' "info --validate" "(not in this binary)"
