@@ -39,7 +39,8 @@ struct FollowLoop {
     }
 
     mutating func run(handler: (FollowEvent) -> FollowDecision,
-                      takeOutbox: () -> (bytes: [UInt8], stop: Bool, dtr: Bool?)) -> FollowEnd {
+                      takeOutbox: () -> (bytes: [UInt8], stop: Bool, dtr: Bool?),
+                      afterChunk: () -> Void = {}) -> FollowEnd {
         let started = Timestamp.monotonicNow()
         let deadline = options.timeoutNanoseconds.map { started + $0 }
         self.deadline = deadline
@@ -64,7 +65,7 @@ struct FollowLoop {
             }
             let after = Timestamp.monotonicNow()
             if let deadline, after >= deadline {
-                drainPort(handler)   // bytes already queued still count
+                drainPort(handler, afterChunk)   // bytes already queued still count
                 if end == nil { perform(machine.timedOut(), handler) }
                 break
             }
@@ -85,7 +86,7 @@ struct FollowLoop {
             if let portFD = port?.fileDescriptor.rawValue,
                let entry = fds.last, entry.fd == portFD, entry.revents != 0 {
                 if entry.revents & Int16(POLLOUT) != 0 { flushOutgoing(handler) }
-                drainPort(handler)
+                drainPort(handler, afterChunk)
             }
             if let pending = retry, after >= pending.at, end == nil {
                 retry = nil
@@ -114,7 +115,8 @@ struct FollowLoop {
 
     /// Reads what the port has, up to a buffer full, and hands it on as one chunk: one `data` event and
     /// so one write downstream for many small tty reads, and no wait added (reading stops when the port is empty).
-    private mutating func drainPort(_ handler: (FollowEvent) -> FollowDecision) {
+    /// `afterChunk` runs once the chunk's events are handled (a consumer writes what it gathered from them).
+    private mutating func drainPort(_ handler: (FollowEvent) -> FollowDecision, _ afterChunk: () -> Void) {
         guard let port, end == nil else { return }
         var filled = 0
         var failure: SerialError?
@@ -135,6 +137,7 @@ struct FollowLoop {
             for event in machine.received(Array(buffer[0..<filled]), at: Timestamp.now()) {
                 if handler(event) == .stop { perform(machine.stop(), handler); return }
             }
+            afterChunk()
         }
         if let failure, end == nil { perform(machine.ioFailed(failure), handler) }
     }

@@ -114,15 +114,16 @@ public final class LogFollower: Sendable {
     }
 
     /// Follows until the handler returns `.stop`, `stop()` is called, the timeout passes, or the board
-    /// leaves with reconnection off. Blocks the calling thread.
-    public func run(_ handler: (FollowEvent) -> FollowDecision) -> FollowEnd {
+    /// leaves with reconnection off. Blocks the calling thread. `afterChunk` runs after the events of each
+    /// chunk read from the port (one poll wake), so a consumer can write what it gathered in one go.
+    public func run(_ handler: (FollowEvent) -> FollowDecision, afterChunk: () -> Void = {}) -> FollowEnd {
         var loop = FollowLoop(options: options, udev: udev, monitor: monitor, wake: wake.read)
         return loop.run(handler: handler, takeOutbox: {
             self.shared.withLock { state in
                 defer { state.outbox.removeAll(); state.dtr = nil }
                 return (state.outbox, state.stopRequested, state.dtr)
             }
-        })
+        }, afterChunk: afterChunk)
     }
 }
 

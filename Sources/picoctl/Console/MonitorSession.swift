@@ -56,6 +56,8 @@ final class MonitorSession: Sendable {
         var logPaused = false
         /// The kind of timestamps the log's lines have so far (`t` changes `logFormatter`'s; a line says where).
         var loggedTimestamps: TimestampMode?
+        /// The log's lines of the chunk being handled, written together once the chunk is done.
+        var pendingLog: [UInt8] = []
         /// With `--elf` in chunked output: where the stream's addresses are annotated.
         var annotator = AddressAnnotator()
     }
@@ -154,7 +156,8 @@ final class MonitorSession: Sendable {
             }
         }
         let lineMode = self.lineMode
-        let end = follower.run { event in handle(event, lineMode: lineMode, forwarding: input != nil) }
+        let end = follower.run({ event in handle(event, lineMode: lineMode, forwarding: input != nil) },
+                               afterChunk: { writeLog([]) })
         input?.restore()
         return finish(end)
     }
@@ -210,18 +213,20 @@ final class MonitorSession: Sendable {
 
     private func handleLine(_ line: Line, at time: Timestamp, lineMode: Bool) -> FollowDecision {
         if !lineMode && log == nil && !watching { return .continue }   // the data event showed it
-        let (shown, logged, verdict) = state.withLock { state -> ([UInt8], [UInt8], WatchVerdict) in
+        let (shown, verdict) = state.withLock { state -> ([UInt8], WatchVerdict) in
             var (body, symbols) = symbolizer?.annotate(line.bytes) ?? (line.bytes, [])
             body.append(0x0A)
             let shown = json ? MonitorJSON.bytes(MonitorJSON.line(line, at: time, start: start, board: state.board, symbols: symbols))
                 : lineMode ? state.formatter.format(body, at: time) : []
-            let logged = log == nil || state.logFailed || state.logPaused ? [] : Self.logLine(body, at: time, state: &state)
+            if log != nil && !state.logFailed && !state.logPaused { state.pendingLog += Self.logLine(body, at: time, state: &state) }
             let verdict = watching ? state.watch.observe(line) : .keepGoing
             if verdict != .keepGoing { state.verdict = verdict }
-            return (shown, logged, verdict)
+            return (shown, verdict)
         }
-        if !logged.isEmpty { writeLog(logged) }
-        if !shown.isEmpty && !console.out(shown) { return stdoutGone() }
+        if !shown.isEmpty {
+            writeLog([])   // shown line by line: the log has each line before stdout does
+            if !console.out(shown) { return stdoutGone() }
+        }
         return verdict == .keepGoing ? .continue : .stop
     }
 
@@ -233,11 +238,17 @@ final class MonitorSession: Sendable {
         return LogHeader.timestampsChange(to: kind, at: time) + state.logFormatter.format(body, at: time)
     }
 
-    /// Appends to the log; the first failed write stops logging with one message (the run then exits 3).
+    /// Appends the chunk's pending lines, then `bytes`, to the log in one write; the first failed write stops
+    /// logging with one message (the run then exits 3).
     private func writeLog(_ bytes: [UInt8]) {
-        guard let log, !state.withLock({ $0.logFailed }) else { return }
+        guard let log else { return }
+        let all = state.withLock { state -> [UInt8] in
+            defer { state.pendingLog = [] }
+            return state.logFailed ? [] : state.pendingLog + bytes
+        }
+        guard !all.isEmpty else { return }
         do throws(Errno) {
-            try log.append(bytes)
+            try log.append(all)
         } catch {
             state.withLock { $0.logFailed = true }
             console.error(who + "cannot write to log file \(log.path): \(error); no more lines are logged (exit status 3)")
@@ -274,6 +285,7 @@ final class MonitorSession: Sendable {
     }
 
     private func finish(_ end: FollowEnd) -> ExitStatus {
+        writeLog([])   // the lines of a chunk cut short by a verdict or a stop
         let (decided, reason) = outcome(end)
         // A log that could not be written fails the run (exit 3), whatever else matched.
         let status: ExitStatus = state.withLock({ $0.logFailed }) ? .unreadable : decided
