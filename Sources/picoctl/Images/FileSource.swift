@@ -13,6 +13,9 @@ final class FileSource: ImageSource {
     /// The size when opened.
     let size: Int
     private let fd: Int32
+    /// The file's modification time when opened: a write in place (a build writing the file anew, `cp`
+    /// over it) moves it; a file replaced by a rename leaves the open one's as it was.
+    private let modified: timespec
 
     /// Opens `path` when it names a regular file no larger than the limit of `type` (else of the
     /// format its first bytes show); nil for `-`, a device or a pipe (read those whole). Throws
@@ -26,6 +29,7 @@ final class FileSource: ImageSource {
         self.path = path
         self.fd = fd
         size = Int(st.st_size)
+        modified = st.st_mtim
         let format = type ?? FirmwareFile.detectFormat(bytes(at: 0, count: min(size, 8)))
         let limit = FirmwareFile.sizeLimit(of: format)
         if size > limit { throw FirmwareError.fileTooLarge(size: UInt64(size), format: format, limit: limit) }
@@ -41,10 +45,25 @@ final class FileSource: ImageSource {
         }
     }
 
-    /// Reads with `pread`. A file that fails or shrinks under the command (an I/O error, another
-    /// program truncating it) ends the process with status 3 after the clean-ups that a signal
-    /// would run (a conversion's temporary output is removed): the image cannot be trusted.
+    /// What changed in the file since it was opened (its size or its modification time), nil when nothing did.
+    func changeSinceOpened() -> String? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return FileIOError(path: path, operation: "read", code: errno).description }
+        if Int(st.st_size) != size { return "\(path) changed while it was read (\(size) bytes, now \(st.st_size))" }
+        if st.st_mtim.tv_sec != modified.tv_sec || st.st_mtim.tv_nsec != modified.tv_nsec {
+            return "\(path) changed while it was read (written again since it was opened)"
+        }
+        return nil
+    }
+
+    /// Reads with `pread`. A file that fails, shrinks or is written again under the command (an I/O
+    /// error, another program truncating or rewriting it: a flash would mix two builds) ends the
+    /// process with status 3 after the clean-ups that a signal would run (a conversion's temporary
+    /// output is removed, a board is released): the image cannot be trusted.
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) {
+        if let change = changeSinceOpened() {
+            Interruption.shared.abort(Diagnostics.text(.error, change), status: ExitStatus.unreadable.rawValue)
+        }
         var done = 0
         while done < buffer.count {
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
