@@ -30,7 +30,7 @@ public final class ArraySource: ImageSource {
 
 extension ImageSource {
     /// `count` bytes from `offset` as an array (count within the file).
-    func bytes(at offset: Int, count: Int) -> [UInt8] {
+    public func bytes(at offset: Int, count: Int) -> [UInt8] {
         if let array = self as? ArraySource { return Array(array.bytes[offset..<(offset + count)]) }
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))

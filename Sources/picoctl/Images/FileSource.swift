@@ -37,14 +37,6 @@ final class FileSource: ImageSource {
 
     deinit { close(fd) }
 
-    /// `count` bytes from `offset`.
-    func bytes(at offset: Int, count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
-            initialized = count
-        }
-    }
-
     /// What changed in the file since it was opened (its size or its modification time), nil when nothing did.
     func changeSinceOpened() -> String? {
         var st = stat()

@@ -51,14 +51,14 @@ def elf(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     return out, symbols
 
 
-def follow(picoctl, board_bytes: bytes, *args: str) -> subprocess.CompletedProcess:
-    """Runs the monitor on a pty, writes `board_bytes` as the board, and hangs up once the monitor has
-    shown the last line (a hang-up discards what the monitor has not read yet)."""
+def start_monitor(picoctl, *args: str):
+    """`monitor --quiet --no-reconnect ARGS` on a pty board: the board's end, the process, its stdout so far
+    (filled by a thread) and that thread."""
     board, board_tty = pty.openpty()
     tty.setraw(board)
-    path = os.ttyname(board_tty)
+    name = os.ttyname(board_tty)
     os.close(board_tty)
-    proc = subprocess.Popen([picoctl, "monitor", path, "--quiet", "--no-reconnect", *args], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", *args], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, NO_COLOR="1"))
     out = bytearray()
 
@@ -68,6 +68,13 @@ def follow(picoctl, board_bytes: bytes, *args: str) -> subprocess.CompletedProce
 
     reader = threading.Thread(target=read_stdout, daemon=True)
     reader.start()
+    return board, proc, out, reader
+
+
+def follow(picoctl, board_bytes: bytes, *args: str) -> subprocess.CompletedProcess:
+    """Runs the monitor on a pty, writes `board_bytes` as the board, and hangs up once the monitor has
+    shown the last line (a hang-up discards what the monitor has not read yet)."""
+    board, proc, out, reader = start_monitor(picoctl, *args)
     time.sleep(0.3)
     os.write(board, board_bytes)
     last = board_bytes.strip().splitlines()[-1].decode()
@@ -142,29 +149,10 @@ def test_the_elf_beside_a_uf2_image_is_used_when_it_holds_the_same_bytes(picoctl
     assert "<" not in result.stdout, "an ELF of another build is not used"
 
 
-def monitor_elf(picoctl, path: Path):
-    """`monitor --elf path` on a pty board: the board's end, the process, its stdout so far (filled by a thread) and that thread."""
-    board, board_tty = pty.openpty()
-    tty.setraw(board)
-    name = os.ttyname(board_tty)
-    os.close(board_tty)
-    proc = subprocess.Popen([picoctl, "monitor", name, "--quiet", "--no-reconnect", "--elf", str(path)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = bytearray()
-
-    def read_stdout() -> None:
-        while chunk := proc.stdout.read1(4096):
-            out.extend(chunk)
-
-    reader = threading.Thread(target=read_stdout, daemon=True)
-    reader.start()
-    return board, proc, out, reader
-
-
 def test_an_address_cut_between_reads_and_an_unfinished_last_line(picoctl, elf):
     path, symbols = elf
     text = f"pc=0x{symbols['helper']:08x}\r\nlast 0x{symbols['main']:08x}".encode()
-    board, proc, out, reader = monitor_elf(picoctl, path)
+    board, proc, out, reader = start_monitor(picoctl, "--elf", str(path))
     time.sleep(0.3)
     for piece in (text[:7], text[7:]):       # "pc=0x10" | "000100..."
         os.write(board, piece)
@@ -184,7 +172,7 @@ def test_a_partial_line_shows_at_once_with_symbols(picoctl, elf):
     """A prompt without a line end is shown as it arrives, as without --elf; an address cut between
     reads is annotated once its digits end."""
     path, symbols = elf
-    board, proc, out, reader = monitor_elf(picoctl, path)
+    board, proc, out, reader = start_monitor(picoctl, "--elf", str(path))
 
     def shown(text: bytes) -> bool:
         deadline = time.monotonic() + 10
