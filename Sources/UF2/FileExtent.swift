@@ -26,7 +26,7 @@ final class FileExtent: Sendable {
     /// The bytes a byte read loads and keeps (binary info and IMAGE_DEF decoding read byte by byte).
     static let window = 4096
     /// The most file bytes one read of strided chunks asks for.
-    static let batch = 64 << 10
+    static let batch = fileReadChunk
     private let cached = Mutex<(start: Int, bytes: [UInt8])>((-1, []))
 
     /// An extent of `runs` (their `start`s are set here, back to back) in `source`.

@@ -11,6 +11,11 @@ public protocol ImageSource: AnyObject, Sendable {
     func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer)
 }
 
+/// The bytes one pass over a file reads at a time. Larger reads cost more, not less: a copy from
+/// the page cache of 192 KiB or more can bypass the CPU's caches (measured: a 32 MiB file read in
+/// 256 KiB pieces took 22 ms, in 64 KiB pieces 4 ms).
+public let fileReadChunk = 64 << 10
+
 /// Bytes in memory as an `ImageSource`.
 public final class ArraySource: ImageSource {
     /// The bytes.

@@ -69,7 +69,7 @@ public struct MemoryImage: Hashable, Sendable {
 
         /// Calls `body` with the bytes from `offset` to the end in pieces of at most `piece` bytes
         /// (held bytes in one piece), in order.
-        public func withBytes(from offset: Int = 0, piece: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        public func withBytes(from offset: Int = 0, piece: Int = fileReadChunk, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
             switch storage {
             case .array(let bytes):
                 try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset...])) }

@@ -21,10 +21,7 @@ extension FirmwareFile {
         }
     }
 
-    /// The file bytes read per pass of the block scan.
-    static let scanChunk = 1 << 20
-
-    /// Reads a UF2 file through `source` in passes of `scanChunk` bytes, handing each pass to
+    /// Reads a UF2 file through `source` in passes of `fileReadChunk` bytes, handing each pass to
     /// `onChunk` (the whole file in order, e.g. for the validator); the images refer to the file.
     public static func readUF2(_ source: any ImageSource,
                                onChunk: ((UnsafeRawBufferPointer) -> Void)? = nil) throws(FirmwareError) -> FirmwareFile {
@@ -38,7 +35,7 @@ extension FirmwareFile {
         var notMainFlash = 0
         var currentKey: UInt32? = nil
         var current: [PlacementRun] = []
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(scanChunk, size), alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(fileReadChunk, size), alignment: 16)
         defer { buffer.deallocate() }
         var offset = 0
         while offset < size {

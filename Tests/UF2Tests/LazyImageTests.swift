@@ -35,7 +35,7 @@ final class CountingSource: ImageSource {
         let source = CountingSource(uf2)
         let file = try FirmwareFile.read(source: source)
         // The scan reads each byte once (and the first 8 to detect the format), a pass at a time; the image is one run of blocks.
-        #expect(source.totalRead <= uf2.count + 8 && source.largestRead <= FirmwareFile.scanChunk)
+        #expect(source.totalRead <= uf2.count + 8 && source.largestRead <= fileReadChunk)
         #expect(file.image.segments.count == 1)
         let extent = try #require(file.image.segments[0].extent)
         #expect(extent.runs.count == 1 && extent.count == bin.count)

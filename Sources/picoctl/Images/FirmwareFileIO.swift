@@ -70,7 +70,7 @@ enum FileIO {
     /// Reads a regular file of `format` in chunks of `chunk` bytes, one buffer reused, calling `body`
     /// with each; the size limit as in `read`. Returns false without reading when `path` is `-` or
     /// not a regular file (the caller reads it whole instead).
-    static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = 256 << 10,
+    static func stream(_ path: String, format: FirmwareFile.Format, chunk: Int = fileReadChunk,
                        _ body: (_ bytes: UnsafeRawBufferPointer, _ fileSize: Int) -> Void) throws -> Bool {
         guard isRegularFile(path) else { return false }  // checked before opening: opening a FIFO waits for its writer
         let fd = open(path, O_RDONLY | O_CLOEXEC)
