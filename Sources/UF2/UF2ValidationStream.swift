@@ -1,5 +1,5 @@
 /// `UF2Validator` fed in pieces: the file is read once, in chunks of any size, and never held
-/// whole (about 32 bytes are kept per block). The report is the one `UF2Validator.validate` gives,
+/// whole (28 bytes are kept per block). The report is the one `UF2Validator.validate` gives,
 /// except that MD5 areas (flag 0x4000) can only be compared with the file's bytes when
 /// `finish(wholeFile:)` gets them: `needsWholeFile` says when that is so.
 ///

@@ -8,14 +8,28 @@ public enum UF2Validator {
     /// Findings of one rule beyond this many are summarised in one extra finding.
     public static let findingsPerRule = 50
 
+    /// What the file-wide checks keep of a block: 28 bytes (a stream keeps one per block).
     struct Header {
-        var index: Int
+        /// The block's position in the file (a UF2 within the size limit has fewer than 2^32 blocks).
+        private var position: UInt32
         var flags: UF2Block.Flags
         var address: UInt32
         var size: UInt32
         var number: UInt32
         var count: UInt32
         var familyWord: UInt32
+
+        var index: Int { Int(position) }
+
+        init(index: Int, flags: UF2Block.Flags, address: UInt32, size: UInt32, number: UInt32, count: UInt32, familyWord: UInt32) {
+            position = UInt32(truncatingIfNeeded: index)
+            self.flags = flags
+            self.address = address
+            self.size = size
+            self.number = number
+            self.count = count
+            self.familyWord = familyWord
+        }
     }
 
     /// Validates the bytes of a UF2 file. Never throws: an unreadable structure is a finding.
