@@ -144,6 +144,18 @@ import UF2
         #expect(tmpfs.status == 3 && tmpfs.stderr.contains("No space left on device"), "\(tmpfs.status) \(tmpfs.stderr)")
     }
 
+    @Test func syncWritesTheSameFileAndLeavesNoTemporaryFile() throws {
+        let input = try bigBIN(1 << 20, "app.bin")
+        let plain = path("plain.uf2"), synced = path("synced.uf2")
+        _ = try write(Array("the previous file".utf8), "synced.uf2")
+        let first = try Binary.run(["uf2", "convert", input, plain])
+        let second = try Binary.run(["uf2", "convert", "--sync", input, synced])
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
+        #expect(contents(plain) != nil && contents(plain) == contents(synced))
+        let left = try leftovers()
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func sigtermMidWriteLeavesThePreviousFileAndNoTemporaryFile() throws {
         let input = try bigBIN(8 << 20, "app.bin")
         let output = path("app.uf2")

@@ -133,8 +133,9 @@ enum FileIO {
 }
 
 /// A file written so that a failure or a kill never destroys what was there: the bytes go to a
-/// temporary file in the same folder, which `commit()` syncs and renames over the target. Until
-/// then the target is untouched; `discard()` (also on Ctrl-C or SIGTERM, and when the writer is
+/// temporary file in the same folder, which `commit()` renames over the target (a durable output
+/// is first synced to the disk, and its folder after the rename, so that a power loss also leaves
+/// the old file or the new one). Until then the target is untouched; `discard()` (also on Ctrl-C or SIGTERM, and when the writer is
 /// dropped uncommitted) removes the temporary file. `-` writes stdout and a device or pipe is
 /// written directly, since neither can be replaced.
 final class OutputFile {
@@ -147,10 +148,13 @@ final class OutputFile {
     private var existed = false
     private var interruptKey: Int?
     private var finished = false
+    private let durable: Bool
 
-    /// Opens the output: a temporary file beside `path` (symlinks followed to the real file), or stdout for `-`.
-    init(_ path: String) throws(FileIOError) {
+    /// Opens the output: a temporary file beside `path` (symlinks followed to the real file), or
+    /// stdout for `-`; `durable` syncs it to the disk before it replaces the target.
+    init(_ path: String, durable: Bool = true) throws(FileIOError) {
         self.path = path
+        self.durable = durable
         target = path
         if path == "-" { fd = 1; return }
         var st = stat()
@@ -209,15 +213,23 @@ final class OutputFile {
         return 0
     }
 
-    /// Makes the output final: sync, give it its mode, rename over the target, sync the folder.
+    /// Makes the output final: give it its mode, sync it when durable, rename over the target,
+    /// sync the folder when durable.
     func commit() throws(FileIOError) {
         guard let temporary else {
             finished = true
             if fd > 2 { close(fd) }
             return
         }
-        if fchmod(fd, mode) != 0 || fsync(fd) != 0 { throw failure(errno) }
-        close(fd)
+        if fchmod(fd, mode) != 0 || (durable && fsync(fd) != 0) { throw failure(errno) }
+        // A file system that reports write errors late (NFS) reports them here at the latest.
+        if close(fd) != 0 {
+            let code = errno
+            finished = true
+            unlink(temporary)
+            release()
+            throw FileIOError(path: path, operation: "write", code: code, note: keptNote)
+        }
         finished = true
         if rename(temporary, target) != 0 {
             let code = errno
@@ -226,6 +238,7 @@ final class OutputFile {
             throw FileIOError(path: path, operation: "write", code: code, note: keptNote)
         }
         release()
+        guard durable else { return }
         let slash = target.lastIndex(of: "/")
         let folder = slash.map { String(target[...$0]) } ?? "."
         let dir = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -15,7 +15,8 @@ struct UF2ConvertCommand: ParsableCommand {
             The result must lie in the family's flash and RAM (the validator's range rule; the absolute block \
             in RP2350 flash, 256-byte aligned); --force converts anyway, with a warning.
             OUT is replaced only once it is complete (written beside it, then renamed), so a failure or a kill \
-            leaves the previous file as it was; OUT may not be the input file itself.
+            leaves the previous file as it was; OUT may not be the input file itself. With --sync OUT is also \
+            written to the disk before it replaces the previous file, so that a power loss leaves one or the other.
             Exit status: 0 converted, 2 invalid input or a result outside the family's memory, 3 a file could \
             not be read or written, 64 bad arguments (OUT is the input).
             """)
@@ -60,6 +61,9 @@ struct UF2ConvertCommand: ParsableCommand {
     @Flag(help: "Write the result even when it lies outside the family's flash and RAM (a warning says where).")
     var force = false
 
+    @Flag(help: "Write OUT to the disk before it replaces the previous file (fsync): a power loss then leaves the old file or the new one.")
+    var sync = false
+
     func validate() throws {
         if let family, Family(parsing: family) == nil { throw ValidationError("unknown family '\(family)' (try rp2040, rp2350-arm-s, rp2350-riscv or a number)") }
         if let offset, FirmwareCLI.parseNumber(offset) == nil { throw ValidationError("--offset '\(offset)' is not a number") }
@@ -98,7 +102,7 @@ struct UF2ConvertCommand: ParsableCommand {
         let family = requestedFamily ?? file.family ?? .rp2040
         do {
             // Written as it is made, to a temporary file that replaces OUT only once complete and accepted.
-            let out = try OutputFile(output)
+            let out = try OutputFile(output, durable: sync)
             let (size, problems) = outType == .uf2 ? try writeUF2(file, family: family, offset: offsetValue, to: out)
                                                    : try writeBIN(file, to: out)
             if !problems.isEmpty {
