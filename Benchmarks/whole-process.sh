@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process figures of picoctl as a user runs it: wall time and peak RSS, median of RUNS runs
-# (default 5), page cache warm. One function per job (job_NAME); add a job by writing a function
+# (default 5), page cache warm; /bin/true first, for what the measurement itself costs. One function per job (job_NAME); add a job by writing a function
 # and listing it in JOBS. Needs /usr/bin/time (Debian package `time`) and python3 for the fixtures.
 #
 # Usage: Benchmarks/whole-process.sh [--quick] [--instructions] [JOB...]
@@ -35,21 +35,35 @@ fi
 # Image sizes in MiB of flash image: full runs use the issue's sizes, --quick small ones.
 if [ "$QUICK" = 1 ]; then MIB_A=1 MIB_B=2 MIB_ELF=1; else MIB_A=16 MIB_B=32 MIB_ELF=8; fi
 
-# measure LABEL COMMAND...: runs COMMAND RUNS times (output discarded); prints the medians.
+# measure LABEL COMMAND...: runs COMMAND RUNS times for its wall time, from spawning the process to
+# reaping it (posix_spawn and wait4 from one python3 process: the figure `perf stat` gives), and RUNS
+# times under /usr/bin/time for its peak RSS (a process started by /usr/bin/time takes about 2 ms
+# longer, /usr/bin/time's own start, so its wall time is not used); prints the medians.
 measure() {
     local label=$1; shift
     if [ "$INSTRUCTIONS" = 1 ]; then instructions "$label" "$@"; return; fi
-    local times=() rss=() i start end
+    local rss=() i
     for ((i = 0; i < RUNS; i++)); do
-        start=$EPOCHREALTIME
         /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || {
             echo "whole-process: '$label' failed:" >&2; cat "$WORK/stderr" >&2; return 1; }
-        end=$EPOCHREALTIME
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", (b - a) * 1000 }')")
         rss+=("$(tail -1 "$WORK/rss")")
     done
     local ms kib
-    ms=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    ms=$(python3 - "$RUNS" "$@" <<'PY'
+import os, statistics, sys, time
+runs, argv = int(sys.argv[1]), sys.argv[2:]
+null = os.open(os.devnull, os.O_WRONLY)
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    pid = os.posix_spawnp(argv[0], argv, os.environ,
+                          file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+    _, status, _ = os.wait4(pid, 0)
+    times.append((time.perf_counter() - start) * 1000)
+    if status != 0: sys.exit(f"exit status {status}")
+print(f"{statistics.median_low(times):.1f}")
+PY
+) || { echo "whole-process: '$label' failed: $ms" >&2; return 1; }
     kib=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-58s %9s ms %8.1f MiB\n' "$label" "$ms" "$(awk -v k="$kib" 'BEGIN { print k / 1024 }')"
 }
@@ -93,6 +107,7 @@ PY
 uf2a() { echo "$((MIB_A * 2)) MiB UF2"; }
 uf2b() { echo "$((MIB_B * 2)) MiB UF2"; }
 
+job_true()          { measure "/bin/true (what the method itself costs)" /bin/true; }
 job_floor()         { measure "process floor (--version)" "$PICOCTL" --version; }
 job_info()          { measure "info, $(uf2a)" "$PICOCTL" info "$WORK/a.uf2"; }
 job_validate()      { measure "uf2 validate, $(uf2a)" "$PICOCTL" uf2 validate "$WORK/a.uf2"; }
@@ -105,7 +120,7 @@ job_convert_bin_b() { measure "uf2 convert, $(uf2b) -> BIN" "$PICOCTL" uf2 conve
 job_convert_from_bin() { measure "uf2 convert, $MIB_A MiB BIN -> UF2" "$PICOCTL" uf2 convert "$WORK/a.bin" "$WORK/out.uf2" --family rp2350-arm-s; }
 job_convert_elf_bin()  { measure "uf2 convert, $MIB_ELF MiB ELF -> BIN" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.bin"; }
 
-JOBS=(floor info validate info_validate info_b validate_b convert_elf convert_bin convert_bin_b convert_from_bin convert_elf_bin)
+JOBS=(true floor info validate info_validate info_b validate_b convert_elf convert_bin convert_bin_b convert_from_bin convert_elf_bin)
 if [ $# -gt 0 ]; then JOBS=("$@"); fi
 
 fixtures
