@@ -6,7 +6,7 @@ enum UF2FamilyChecks {
     static func check(_ headers: [Header], family: Family?, boot2: [UInt8]?, into sink: inout FindingSink) -> UF2ValidationReport.FamilySummary {
         let name = family?.description ?? "blocks without family id"
         checkNumbering(headers, name: name, into: &sink)
-        // No copy in the usual case (every payload fits, addresses ascending): headers are 28 bytes a block.
+        // No copy in the usual case (every payload fits, addresses ascending): headers are 20 bytes a block.
         var usable = headers.contains { $0.size > UInt32(UF2Block.dataSize) } ? headers.filter { $0.size <= UInt32(UF2Block.dataSize) } : headers
         if zip(usable, usable.dropFirst()).contains(where: { $0.address > $1.address }) {
             usable.sort { ($0.address, $0.index) < ($1.address, $1.index) }

@@ -1,5 +1,5 @@
 /// `UF2Validator` fed in pieces: the file is read once, in chunks of any size, and never held
-/// whole (28 bytes are kept per block). The report is the one `UF2Validator.validate` gives,
+/// whole (20 bytes are kept per block). The report is the one `UF2Validator.validate` gives,
 /// except that MD5 areas (flag 0x4000) can only be compared with the file's bytes when
 /// `finish(wholeFile:)` gets them: `needsWholeFile` says when that is so.
 ///
@@ -53,8 +53,8 @@ public struct UF2ValidationStream {
         let index = self.index
         self.index += 1
         let m0 = raw.le32(0), m1 = raw.le32(4), m2 = raw.le32(508)
-        let header = Header(index: index, flags: .init(rawValue: raw.le32(8)), address: raw.le32(12),
-                            size: raw.le32(16), number: raw.le32(20), count: raw.le32(24), familyWord: raw.le32(28))
+        let header = Header(index: index, raw: raw, base: 0)
+        let flags = UF2Block.Flags(rawValue: raw.le32(8)), familyWord = raw.le32(28)
         if m0 != UF2Block.magicStart0 || m1 != UF2Block.magicStart1 || m2 != UF2Block.magicEnd {
             let which = [(m0, UF2Block.magicStart0, "start 0"), (m1, UF2Block.magicStart1, "start 1"), (m2, UF2Block.magicEnd, "end")]
                 .filter { $0.0 != $0.1 }.map { "\($0.2) magic is \(hex32($0.0)), not \(hex32($0.1))" }
@@ -62,14 +62,14 @@ public struct UF2ValidationStream {
                      block: index, address: header.address)
             return
         }
-        if header.flags.contains(.notMainFlash) {  // bootroms drop it before looking at anything else
+        if flags.contains(.notMainFlash) {  // bootroms drop it before looking at anything else
             report.notMainFlashBlocks += 1
             sink.add(.info, "not-main-flash",
                      "block \(index) at \(hex32(header.address)): flag 0x1 (not main flash): skipped, as bootroms skip it; not part of numbering, counts, overlaps or ranges",
                      block: index, address: header.address)
             return
         }
-        if header.familyWord == Family.absolute.rawValue, header.flags.contains(.familyIDPresent),
+        if familyWord == Family.absolute.rawValue, flags.contains(.familyIDPresent),
            UF2Block(decoding: raw, at: 0).isRP2350AbsoluteBlock {
             report.hasAbsoluteBlock = true
             sink.add(.info, "rp2350-e10-absolute-block",
@@ -78,7 +78,7 @@ public struct UF2ValidationStream {
             return
         }
         UF2Validator.checkBlock(header, raw: raw, base: 0, into: &sink)
-        let key = header.flags.contains(.familyIDPresent) ? UInt64(header.familyWord) : 1 << 32
+        let key = flags.contains(.familyIDPresent) ? UInt64(familyWord) : 1 << 32
         if lastGroup < 0 || groupOrder[lastGroup] != key {
             if let found = groupOrder.firstIndex(of: key) { lastGroup = found } else {
                 groupOrder.append(key)

@@ -8,27 +8,25 @@ public enum UF2Validator {
     /// Findings of one rule beyond this many are summarised in one extra finding.
     public static let findingsPerRule = 50
 
-    /// What the file-wide checks keep of a block: 28 bytes (a stream keeps one per block).
+    /// What the file-wide checks keep of a block: 20 bytes (a stream keeps one per block). Its
+    /// flags and family are read from the block itself while it is at hand.
     struct Header {
         /// The block's position in the file (a UF2 within the size limit has fewer than 2^32 blocks).
         private var position: UInt32
-        var flags: UF2Block.Flags
         var address: UInt32
         var size: UInt32
         var number: UInt32
         var count: UInt32
-        var familyWord: UInt32
 
         var index: Int { Int(position) }
 
-        init(index: Int, flags: UF2Block.Flags, address: UInt32, size: UInt32, number: UInt32, count: UInt32, familyWord: UInt32) {
+        /// The header of the block at `base` of `raw`, the file's block number `index`.
+        init(index: Int, raw: UnsafeRawBufferPointer, base: Int) {
             position = UInt32(truncatingIfNeeded: index)
-            self.flags = flags
-            self.address = address
-            self.size = size
-            self.number = number
-            self.count = count
-            self.familyWord = familyWord
+            address = raw.le32(base + 12)
+            size = raw.le32(base + 16)
+            number = raw.le32(base + 20)
+            count = raw.le32(base + 24)
         }
     }
 
@@ -42,17 +40,18 @@ public enum UF2Validator {
     /// Per-block rules (for blocks a bootrom reads: valid magics, flag 0x1 clear): flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
     static func checkBlock(_ h: Header, raw: UnsafeRawBufferPointer, base: Int, into sink: inout FindingSink) {
         var at: String { "block \(h.index) at \(hex32(h.address))" }
-        if h.flags.contains(.fileContainer) {
+        let flags = UF2Block.Flags(rawValue: raw.le32(base + 8)), familyWord = raw.le32(base + 28)
+        if flags.contains(.fileContainer) {
             sink.add(.warning, "file-container", "\(at): flag 0x1000 (file container) is set; Raspberry Pi bootroms do not read file containers", block: h.index, address: h.address)
         }
-        let unknown = h.flags.subtracting(UF2Block.Flags.known)
+        let unknown = flags.subtracting(UF2Block.Flags.known)
         if !unknown.isEmpty {
             sink.add(.warning, "unknown-flags", "\(at): unknown flag bits \(hex32(unknown.rawValue))", block: h.index, address: h.address)
         }
-        let family: Family? = h.flags.contains(.familyIDPresent) ? Family(rawValue: h.familyWord) : nil
+        let family: Family? = flags.contains(.familyIDPresent) ? Family(rawValue: familyWord) : nil
         if let family {
             if family.name == nil {
-                sink.add(.warning, "unknown-family", "\(at): unknown family id \(hex32(h.familyWord)); no Raspberry Pi bootrom accepts it", block: h.index, address: h.address)
+                sink.add(.warning, "unknown-family", "\(at): unknown family id \(hex32(familyWord)); no Raspberry Pi bootrom accepts it", block: h.index, address: h.address)
             }
         } else {
             sink.add(.error, "no-family", "\(at): no family id (flag 0x2000 clear); Raspberry Pi bootroms ignore the block", block: h.index, address: h.address)
@@ -72,7 +71,7 @@ public enum UF2Validator {
         if h.size == 0 {
             sink.add(.warning, "payload-size", "\(at): empty payload", block: h.index, address: h.address)
         }
-        if h.flags.contains(.md5Present) {
+        if flags.contains(.md5Present) {
             let md5Offset = base + 32 + UF2Block.dataSize - 24
             let region = raw.le32(md5Offset), length = raw.le32(md5Offset + 4)
             if h.size > UInt32(UF2Block.dataSize - 24) {
@@ -81,11 +80,11 @@ public enum UF2Validator {
                 sink.add(.error, "md5", "\(at): MD5 region \(hex32(region)) + \(length) bytes is empty or past the address space", block: h.index, address: h.address)
             } else {
                 let digest = Array(raw[(md5Offset + 8)..<(md5Offset + 24)])
-                let family: UInt32? = h.flags.contains(.familyIDPresent) ? h.familyWord : nil
+                let family: UInt32? = flags.contains(.familyIDPresent) ? familyWord : nil
                 sink.md5Checks.append(.init(block: h.index, address: h.address, region: region, length: length, digest: digest, family: family))
             }
         }
-        if h.flags.contains(.extensionTagsPresent) {
+        if flags.contains(.extensionTagsPresent) {
             let data = Array(raw[(base + 32)..<(base + 32 + UF2Block.dataSize)])
             do {
                 let tags = try UF2ExtensionTag.parse(data: data, payloadSize: Int(min(h.size, UInt32(UF2Block.dataSize))))

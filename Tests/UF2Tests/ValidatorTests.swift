@@ -161,6 +161,11 @@ import Testing
         #expect(withMD5.needsWholeFile)
     }
 
+    @Test func aStreamKeepsTwentyBytesPerBlock() {
+        // 131,072 blocks (a 64 MiB UF2) keep 2.5 MiB: what bounds `uf2 validate`'s memory.
+        #expect(MemoryLayout<UF2Validator.Header>.stride == 20)
+    }
+
     @Test func md5KnownVectors() {
         func hex(_ s: String) -> String { UF2Validator.hexBytes(MD5.digest(Array(s.utf8)[...])) }
         #expect(hex("") == "d41d8cd98f00b204e9800998ecf8427e")
