@@ -38,12 +38,14 @@ if [ "$QUICK" = 1 ]; then MIB_A=1 MIB_B=2 MIB_ELF=1; else MIB_A=16 MIB_B=32 MIB_
 # measure LABEL COMMAND...: runs COMMAND RUNS times for its wall time, from spawning the process to
 # reaping it (posix_spawn and wait4 from one python3 process: the figure `perf stat` gives), and RUNS
 # times under /usr/bin/time for its peak RSS (a process started by /usr/bin/time takes about 2 ms
-# longer, /usr/bin/time's own start, so its wall time is not used); prints the medians.
+# longer, /usr/bin/time's own start, so its wall time is not used); prints the medians. With
+# FRESH=FILE, FILE is removed before each run (outside the timing).
 measure() {
     local label=$1; shift
     if [ "$INSTRUCTIONS" = 1 ]; then instructions "$label" "$@"; return; fi
     local rss=() i
     for ((i = 0; i < RUNS; i++)); do
+        [ -z "${FRESH:-}" ] || rm -f "$FRESH"
         /usr/bin/time -f '%M' -o "$WORK/rss" "$@" >/dev/null 2>"$WORK/stderr" || {
             echo "whole-process: '$label' failed:" >&2; cat "$WORK/stderr" >&2; return 1; }
         rss+=("$(tail -1 "$WORK/rss")")
@@ -54,7 +56,9 @@ import os, statistics, sys, time
 runs, argv = int(sys.argv[1]), sys.argv[2:]
 null = os.open(os.devnull, os.O_WRONLY)
 times = []
+fresh = os.environ.get("FRESH")
 for _ in range(runs):
+    if fresh and os.path.exists(fresh): os.unlink(fresh)
     start = time.perf_counter()
     pid = os.posix_spawnp(argv[0], argv, os.environ,
                           file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
@@ -114,13 +118,14 @@ job_validate()      { measure "uf2 validate, $(uf2a)" "$PICOCTL" uf2 validate "$
 job_info_validate() { measure "info --validate, $(uf2a)" "$PICOCTL" info --validate "$WORK/a.uf2"; }
 job_info_b()        { measure "info, $(uf2b)" "$PICOCTL" info "$WORK/b.uf2"; }
 job_validate_b()    { measure "uf2 validate, $(uf2b)" "$PICOCTL" uf2 validate "$WORK/b.uf2"; }
-job_convert_elf()   { measure "uf2 convert, $MIB_ELF MiB ELF -> UF2" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.uf2"; }
+job_convert_elf()   { measure "uf2 convert, $MIB_ELF MiB ELF -> UF2 (replaces OUT)" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.uf2"; }
+job_convert_elf_new() { FRESH="$WORK/new.uf2" measure "uf2 convert, $MIB_ELF MiB ELF -> UF2 (new OUT)" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/new.uf2"; }
 job_convert_bin()   { measure "uf2 convert, $(uf2a) -> BIN" "$PICOCTL" uf2 convert "$WORK/a.uf2" "$WORK/out.bin"; }
 job_convert_bin_b() { measure "uf2 convert, $(uf2b) -> BIN" "$PICOCTL" uf2 convert "$WORK/b.uf2" "$WORK/out.bin"; }
 job_convert_from_bin() { measure "uf2 convert, $MIB_A MiB BIN -> UF2" "$PICOCTL" uf2 convert "$WORK/a.bin" "$WORK/out.uf2" --family rp2350-arm-s; }
 job_convert_elf_bin()  { measure "uf2 convert, $MIB_ELF MiB ELF -> BIN" "$PICOCTL" uf2 convert "$WORK/app.elf" "$WORK/out.bin"; }
 
-JOBS=(true floor info validate info_validate info_b validate_b convert_elf convert_bin convert_bin_b convert_from_bin convert_elf_bin)
+JOBS=(true floor info validate info_validate info_b validate_b convert_elf convert_elf_new convert_bin convert_bin_b convert_from_bin convert_elf_bin)
 if [ $# -gt 0 ]; then JOBS=("$@"); fi
 
 fixtures
