@@ -106,6 +106,10 @@ struct CommandKeys: Sendable {
                     continue
                 }
                 flush()
+                if byte == Self.exitKey {  // Ctrl-] ends the session, armed or not
+                    inputs.append(.exit)
+                    return inputs
+                }
                 let key = Character(UnicodeScalar(byte))
                 inputs.append(ConsoleCommand(rawValue: key).map(KeyInput.command) ?? .unknown(byte))
             } else if byte == menuKey.byte {
