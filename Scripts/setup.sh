@@ -6,7 +6,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 APT_PACKAGES=(libusb-1.0-0-dev libudev-dev pkg-config
               umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi python3-pip python3-venv udev
-              ser2net iproute2 openssh-server rsync time gcc-arm-none-eabi)
+              ser2net iproute2 openssh-server rsync time gcc-arm-none-eabi
+              zsh fish)  # the completion tests run each shell
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -30,6 +30,7 @@ struct Picoctl: ParsableCommand {
         // `--version` alone needs none of the parser's reflection over every command's options
         // (two thirds of the instructions of the whole process).
         if arguments == ["--version"] { return print(configuration.version) }
+        if let script = Completions.fishScript(for: arguments) { return print(script, terminator: "") }
         ParserErrors.checkCommandName(arguments, root: self)
         do {
             var command = try parseAsRoot(arguments)

@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
-/// What the generated completion scripts offer: bash run for real (its completion function called in a
-/// subshell with COMP_WORDS set as bash sets them); zsh and fish checked for their hooks.
+/// What the generated completion scripts offer, each shell run for real: bash (its completion function
+/// called in a subshell with COMP_WORDS set as bash sets them), fish (`complete -C`) and zsh (an
+/// interactive zsh on a pseudo-terminal, driven through `zpty`, its `compadd` calls recorded). fish and
+/// zsh tests run when the shell is installed (`Scripts/setup.sh` installs both).
 @Suite struct CompletionTests {
     let dir: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("picoctl-completion-\(UUID().uuidString)")
@@ -70,6 +72,91 @@ import Testing
         #expect(try bash(["flash", "--serial", ""], environment: ["PICOCTL_INVENTORY": inventory]).prefix(2) == ["bench-3", "left-rig"])
         #expect(try bash(["erase", "--inventory", inventory, "--serial", "b"]) == ["bench-3"])
         #expect(try bash(["monitor", "--serial", "l"], environment: ["PICOCTL_INVENTORY": inventory]) == ["left-rig"])
+    }
+
+    /// A folder holding `picoctl` (a link to the binary under test), for the shells to find by name.
+    var binFolder: URL {
+        get throws {
+            let url = dir.deletingLastPathComponent().appendingPathComponent(dir.lastPathComponent + "-bin")
+            try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            let link = url.appendingPathComponent("picoctl")
+            if !FileManager.default.fileExists(atPath: link.path) {
+                try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: Binary.url.path)
+            }
+            return url
+        }
+    }
+
+    /// Runs `shell` with `arguments` in the fixture folder, picoctl on the PATH; its output lines.
+    func runShell(_ shell: String, _ arguments: [String], inventory: String? = nil) throws -> [String] {
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = try binFolder.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        env["PICOCTL_INVENTORY"] = inventory
+        // The shells' own files (fish makes its config folder) go beside the fixture folder, not in it.
+        env["XDG_CONFIG_HOME"] = try binFolder.path
+        env["XDG_DATA_HOME"] = try binFolder.path
+        env["HOME"] = try binFolder.path
+        let result = try Binary.run(["/usr/bin/timeout", "60", shell] + arguments, environment: env, timeout: 90, direct: true, in: dir)
+        #expect(result.status == 0, "\(shell) \(arguments): \(result.status) \(result.stderr)")
+        #expect(!result.stderr.contains("picoctl:"), "picoctl complained while completing: \(result.stderr)")
+        return result.stdout.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// What fish offers for `line` (the text before the cursor), descriptions dropped.
+    func fish(_ line: String, inventory: String? = nil) throws -> [String] {
+        let scriptFile = try binFolder.appendingPathComponent("picoctl.fish")
+        try script("fish").write(to: scriptFile, atomically: true, encoding: .utf8)
+        let quoted = "'" + line.replacingOccurrences(of: "'", with: "\\'") + "'"
+        return try runShell("fish", ["--no-config", "-c", "source '\(scriptFile.path)'; complete -C \(quoted)"], inventory: inventory)
+            .map { String($0.split(separator: "\t", maxSplits: 1).first ?? "") }.sorted()
+    }
+
+    /// What zsh's completion system offers for `line`: an interactive `zsh -f` on a pseudo-terminal
+    /// (`zpty`) loads the script from `fpath` with `compinit`, `line` and Tab are typed, and every
+    /// candidate handed to `compadd` is printed between markers.
+    func zsh(_ line: String, inventory: String? = nil) throws -> [String] {
+        let functions = try binFolder.appendingPathComponent("zfunc")
+        try FileManager.default.createDirectory(at: functions, withIntermediateDirectories: true)
+        try script("zsh").write(to: functions.appendingPathComponent("_picoctl"), atomically: true, encoding: .utf8)
+        let capture = try binFolder.appendingPathComponent("capture.zsh")
+        try #"""
+            zmodload zsh/zpty
+            zpty z zsh -f -i
+            zpty -w z "PS1='' PROMPT_EOL_MARK=''; fpath=($2 \$fpath); autoload -Uz compinit; compinit -u -D"
+            zpty -w z "zstyle ':completion:*' list-grouped false; zstyle ':completion:*' insert-tab false"
+            zpty -w z 'compadd () { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi; typeset -a __hits; builtin compadd -A __hits "$@"; for h in $__hits; do print -r -- "<<$h>>"; done; builtin compadd "$@" }'
+            zpty -w z "print -r -- '<<READY>>'"
+            zpty -r z line '*<<READY>>*'
+            zpty -w -n z "$1"$'	'
+            zpty -w z $'\C-U'"print -r -- '<<DONE>>'"
+            zpty -r z out '*<<DONE>>*'
+            zpty -d z
+            print -r -- "$out" | grep -o '<<[^>]*>>' | grep -v -e '<<DONE>>' -e '<<READY>>' | sed 's/^<<//; s/>>$//' | sort -u
+            """#.write(to: capture, atomically: true, encoding: .utf8)
+        return try runShell("zsh", ["-f", capture.path, line, functions.path], inventory: inventory).sorted()
+    }
+
+    static let hasFish = FileManager.default.isExecutableFile(atPath: "/usr/bin/fish")
+    static let hasZsh = FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh")
+
+    @Test(.enabled(if: hasFish)) func fishOffersFilesFamiliesAndInventoryNames() throws {
+        let files = try fish("picoctl flash ")
+        #expect(files == ["app.bin", "app.elf", "app.uf2", "sub/"], "\(files)")
+        #expect(try fish("picoctl uf2 convert --family rp2350-") == ["rp2350-arm-ns", "rp2350-arm-s", "rp2350-riscv"])
+        #expect(try fish("picoctl monitor --timestamps ") == ["delta", "epoch", "iso", "mono", "wall"])
+        // The names come from picoctl itself (`---completion`), which fish 3 could not call before.
+        let inventory = dir.appendingPathComponent("lab.toml").path
+        #expect(try fish("picoctl flash --serial ", inventory: inventory).prefix(2) == ["bench-3", "left-rig"])
+        #expect(try fish("picoctl monitor --serial l", inventory: inventory) == ["left-rig"])
+    }
+
+    @Test(.enabled(if: hasZsh)) func zshOffersFilesFamiliesAndInventoryNames() throws {
+        #expect(try zsh("picoctl flash ") == ["app.bin", "app.elf", "app.uf2", "sub"])
+        #expect(try zsh("picoctl uf2 validate ") == ["app.uf2", "sub"])
+        #expect(try zsh("picoctl uf2 convert --family rp2350-") == ["rp2350-arm-ns", "rp2350-arm-s", "rp2350-riscv"])
+        #expect(try zsh("picoctl monitor --timestamps ") == ["delta", "epoch", "iso", "mono", "wall"])
+        let inventory = dir.appendingPathComponent("lab.toml").path
+        #expect(try zsh("picoctl flash --serial ", inventory: inventory).prefix(2) == ["bench-3", "left-rig"])
     }
 
     @Test func zshAndFishCallTheSameHooks() throws {

@@ -26,6 +26,20 @@ enum Completions {
         presentBoards().map(\.usb.portPath.description)
     }
 
+    /// The fish script, when `arguments` ask for it (`--generate-completion-script fish`, `=fish`,
+    /// or no shell named and fish detected): the argument parser's, except that it asks fish for
+    /// the cursor's place in the word being completed with `commandline -tC`, which fish 3 does not
+    /// answer, so every custom completion (`--serial`, `--port`) failed there with an error on the
+    /// terminal. `string length "$(commandline -ct)"` (the word up to the cursor) gives it in fish 3.4
+    /// and later.
+    static func fishScript(for arguments: [String]) -> String? {
+        let asked = arguments == ["--generate-completion-script", "fish"] || arguments == ["--generate-completion-script=fish"]
+            || (arguments == ["--generate-completion-script"] && CompletionShell.autodetected() == .fish)
+        guard asked else { return nil }
+        return Picoctl.completionScript(for: .fish)
+            .replacing("(__picoctl_tokens -tC)", with: #"(string length -- "$(commandline -ct)")"#)
+    }
+
     /// The names of the inventory at `explicit` or the default place; none when it cannot be read.
     static func boardNames(inventory explicit: String?) -> [String] {
         ((try? Inventory.load(explicit: explicit)) ?? Inventory()).entries.map(\.name)
