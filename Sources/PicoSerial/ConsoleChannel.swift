@@ -9,6 +9,8 @@ protocol ConsoleChannel: AnyObject {
     var dtr: DTRState { get }
     /// Bytes the channel holds for the other end (the follower polls for writability while true).
     var hasPendingOutput: Bool { get }
+    /// Data the channel already holds for `read` (the follower reads without waiting for the descriptor).
+    var hasBufferedInput: Bool { get }
     /// Reads the console's data into `buffer` from `offset` on; 0 when nothing is pending. Throws a
     /// disconnect error when it is gone.
     func read(into buffer: inout [UInt8], at offset: Int) throws(SerialError) -> Int
@@ -23,6 +25,8 @@ protocol ConsoleChannel: AnyObject {
 extension SerialPort: ConsoleChannel {
     /// A tty writes straight to the kernel's queue: nothing is held.
     var hasPendingOutput: Bool { false }
+    /// A tty's data waits in the kernel.
+    var hasBufferedInput: Bool { false }
 }
 
 extension FollowOptions {

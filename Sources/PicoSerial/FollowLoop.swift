@@ -57,6 +57,7 @@ struct FollowLoop {
             if let deadline { wait = max(0, deadline - now) }
             if let retry { wait = wait < 0 ? max(0, retry.at - now) : min(wait, max(0, retry.at - now)) }
             if let at = scheduleReconnect(now: now) { wait = wait < 0 ? max(0, at - now) : min(wait, max(0, at - now)) }
+            if port?.hasBufferedInput == true { wait = 0 }
             let timeoutMs = wait < 0 ? Int32(-1) : Int32(clamping: (wait + 999_999) / 1_000_000)
             let ready = poll(&fds, nfds_t(fds.count), timeoutMs)
             if ready < 0 && Errno.current != .interrupted {
@@ -84,7 +85,7 @@ struct FollowLoop {
                 for event in monitor.drain() where end == nil { perform(machine.hotplug(event), handler) }
             }
             if let portFD = port?.fileDescriptor.rawValue,
-               let entry = fds.last, entry.fd == portFD, entry.revents != 0 {
+               let entry = fds.last, entry.fd == portFD, entry.revents != 0 || port?.hasBufferedInput == true {
                 if entry.revents & Int16(POLLOUT) != 0 { flushOutgoing(handler) }
                 drainPort(handler, afterChunk)
             }

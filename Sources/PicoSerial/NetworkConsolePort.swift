@@ -24,6 +24,10 @@ final class NetworkConsolePort: ConsoleChannel {
     private var held: [UInt8] = []
     private var scratch = [UInt8](repeating: 0, count: 16 * 1024)
     private var closed = false
+    /// Serial data that came while the connection was being confirmed, for the first reads.
+    private var early: [UInt8] = []
+    /// How long an RFC 2217 server may take to answer COM-PORT-OPTION before its console counts as open anyway.
+    static let confirmationNanoseconds: Int64 = 1_000_000_000
 
     private init(name: String, fileDescriptor: FileDescriptor, dtr: DTRState, session: RFC2217Session?) {
         self.name = name
@@ -34,9 +38,11 @@ final class NetworkConsolePort: ConsoleChannel {
 
     deinit { close() }
 
-    /// Connects to `remote` within `timeoutNanoseconds` and, for RFC 2217, sends the opening negotiation.
+    /// Connects to `remote` within `timeoutNanoseconds` and, for RFC 2217, sends the opening negotiation
+    /// and waits for the server to confirm its console (`awaitConsole`).
     static func connect(_ remote: RemoteConsole, settings: ComPortSettings,
                         timeoutNanoseconds: Int64 = 5_000_000_000) throws(SerialError) -> NetworkConsolePort {
+        let started = Timestamp.monotonicNow()
         let fd = try TCPSocket.connect(host: remote.host, port: remote.port, name: remote.description,
                                        timeoutNanoseconds: timeoutNanoseconds)
         var session: RFC2217Session?
@@ -49,13 +55,77 @@ final class NetworkConsolePort: ConsoleChannel {
         if let opening = port.session?.start() {
             port.pending = opening
             try port.flush()
+            let left = max(0, started + timeoutNanoseconds - Timestamp.monotonicNow())
+            do throws(SerialError) {
+                try port.awaitConsole(until: Timestamp.monotonicNow() + min(confirmationNanoseconds, left))
+            } catch {
+                port.close()
+                throw error
+            }
         }
         return port
     }
 
+    /// Reads until the server answers COM-PORT-OPTION (its first COM-PORT subnegotiation, or a refusal
+    /// of the option): a server whose console is open does so at once (ser2net reports its line state
+    /// before anything else), and only then does the console count as open. A server that closes the
+    /// connection first is not a console (ser2net does that when it cannot open the device, after one
+    /// line saying why): `consoleUnavailable` with what it said. One that says nothing until `until`
+    /// counts as open. Serial data that comes meanwhile is kept for the first reads.
+    private func awaitConsole(until: Int64) throws(SerialError) {
+        guard var session else { return }
+        defer { self.session = session }
+        func unavailable() -> SerialError {
+            let text = String(decoding: early.prefix(200), as: UTF8.self)
+            let printable = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+            return .consoleUnavailable(path: name, message: printable.split(separator: " ").joined(separator: " "))
+        }
+        while true {
+            let left = until - Timestamp.monotonicNow()
+            if left <= 0 { return }
+            var pfd = pollfd(fd: fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32(clamping: (left + 999_999) / 1_000_000))
+            if ready < 0 {
+                if Errno.current == .interrupted { continue }
+                throw .ioFailed(path: name, call: "poll", errno: .current)
+            }
+            if ready == 0 { return }
+            let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, $0.count, 0) }
+            if received == 0 { throw unavailable() }
+            if received < 0 {
+                let errno = Errno.current
+                if errno == .resourceTemporarilyUnavailable || errno == .interrupted { continue }
+                if errno == .connectionReset { throw unavailable() }
+                throw .ioFailed(path: name, call: "read", errno: errno)
+            }
+            let step = session.receive(scratch[0..<received])
+            pending += step.reply
+            early += step.data
+            // The settings go out when the server agrees to COM-PORT-OPTION; a server that is closing
+            // may refuse them (EPIPE): what it says before it closes is read next.
+            do throws(SerialError) { try flush() } catch { pending.removeAll() }
+            let answered = step.events.contains { event in
+                switch event {
+                case .comPort: true
+                case .disabled(let option, .client): option == TelnetOption.comPort
+                default: false
+                }
+            }
+            if answered { return }
+        }
+    }
+
     var hasPendingOutput: Bool { !pending.isEmpty }
 
+    var hasBufferedInput: Bool { !early.isEmpty }
+
     func read(into buffer: inout [UInt8], at offset: Int) throws(SerialError) -> Int {
+        if !early.isEmpty {
+            let count = min(buffer.count - offset, early.count)
+            for i in 0..<count { buffer[offset + i] = early[i] }
+            early.removeFirst(count)
+            return count
+        }
         let limit = min(buffer.count - offset, scratch.count)
         guard limit > 0 else { return 0 }
         let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, limit, 0) }

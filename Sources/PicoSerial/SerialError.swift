@@ -16,6 +16,9 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     case inUse(path: String, holder: PortHolder?)
     /// The host of a network console could not be resolved (`getaddrinfo`'s reason).
     case hostNotFound(host: String, reason: String)
+    /// A network console's server took the connection and closed it before the console opened (ser2net
+    /// does when it cannot open the device, after a line saying why); `message` is what it said.
+    case consoleUnavailable(path: String, message: String)
 
     /// The sentence a user reads.
     public var description: String {
@@ -43,6 +46,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
                 + " (one reader per tty: stop it, or pass --share to read alongside it)"
         case let .hostNotFound(host, reason):
             return "cannot resolve \(host): \(reason)"
+        case let .consoleUnavailable(path, message):
+            return "\(path) closed the connection before the console opened" + (message.isEmpty ? "" : " (it said: \(message))")
         }
     }
 
@@ -51,6 +56,8 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .ioFailed(_, _, errno), let .openFailed(_, errno), let .termiosFailed(_, _, errno):
             return SerialError.disconnectErrnos.contains(errno)
+        case .consoleUnavailable:
+            return true   // the board is away from the server's host, as a tty that is gone
         default:
             return false
         }

@@ -109,7 +109,11 @@ import Testing
     @Test func rfc2217OpensWithItsNegotiation() throws {
         let listener = try Listener()
         let sent = Locked<[UInt8]>([])
-        let server = Background { let got = listener.serveOnce([255, 253, 44] + Array("up\n".utf8), readFirst: 15); sent.withLock { $0 = got } }
+        // DO COM-PORT-OPTION, the answer to SET-BAUDRATE (101, 115200), then a line.
+        let server = Background {
+            let got = listener.serveOnce([255, 253, 44] + Self.baudAnswer + Array("up\n".utf8), readFirst: 15)
+            sent.withLock { $0 = got }
+        }
         defer { server.join() }
         let follower = try LogFollower(options: FollowOptions(reconnect: false, timeoutNanoseconds: 10_000_000_000,
                                                               remote: try RemoteConsole(url: "rfc2217://127.0.0.1:\(listener.port)")))
@@ -123,6 +127,63 @@ import Testing
         server.join()   // the server stores what it read after it closes: wait for it before looking
         var expected = RFC2217Session()
         #expect(sent.current == expected.start())
+    }
+
+    /// COM-PORT-OPTION's answer to SET-BAUDRATE 115200.
+    static let baudAnswer: [UInt8] = [255, 250, 44, 101, 0, 1, 194, 0, 255, 240]
+    /// What ser2net 4 sends when it cannot open the device, before it closes the connection.
+    static let ser2netOpenFailure: [UInt8] = [255, 251, 3, 255, 253, 3, 255, 251, 1, 255, 254, 1, 255, 253, 0, 255, 251, 0, 255, 253, 44]
+        + Array("Device open failure: Value or file not found\r\n".utf8)
+
+    @Test func aServerThatClosesBeforeItsConsoleOpensIsNoConnection() throws {
+        // ser2net while the board is away from its host: the follower neither announces a connection
+        // nor shows the server's words as the board's output; it tries again and finds the console.
+        let listener = try Listener()
+        let server = Background {
+            _ = listener.serveOnce(Self.ser2netOpenFailure)
+            _ = listener.serveOnce([255, 253, 44] + Self.baudAnswer + Array("up\n".utf8))
+        }
+        defer { server.join() }
+        let url = "rfc2217://127.0.0.1:\(listener.port)"
+        var options = FollowOptions(timeoutNanoseconds: 10_000_000_000, remote: try RemoteConsole(url: url))
+        options.reconnectIntervalNanoseconds = 20_000_000
+        let follower = try LogFollower(options: options)
+        var events: [String] = []
+        let end = follower.run { event in
+            switch event {
+            case .connected: events.append("connected")
+            case .reconnected: events.append("reconnected")
+            case .openFailed(_, let error, _): events.append("open failed: \(error)")
+            case .line(let line, _):
+                events.append("line \(line.text)")
+                return .stop
+            case .disconnected(_, let reason): events.append("disconnected \(reason)")
+            default: break
+            }
+            return .continue
+        }
+        #expect(end == .stopped)
+        let refused = SerialError.consoleUnavailable(path: url, message: "Device open failure: Value or file not found")
+        #expect(events == ["open failed: \(refused)", "connected", "line up", "disconnected closed"])
+    }
+
+    @Test func dataBeforeTheServersAnswerIsKeptForTheFirstRead() throws {
+        let listener = try Listener()
+        let server = Background { _ = listener.serveOnce([255, 253, 44] + Array("early\n".utf8) + Self.baudAnswer + Array("late\n".utf8)) }
+        defer { server.join() }
+        let port = try NetworkConsolePort.connect(try RemoteConsole(url: "rfc2217://127.0.0.1:\(listener.port)"),
+                                                  settings: ComPortSettings(baud: 115_200))
+        defer { port.close() }
+        #expect(port.hasBufferedInput)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var got: [UInt8] = []
+        while got.count < 11 {
+            var pfd = pollfd(fd: port.fileDescriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            if !port.hasBufferedInput { #expect(poll(&pfd, 1, 10_000) == 1); if pfd.revents == 0 { break } }
+            let n = try port.read(into: &buffer, at: 0)
+            got += buffer[0..<n]
+        }
+        #expect(String(decoding: got, as: UTF8.self) == "early\nlate\n")
     }
 
     @Test func noServerWithoutReconnectIsConnectionRefused() throws {

@@ -347,7 +347,7 @@ struct MonitorError: Error, CustomStringConvertible {
         case .openFailed(_, let errno) where errno == .permissionDenied: .accessDenied
         case .openFailed(_, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice
             || errno == .connectionRefused: .noDevice
-        case .hostNotFound: .noDevice
+        case .hostNotFound, .consoleUnavailable: .noDevice
         case .unsupportedBaud: .usage
         case .inUse: .deviceError
         default: error.isDisconnect ? .disconnected : .deviceError

@@ -268,7 +268,9 @@ def test_flash_banner_and_heartbeats_across_a_reset_in_a_two_host_lab(emulated_b
     events = monitor_events()
     kinds = [e["event"] for e in events]
     assert kinds[0] == "connected" and kinds.index("disconnected") < kinds.index("reconnected")
+    assert (kinds.count("disconnected"), kinds.count("reconnected")) == (1, 1), kinds   # ser2net's refusals are no connection
     lines = [e["text"] for e in events if e["event"] == "line"]
+    assert not any("Device open failure" in text for text in lines), lines
     first_heartbeat = next(i for i, t in enumerate(lines) if t.startswith("heartbeat"))
     banner_after = max(i for i, t in enumerate(lines) if t.startswith("picoctl-companion"))
     assert first_heartbeat < banner_after and lines[-1].startswith("heartbeat")

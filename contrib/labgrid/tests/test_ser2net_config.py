@@ -194,7 +194,18 @@ def test_one_monitor_follows_the_board_across_a_reset_through_ser2net_from_the_g
         kinds = [e["event"] for e in events()]
         assert kinds[0] == "connected" and "disconnected" in kinds
         assert kinds.index("disconnected") < kinds.index("reconnected")
+        # Unplugged for 1.5 s: each of the monitor's attempts (every 0.25 s) meets ser2net without its
+        # device, which takes the connection, says it cannot open the device and closes it. That is no
+        # connection for the monitor, and not the board's output.
+        boards.unplug(0)
+        time.sleep(1.5)
+        boards.plug(0)
+        wait_for(lambda ev: [e["event"] for e in ev].count("reconnected") == 2
+                 and ev[-1]["event"] == "line" and ev[-1]["text"].startswith("tick"), "tick after the replug")
+        kinds = [e["event"] for e in events()]
+        assert (kinds.count("disconnected"), kinds.count("reconnected")) == (2, 2), kinds
         texts = [e["text"] for e in events() if e["event"] == "line"]
+        assert not any("Device open failure" in text for text in texts), texts
         assert texts.index(f"picoctl-sim app on rp2040 serial {board['serial']} boot 2") > texts.index("tick 1")
     finally:
         if monitor is not None:
