@@ -34,10 +34,21 @@ public struct SectorPlan: Hashable, Sendable {
     /// bytes kept around a partial image); nil for a sector the image covers, whose target is the
     /// image's bytes (`FlashPlan.target(ofSector:)`), so that a plan holds no copy of the image.
     public var target: [UInt8]?
-    /// The addresses of the pages to program.
-    public var pages: [UInt32]
+    /// The pages to program: bit i for the page at `address + i * pageSize` (a sector has at most
+    /// 64 pages), so that a plan of a 32 MiB image keeps no array per sector.
+    public var pageMask: UInt64
+    /// The page size the mask counts in.
+    public var pageSize: UInt32
     /// How many of the sector's bytes the image defines.
     public var imageBytes: Int
+
+    /// The addresses of the pages to program, ascending.
+    public var pages: [UInt32] {
+        (0..<64).filter { pageMask & (1 << UInt64($0)) != 0 }.map { address + UInt32($0) * pageSize }
+    }
+
+    /// How many pages to program.
+    public var pageCount: Int { pageMask.nonzeroBitCount }
 }
 
 /// A flash or RAM load computed without a device: the executor only walks it.
@@ -128,7 +139,7 @@ public struct FlashPlan: Hashable, Sendable {
     /// Sectors skipped as unchanged.
     public var sectorsSkipped: Int { sectors.count { $0.action == .skip } }
     /// Pages that will be programmed.
-    public var pageCount: Int { sectors.reduce(0) { $0 + $1.pages.count } }
+    public var pageCount: Int { sectors.reduce(0) { $0 + $1.pageCount } }
     /// Bytes sent to the device in WRITE data phases.
     public var bytesToWrite: UInt64 {
         kind == .ram ? ramSegments.reduce(0) { $0 + UInt64($1.count) } : UInt64(pageCount) * UInt64(chip.pageSize)
@@ -149,7 +160,7 @@ public struct FlashPlan: Hashable, Sendable {
 
     /// Contiguous page ranges to program, each at most `maxTransfer` bytes, ascending.
     public var writeRuns: [(address: UInt32, size: UInt32)] {
-        runs(of: sectors.flatMap(\.pages), unit: chip.pageSize, limit: maxTransfer)
+        runs(of: sectors.lazy.flatMap(\.pages), unit: chip.pageSize, limit: maxTransfer)
     }
 
     /// Contiguous sector ranges to read back for verification, each at most `maxTransfer` bytes.
@@ -187,7 +198,7 @@ public struct FlashPlan: Hashable, Sendable {
 }
 
 /// Groups ascending unit addresses into contiguous runs of at most `limit` bytes.
-func runs(of addresses: [UInt32], unit: UInt32, limit: UInt32) -> [(address: UInt32, size: UInt32)] {
+func runs(of addresses: some Sequence<UInt32>, unit: UInt32, limit: UInt32) -> [(address: UInt32, size: UInt32)] {
     var result: [(address: UInt32, size: UInt32)] = []
     for address in addresses {
         if let last = result.last, last.address &+ last.size == address, last.size + unit <= max(limit, unit) {

@@ -121,42 +121,42 @@ public enum FlashPlanner {
             }
             return target
         }
-        func nonBlankPages(_ target: [UInt8]) -> [UInt32] {
-            stride(from: 0, to: size, by: page).filter { offset in
-                target[offset..<(offset + page)].contains { $0 != 0xFF }
-            }.map { address + UInt32($0) }
+        precondition(size / page <= 64, "a sector has at most 64 pages")
+        // The pages at `offsets` (within the sector) as a mask.
+        func mask(_ offsets: [Int]) -> UInt64 { offsets.reduce(0) { $0 | 1 << UInt64($1 / page) } }
+        func nonBlankPages(_ target: [UInt8]) -> UInt64 {
+            mask(stride(from: 0, to: size, by: page).filter { offset in target[offset..<(offset + page)].contains { $0 != 0xFF } })
+        }
+        func plan(_ action: SectorAction, _ target: [UInt8], _ pages: UInt64) -> SectorPlan {
+            SectorPlan(address: address, action: action, target: target, pageMask: pages, pageSize: UInt32(page), imageBytes: imageBytes)
         }
         switch knowledge {
         case .contents(let current):
             precondition(current.count == size, "sector contents must be \(size) bytes")
             let target = overlay(current)
             if target == current {
-                return SectorPlan(address: address, action: .skip, target: target, pages: [], imageBytes: imageBytes)
+                return plan(.skip, target, 0)
             }
             // Pages whose bytes change; if each of them is blank now, programming alone gets there.
             let changed = stride(from: 0, to: size, by: page).filter { target[$0..<($0 + page)] != current[$0..<($0 + page)] }
             let blank = changed.allSatisfy { offset in current[offset..<(offset + page)].allSatisfy { $0 == 0xFF } }
             if blank {
                 let pages = changed.filter { offset in target[offset..<(offset + page)].contains { $0 != 0xFF } }
-                return SectorPlan(address: address, action: .program, target: target,
-                                  pages: pages.map { address + UInt32($0) }, imageBytes: imageBytes)
+                return plan(.program, target, mask(pages))
             }
-            return SectorPlan(address: address, action: .eraseAndProgram, target: target, pages: nonBlankPages(target),
-                              imageBytes: imageBytes)
+            return plan(.eraseAndProgram, target, nonBlankPages(target))
         case .crc32(let crc):
             guard imageBytes == size else { throw .contentsNeeded(sector: address) }
             let target = overlay([UInt8](repeating: 0xFF, count: size))
             if CRC32MPEG2.checksum(target) == crc {
-                return SectorPlan(address: address, action: .skip, target: target, pages: [], imageBytes: imageBytes)
+                return plan(.skip, target, 0)
             }
             let blankCRC = CRC32MPEG2.checksum([UInt8](repeating: 0xFF, count: size))
-            return SectorPlan(address: address, action: crc == blankCRC ? .program : .eraseAndProgram, target: target,
-                              pages: nonBlankPages(target), imageBytes: imageBytes)
+            return plan(crc == blankCRC ? .program : .eraseAndProgram, target, nonBlankPages(target))
         case .mustErase, .unknown:
             guard imageBytes == size else { throw .contentsNeeded(sector: address) }
             let target = overlay([UInt8](repeating: 0xFF, count: size))
-            return SectorPlan(address: address, action: .eraseAndProgram, target: target, pages: nonBlankPages(target),
-                              imageBytes: imageBytes)
+            return plan(.eraseAndProgram, target, nonBlankPages(target))
         }
     }
 }

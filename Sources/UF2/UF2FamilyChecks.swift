@@ -14,7 +14,7 @@ enum UF2FamilyChecks {
         checkOverlaps(usable, into: &sink)
         if family == .rp2040 { checkRP2040(headers, sortedUsable: usable, boot2: boot2, into: &sink) }
         let low = usable.first?.address ?? 0
-        let end = usable.map { UInt64($0.address) + UInt64($0.size) }.max() ?? 0
+        let end = usable.reduce(UInt64(0)) { max($0, UInt64($1.address) + UInt64($1.size)) }
         return .init(family: family, blocks: headers.count, declaredCount: headers.first?.count ?? 0,
                      payloadBytes: usable.reduce(0) { $0 + Int($1.size) }, lowestAddress: low, endAddress: end)
     }

@@ -69,6 +69,10 @@ let blankSector = [UInt8](repeating: 0xFF, count: 4096)
             #expect(plan.target(ofSector: index) == Array(data[(index * 4096)..<((index + 1) * 4096)]))
         }
         #expect(plan.target(at: base + 3 * 4096 + 99) == data[3 * 4096 + 99] && plan.target(at: base + 3 * 4096 + 100) == device[100])
+        // The pages to program are a mask, not an array per sector: 8,192 sectors (32 MiB) plan in a few hundred KiB.
+        #expect(plan.sectors.map(\.pageCount) == [16, 16, 16, 16])   // the partial sector's device bytes are written back
+        #expect(plan.sectors[1].pages == (0..<16).map { base + 4096 + UInt32($0) * 256 })
+        #expect(MemoryLayout<SectorPlan>.size <= 48)
     }
 
     @Test func partialSectorKeepsDeviceBytes() throws {
