@@ -222,16 +222,9 @@ final class OutputFile {
             return
         }
         if fchmod(fd, mode) != 0 || (durable && fsync(fd) != 0) { throw failure(errno) }
-        // A file system that reports write errors late (NFS) reports them here at the latest.
-        if close(fd) != 0 {
-            let code = errno
-            finished = true
-            unlink(temporary)
-            release()
-            throw FileIOError(path: path, operation: "write", code: code, note: keptNote)
-        }
         finished = true
-        if rename(temporary, target) != 0 {
+        // A file system that reports write errors late (NFS) reports them at close at the latest.
+        if close(fd) != 0 || rename(temporary, target) != 0 {
             let code = errno
             unlink(temporary)
             release()
