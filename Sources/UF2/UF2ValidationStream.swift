@@ -77,7 +77,7 @@ public struct UF2ValidationStream {
                      block: index, address: header.address)
             return
         }
-        UF2Validator.checkBlock(header, raw: raw, base: 0, into: &sink)
+        UF2Validator.checkBlock(header, flags: flags, familyWord: familyWord, raw: raw, base: 0, into: &sink)
         let key = flags.contains(.familyIDPresent) ? UInt64(familyWord) : 1 << 32
         if lastGroup < 0 || groupOrder[lastGroup] != key {
             if let found = groupOrder.firstIndex(of: key) { lastGroup = found } else {

@@ -38,9 +38,10 @@ public enum UF2Validator {
     }
 
     /// Per-block rules (for blocks a bootrom reads: valid magics, flag 0x1 clear): flags, extension tags, MD5 area, family id, payload size, alignment, memory range.
-    static func checkBlock(_ h: Header, raw: UnsafeRawBufferPointer, base: Int, into sink: inout FindingSink) {
+    /// `flags` and `familyWord` are the block's (read once by the caller).
+    static func checkBlock(_ h: Header, flags: UF2Block.Flags, familyWord: UInt32, raw: UnsafeRawBufferPointer, base: Int,
+                           into sink: inout FindingSink) {
         var at: String { "block \(h.index) at \(hex32(h.address))" }
-        let flags = UF2Block.Flags(rawValue: raw.le32(base + 8)), familyWord = raw.le32(base + 28)
         if flags.contains(.fileContainer) {
             sink.add(.warning, "file-container", "\(at): flag 0x1000 (file container) is set; Raspberry Pi bootroms do not read file containers", block: h.index, address: h.address)
         }
