@@ -90,14 +90,13 @@ final class NetworkConsolePort: ConsoleChannel {
                 throw .ioFailed(path: name, call: "poll", errno: .current)
             }
             if ready == 0 { return }
-            let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, $0.count, 0) }
-            if received == 0 { throw unavailable() }
-            if received < 0 {
-                let errno = Errno.current
-                if errno == .resourceTemporarilyUnavailable || errno == .interrupted { continue }
-                if errno == .connectionReset { throw unavailable() }
-                throw .ioFailed(path: name, call: "read", errno: errno)
+            let received: Int
+            do throws(SerialError) {
+                received = try receive(upTo: scratch.count)
+            } catch .ioFailed(_, _, .connectionReset) {
+                throw unavailable()
             }
+            if received == 0 { continue }
             let step = session.receive(scratch[0..<received])
             pending += step.reply
             early += step.data
@@ -115,6 +114,19 @@ final class NetworkConsolePort: ConsoleChannel {
         }
     }
 
+    /// Up to `limit` bytes from the socket into `scratch`; 0 when none is there yet. The server's
+    /// close is `ioFailed(connectionReset)`, as its reset is.
+    private func receive(upTo limit: Int) throws(SerialError) -> Int {
+        let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, limit, 0) }
+        if received == 0 { throw .ioFailed(path: name, call: "read", errno: .connectionReset) }   // the server closed
+        if received < 0 {
+            let errno = Errno.current
+            if errno == .resourceTemporarilyUnavailable || errno == .interrupted { return 0 }
+            throw .ioFailed(path: name, call: "read", errno: errno)
+        }
+        return received
+    }
+
     var hasPendingOutput: Bool { !pending.isEmpty }
 
     var hasBufferedInput: Bool { !early.isEmpty }
@@ -128,13 +140,8 @@ final class NetworkConsolePort: ConsoleChannel {
         }
         let limit = min(buffer.count - offset, scratch.count)
         guard limit > 0 else { return 0 }
-        let received = scratch.withUnsafeMutableBytes { recv(fileDescriptor.rawValue, $0.baseAddress, limit, 0) }
-        if received == 0 { throw .ioFailed(path: name, call: "read", errno: .connectionReset) }   // the server closed
-        if received < 0 {
-            let errno = Errno.current
-            if errno == .resourceTemporarilyUnavailable || errno == .interrupted { return 0 }
-            throw .ioFailed(path: name, call: "read", errno: errno)
-        }
+        let received = try receive(upTo: limit)
+        guard received > 0 else { return 0 }
         guard var session else {
             for i in 0..<received { buffer[offset + i] = scratch[i] }
             return received
